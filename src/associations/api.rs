@@ -1,0 +1,523 @@
+//! HTTP handlers and DTOs of `/api/v1/associations`.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::model::{self, AssociationRow, ListFilter};
+use super::rules::{AssociationFields, Level};
+use crate::db::Db;
+use crate::error::{ApiError, FieldError};
+use crate::http::extract::{JsonBody, Query};
+use crate::http::merge_patch;
+use crate::http::paging::{self, Page, PageRequest};
+use crate::http::preconditions::{resource_response, IfMatch};
+
+pub fn configure(config: &mut ServiceConfig) {
+    config
+        .service(list_associations)
+        .service(create_association)
+        .service(get_association)
+        .service(update_association)
+        .service(delete_association)
+        .service(list_association_ancestors);
+}
+
+/// A learning-promotion association (Hội Khuyến học) at any level of the tree.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", "code": "08170", "name": "Hội Khuyến học huyện Trấn Yên",
+    "level": "district", "parent_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a50",
+    "ancestor_ids": ["0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a50"], "depth": 1,
+    "address": "Thị trấn Cổ Phúc, Trấn Yên, Yên Bái", "phone": "0216 3825 123", "email": "khuyenhoc@tranyen.vn",
+    "chair_name": "Nguyễn Văn A", "founded_on": "1997-05-12", "dissolved_on": null, "successor_id": null,
+    "version": 3, "created_at": "2026-11-27T09:00:00Z", "updated_at": "2026-11-27T10:30:00.125Z"
+}))]
+pub struct Association {
+    /// Server-made UUIDv7.
+    pub id: String,
+    /// Unique stable code, such as the administrative-unit code.
+    pub code: String,
+    /// Name, in Vietnamese, as given.
+    pub name: String,
+    pub level: Level,
+    /// The association directly above; null for a root.
+    pub parent_id: Option<String>,
+    /// The ids of every association above, root first.
+    pub ancestor_ids: Vec<String>,
+    /// 0 for a root, 1 for its children, and so on.
+    pub depth: i32,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// The chair of the association's board.
+    pub chair_name: Option<String>,
+    pub founded_on: Option<NaiveDate>,
+    /// Set when the association was dissolved (it keeps its history, takes no new children).
+    pub dissolved_on: Option<NaiveDate>,
+    /// The association that took over after dissolution.
+    pub successor_id: Option<String>,
+    /// Incremented on each write; also the `ETag`.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<AssociationRow> for Association {
+    fn from(row: AssociationRow) -> Self {
+        Association {
+            ancestor_ids: row.ancestor_ids(),
+            level: row.level(),
+            id: row.id,
+            code: row.code,
+            name: row.name,
+            parent_id: row.parent_id,
+            depth: row.depth,
+            address: row.address,
+            phone: row.phone,
+            email: row.email,
+            chair_name: row.chair_name,
+            founded_on: row.founded_on,
+            dissolved_on: row.dissolved_on,
+            successor_id: row.successor_id,
+            version: row.version,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        }
+    }
+}
+
+/// A new association. Output-only members (`id`, `version`, …) are ignored if sent.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "code": "08170", "name": "Hội Khuyến học huyện Trấn Yên", "level": "district",
+    "parent_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a50", "email": "khuyenhoc@tranyen.vn"
+}))]
+pub struct CreateAssociation {
+    /// 1–32 ASCII letters, digits, '.', '_' or '-'; unique.
+    #[schema(
+        min_length = 1,
+        max_length = 32,
+        pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"
+    )]
+    pub code: String,
+    /// 1–200 characters.
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    pub level: Level,
+    /// The association directly above, strictly higher in level; absent or null for a root.
+    #[serde(default)]
+    pub parent_id: Option<String>,
+    #[serde(default)]
+    #[schema(max_length = 500)]
+    pub address: Option<String>,
+    #[serde(default)]
+    #[schema(max_length = 20)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    #[schema(max_length = 254, format = "email")]
+    pub email: Option<String>,
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    pub chair_name: Option<String>,
+    #[serde(default)]
+    pub founded_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub dissolved_on: Option<NaiveDate>,
+    /// Only with `dissolved_on`.
+    #[serde(default)]
+    pub successor_id: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, read_only)]
+    pub id: Option<IgnoredAny>,
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<String>>, read_only)]
+    pub ancestor_ids: Option<IgnoredAny>,
+    #[serde(default)]
+    #[schema(value_type = Option<i32>, read_only)]
+    pub depth: Option<IgnoredAny>,
+    #[serde(default)]
+    #[schema(value_type = Option<i64>, read_only)]
+    pub version: Option<IgnoredAny>,
+    #[serde(default)]
+    #[schema(value_type = Option<DateTime<Utc>>, read_only)]
+    pub created_at: Option<IgnoredAny>,
+    #[serde(default)]
+    #[schema(value_type = Option<DateTime<Utc>>, read_only)]
+    pub updated_at: Option<IgnoredAny>,
+}
+
+impl From<CreateAssociation> for AssociationFields {
+    fn from(body: CreateAssociation) -> Self {
+        AssociationFields {
+            code: body.code,
+            name: body.name,
+            level: body.level,
+            parent_id: body.parent_id,
+            address: body.address,
+            phone: body.phone,
+            email: body.email,
+            chair_name: body.chair_name,
+            founded_on: body.founded_on,
+            dissolved_on: body.dissolved_on,
+            successor_id: body.successor_id,
+        }
+    }
+}
+
+/// A JSON Merge Patch: members sent are changed, `null` clears an optional
+/// member, absent members stay. Setting `parent_id` moves the association with
+/// its whole subtree.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Hội Khuyến học xã Trấn Yên", "parent_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a51", "phone": null}))]
+pub struct UpdateAssociation {
+    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[schema(value_type = String, min_length = 1, max_length = 32, pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")]
+    pub code: Option<Option<String>>,
+    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[schema(value_type = String, min_length = 1, max_length = 200)]
+    pub name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[schema(value_type = Level)]
+    pub level: Option<Option<Level>>,
+    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[schema(value_type = Option<String>)]
+    pub parent_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[schema(value_type = Option<String>, max_length = 500)]
+    pub address: Option<Option<String>>,
+    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[schema(value_type = Option<String>, max_length = 20)]
+    pub phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[schema(value_type = Option<String>, max_length = 254, format = "email")]
+    pub email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub chair_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub founded_on: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub dissolved_on: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[schema(value_type = Option<String>)]
+    pub successor_id: Option<Option<String>>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, read_only)]
+    pub id: Option<IgnoredAny>,
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<String>>, read_only)]
+    pub ancestor_ids: Option<IgnoredAny>,
+    #[serde(default)]
+    #[schema(value_type = Option<i32>, read_only)]
+    pub depth: Option<IgnoredAny>,
+    #[serde(default)]
+    #[schema(value_type = Option<i64>, read_only)]
+    pub version: Option<IgnoredAny>,
+    #[serde(default)]
+    #[schema(value_type = Option<DateTime<Utc>>, read_only)]
+    pub created_at: Option<IgnoredAny>,
+    #[serde(default)]
+    #[schema(value_type = Option<DateTime<Utc>>, read_only)]
+    pub updated_at: Option<IgnoredAny>,
+}
+
+impl UpdateAssociation {
+    /// The stored fields with this patch applied. Required members cannot be cleared.
+    fn apply(self, mut fields: AssociationFields) -> Result<AssociationFields, ApiError> {
+        let mut errors = Vec::new();
+        let mut required =
+            |pointer: &str, member: Option<Option<String>>, target: &mut String| match member {
+                Some(Some(value)) => *target = value,
+                Some(None) => errors.push(FieldError::new(pointer, "REQUIRED", "cannot be null")),
+                None => {}
+            };
+        required("/code", self.code, &mut fields.code);
+        required("/name", self.name, &mut fields.name);
+        match self.level {
+            Some(Some(level)) => fields.level = level,
+            Some(None) => errors.push(FieldError::new("/level", "REQUIRED", "cannot be null")),
+            None => {}
+        }
+        let optional = |member: Option<Option<String>>, target: &mut Option<String>| {
+            if let Some(value) = member {
+                *target = value;
+            }
+        };
+        optional(self.parent_id, &mut fields.parent_id);
+        optional(self.address, &mut fields.address);
+        optional(self.phone, &mut fields.phone);
+        optional(self.email, &mut fields.email);
+        optional(self.chair_name, &mut fields.chair_name);
+        optional(self.successor_id, &mut fields.successor_id);
+        if let Some(value) = self.founded_on {
+            fields.founded_on = value;
+        }
+        if let Some(value) = self.dissolved_on {
+            fields.dissolved_on = value;
+        }
+        if errors.is_empty() {
+            Ok(fields)
+        } else {
+            Err(ApiError::validation(errors))
+        }
+    }
+}
+
+/// Filters, order and paging of the association list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListAssociationsParams {
+    /// Only the direct children of this association.
+    pub parent_id: Option<String>,
+    /// Only associations of this level.
+    pub level: Option<Level>,
+    /// Only associations anywhere below this one (not itself).
+    pub ancestor_id: Option<String>,
+    /// Text in the name or code, ignoring case and Vietnamese diacritics
+    /// (`tran yen` finds "Trấn Yên").
+    #[param(max_length = 200)]
+    pub q: Option<String>,
+    /// Only associations changed at or after this time (RFC 3339), for sync.
+    pub updated_since: Option<DateTime<Utc>>,
+    /// Comma-separated fields among `name`, `code`, each optionally prefixed
+    /// with `-` for descending order; the id breaks ties. Default `name`.
+    #[param(example = "-code")]
+    pub sort: Option<String>,
+    /// 1–500, default 50.
+    #[param(minimum = 1, maximum = 500)]
+    pub page_size: Option<u32>,
+    /// The `next_page_token` of the previous page, with the same filters and sort.
+    pub page_token: Option<String>,
+    /// Add `total_size`, the number of matching associations.
+    pub include_total: Option<bool>,
+}
+
+impl ListAssociationsParams {
+    fn filter(&self) -> Result<ListFilter, ApiError> {
+        let q = self.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+        if q.is_some_and(|q| q.chars().count() > 200) {
+            return Err(ApiError::bad_parameter(
+                "q",
+                "TOO_LONG",
+                "must be at most 200 characters",
+            ));
+        }
+        Ok(ListFilter {
+            parent_id: self.parent_id.clone(),
+            level: self.level,
+            ancestor_id: self.ancestor_id.clone(),
+            q: q.map(str::to_owned),
+            updated_since: self.updated_since.map(|t| t.naive_utc()),
+            sort: paging::parse_sort(self.sort.as_deref(), &model::SORT_FIELDS, "name")?,
+        })
+    }
+}
+
+/// List associations.
+///
+/// Filtered by parent, level, subtree or text, in a stable order, one page at a time.
+#[utoipa::path(
+    tag = "associations",
+    params(ListAssociationsParams),
+    responses(
+        (status = 200, description = "One page of associations", body = Page<Association>,
+         headers(("Link" = String, description = "`<…?page_token=…>; rel=\"next\"` when another page follows"))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[get("/associations")]
+pub async fn list_associations(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    Query(params): Query<ListAssociationsParams>,
+) -> Result<HttpResponse, ApiError> {
+    let filter = params.filter()?;
+    let page = PageRequest::new(
+        params.page_size,
+        params.page_token.as_deref(),
+        &filter.fingerprint(),
+    )?;
+    let with_total = params.include_total.unwrap_or(false);
+    let rows = db
+        .run(move |conn| model::list(conn, &filter, &page, with_total))
+        .await?;
+    Ok(paging::page_response(&req, rows.map(Association::from)))
+}
+
+/// Create an association.
+#[utoipa::path(
+    tag = "associations",
+    request_body(content = CreateAssociation, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created", body = Association,
+         headers(("Location" = String, description = "The new association's URL"),
+                 ("ETag" = String, description = "The version, as a strong entity tag"))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[post("/associations")]
+pub async fn create_association(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    JsonBody(body): JsonBody<CreateAssociation>,
+) -> Result<HttpResponse, ApiError> {
+    let fields = AssociationFields::from(body).validated()?;
+    let row = db.write(move |conn| model::create(conn, fields)).await?;
+    let location = format!("/api/v1/associations/{}", row.id);
+    let mut response = resource_response(
+        &req,
+        StatusCode::CREATED,
+        row.version,
+        &Association::from(row),
+    );
+    response.headers_mut().insert(
+        header::LOCATION,
+        header::HeaderValue::from_str(&location).map_err(ApiError::internal)?,
+    );
+    Ok(response)
+}
+
+/// Get an association.
+#[utoipa::path(
+    tag = "associations",
+    params(
+        ("id" = String, Path, description = "The association's id"),
+        ("If-None-Match" = Option<String>, Header, description = "An `ETag` seen before: 304 if still current"),
+    ),
+    responses(
+        (status = 200, description = "The association", body = Association,
+         headers(("ETag" = String, description = "The version, as a strong entity tag"))),
+        (status = 304, description = "Not modified since the `ETag` in `If-None-Match`"),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[get("/associations/{id}")]
+pub async fn get_association(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let row = db.run(move |conn| model::get(conn, &id)).await?;
+    Ok(resource_response(
+        &req,
+        StatusCode::OK,
+        row.version,
+        &Association::from(row),
+    ))
+}
+
+/// Update an association (JSON Merge Patch).
+///
+/// Changing `parent_id` moves the association and its subtree; the new parent
+/// must be strictly higher in level, not dissolved, and not below it.
+#[utoipa::path(
+    tag = "associations",
+    params(
+        ("id" = String, Path, description = "The association's id"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` the change is based on; 412 if stale"),
+    ),
+    request_body(content = UpdateAssociation, content_type = "application/merge-patch+json"),
+    responses(
+        (status = 200, description = "The updated association", body = Association,
+         headers(("ETag" = String, description = "The new version, as a strong entity tag"))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 412, response = crate::openapi::PreconditionFailed),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[patch("/associations/{id}")]
+pub async fn update_association(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    id: web::Path<String>,
+    if_match: IfMatch,
+    JsonBody(patch): JsonBody<UpdateAssociation>,
+) -> Result<HttpResponse, ApiError> {
+    let row = db
+        .write(move |conn| model::update(conn, &id, &if_match, |fields| patch.apply(fields)))
+        .await?;
+    Ok(resource_response(
+        &req,
+        StatusCode::OK,
+        row.version,
+        &Association::from(row),
+    ))
+}
+
+/// Delete an association.
+///
+/// Refused while it has children or is named as a successor.
+#[utoipa::path(
+    tag = "associations",
+    params(
+        ("id" = String, Path, description = "The association's id"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` the delete is based on; 412 if stale"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 412, response = crate::openapi::PreconditionFailed),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[delete("/associations/{id}")]
+pub async fn delete_association(
+    db: web::Data<Db>,
+    id: web::Path<String>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    db.write(move |conn| model::delete(conn, &id, &if_match))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// List the ancestors of an association, root first.
+///
+/// All of them fit on one page: `next_page_token` is always null.
+#[utoipa::path(
+    tag = "associations",
+    params(("id" = String, Path, description = "The association's id")),
+    responses(
+        (status = 200, description = "The ancestors, root first", body = Page<Association>),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[get("/associations/{id}/ancestors")]
+pub async fn list_association_ancestors(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let rows = db.run(move |conn| model::ancestors(conn, &id)).await?;
+    let page = Page {
+        items: rows.into_iter().map(Association::from).collect::<Vec<_>>(),
+        next_page_token: None,
+        total_size: None,
+    };
+    Ok(paging::page_response(&req, page))
+}

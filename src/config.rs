@@ -1,0 +1,123 @@
+//! Settings from flags and the environment.
+
+use std::fmt;
+
+/// Where the data lives; the scheme of `DATABASE_URL` chooses the backend.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Postgres(String),
+    /// A file path.
+    Sqlite(String),
+}
+
+pub const DEFAULT_SQLITE_FILE: &str = "khuyenhoc.db";
+
+impl DatabaseUrl {
+    /// `postgres://…` or `postgresql://…` → PostgreSQL; `sqlite://PATH`, a
+    /// plain path or nothing → SQLite (default `khuyenhoc.db`).
+    pub fn parse(raw: Option<&str>) -> Result<Self, String> {
+        let raw = raw.map(str::trim).unwrap_or_default();
+        if raw.is_empty() {
+            return Ok(DatabaseUrl::Sqlite(DEFAULT_SQLITE_FILE.to_owned()));
+        }
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(raw.to_owned()));
+        }
+        let path = raw.strip_prefix("sqlite://").unwrap_or(raw);
+        if path.is_empty() || path == ":memory:" || path.contains("mode=memory") {
+            return Err(format!(
+                "DATABASE_URL {raw:?}: give the SQLite database a file (each pooled connection \
+                 would see its own empty in-memory database)"
+            ));
+        }
+        if let Some((scheme, _)) = raw.split_once("://") {
+            if scheme != "sqlite" {
+                return Err(format!(
+                    "DATABASE_URL scheme {scheme:?} is not supported: use postgres://, postgresql://, \
+                     sqlite:// or a file path"
+                ));
+            }
+        }
+        Ok(DatabaseUrl::Sqlite(path.to_owned()))
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            DatabaseUrl::Postgres(_) => "postgresql",
+            DatabaseUrl::Sqlite(_) => "sqlite",
+        }
+    }
+}
+
+/// Shows the backend and, for SQLite, the file; never a password.
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DatabaseUrl::Postgres(_) => write!(f, "postgresql database"),
+            DatabaseUrl::Sqlite(path) => write!(f, "sqlite database {path}"),
+        }
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// What the server needs to start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Address and port to listen on; port 0 takes a free one.
+    pub bind: String,
+    pub database_url: DatabaseUrl,
+    /// Connections kept in the pool.
+    pub pool_size: u32,
+    /// HTTP worker threads; `None` for one per core.
+    pub workers: Option<usize>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scheme_chooses_the_backend() {
+        assert_eq!(
+            DatabaseUrl::parse(None).unwrap(),
+            DatabaseUrl::Sqlite("khuyenhoc.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse(Some("")).unwrap(),
+            DatabaseUrl::Sqlite("khuyenhoc.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse(Some("sqlite:///var/lib/k.db")).unwrap(),
+            DatabaseUrl::Sqlite("/var/lib/k.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse(Some("data/k.db")).unwrap(),
+            DatabaseUrl::Sqlite("data/k.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse(Some("postgresql://u@h/db"))
+                .unwrap()
+                .backend(),
+            "postgresql"
+        );
+        assert_eq!(
+            DatabaseUrl::parse(Some("postgres://u@h/db"))
+                .unwrap()
+                .backend(),
+            "postgresql"
+        );
+        assert!(DatabaseUrl::parse(Some("mysql://u@h/db")).is_err());
+        assert!(DatabaseUrl::parse(Some(":memory:")).is_err());
+    }
+
+    #[test]
+    fn a_postgres_password_is_never_shown() {
+        let url = DatabaseUrl::parse(Some("postgres://user:secret@h/db")).unwrap();
+        assert!(!format!("{url} {url:?}").contains("secret"));
+    }
+}

@@ -1,0 +1,186 @@
+//! Persistence: one connection type over PostgreSQL and SQLite, a pool, the
+//! embedded migrations, and the helpers that keep database work off actix's
+//! event loop and inside transactions.
+
+pub mod schema;
+
+use actix_web::web;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::r2d2::{ManageConnection, Pool, PooledConnection};
+use diesel::{Connection, ConnectionError, PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::time::Duration;
+
+use crate::config::DatabaseUrl;
+use crate::error::ApiError;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to either backend; queries are written once against it.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Opens connections for the backend named by the URL's scheme. (Diesel's own
+/// manager would try each backend in turn, and SQLite accepts any string as a
+/// file name: a mistyped PostgreSQL URL would silently become a file.)
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("cannot connect to the database: {0}")]
+    Connection(#[from] ConnectionError),
+    #[error("cannot set up the database connection: {0}")]
+    Query(#[from] diesel::result::Error),
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<DbConnection, ConnectError> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => Ok(DbConnection::Postgres(PgConnection::establish(url)?)),
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(path)?;
+                // WAL lets readers run beside the one writer; busy_timeout makes
+                // a writer wait for the lock instead of failing at once.
+                // busy_timeout first: switching to WAL takes a lock that the
+                // pool's other new connections wait for.
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                )?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
+        Ok(conn.batch_execute("SELECT 1")?)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        match conn {
+            DbConnection::Postgres(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
+            DbConnection::Sqlite(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
+        }
+    }
+}
+
+/// The pool shared by all workers.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<ConnectionManager>,
+}
+
+impl Db {
+    /// Opens the pool and applies pending migrations.
+    pub fn connect(url: &DatabaseUrl, pool_size: u32) -> anyhow::Result<Self> {
+        let db = Self::open(url, pool_size)?;
+        db.migrate()?;
+        Ok(db)
+    }
+
+    /// Opens the pool without migrating.
+    pub fn open(url: &DatabaseUrl, pool_size: u32) -> anyhow::Result<Self> {
+        let pool = Pool::builder()
+            .max_size(pool_size)
+            .connection_timeout(Duration::from_secs(10))
+            .build(ConnectionManager { url: url.clone() })?;
+        Ok(Self { pool })
+    }
+
+    /// Applies every pending migration of the backend; returns how many ran.
+    pub fn migrate(&self) -> anyhow::Result<usize> {
+        let mut conn = self.pool.get()?;
+        let applied = match &mut *conn {
+            DbConnection::Postgres(c) => c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map_err(|e| anyhow::anyhow!(e))?
+                .len(),
+            DbConnection::Sqlite(c) => c
+                .run_pending_migrations(SQLITE_MIGRATIONS)
+                .map_err(|e| anyhow::anyhow!(e))?
+                .len(),
+        };
+        Ok(applied)
+    }
+
+    /// Whether the database answers and has every migration applied.
+    pub async fn ready(&self) -> Result<(), ApiError> {
+        self.run(|conn| {
+            let pending = match conn {
+                DbConnection::Postgres(c) => c.has_pending_migration(POSTGRES_MIGRATIONS),
+                DbConnection::Sqlite(c) => c.has_pending_migration(SQLITE_MIGRATIONS),
+            };
+            match pending {
+                Ok(false) => Ok(()),
+                Ok(true) => Err(ApiError::unavailable("database migrations are pending")),
+                Err(e) => Err(ApiError::unavailable(format!("database not ready: {e}"))),
+            }
+        })
+        .await
+    }
+
+    /// Runs `f` on a pooled connection on the blocking thread pool.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn: PooledConnection<ConnectionManager> = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    /// Runs `f` in one write transaction: all of it is committed, or none.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    {
+        self.run(|conn| write_transaction(conn, f)).await
+    }
+}
+
+/// A transaction that takes SQLite's write lock at its start (`BEGIN
+/// IMMEDIATE`). A deferred transaction that reads and then writes can fail at
+/// once with "database is locked" when another writer got in between, since
+/// SQLite cannot wait there without a deadlock; an immediate one waits its turn
+/// (busy_timeout). PostgreSQL takes row locks as it goes.
+pub fn write_transaction<T, F>(conn: &mut DbConnection, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+{
+    match conn {
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+        }
+        DbConnection::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    // The derived connection's transaction manager hands each call to the
+    // inner connection's, so the transaction begun above is the one ended here.
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    match f(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => {
+            if let Err(rollback) = Manager::rollback_transaction(conn) {
+                log::error!("rollback failed: {rollback}");
+            }
+            Err(error)
+        }
+    }
+}

@@ -1,0 +1,290 @@
+//! One error type for the whole API, answered as RFC 9457 `application/problem+json`.
+//!
+//! Handlers return `Result<_, ApiError>`. Client mistakes carry a stable `code`
+//! and, for invalid input, one [`FieldError`] per bad field. Server faults are
+//! logged with their cause and answered with a generic body: internals never
+//! reach the client.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use serde::Serialize;
+use std::fmt;
+use utoipa::ToSchema;
+
+use crate::http::request_context;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "/problems/validation-failed", "title": "Invalid input", "status": 422,
+    "detail": "1 field is invalid", "instance": "/api/v1/associations",
+    "code": "VALIDATION_FAILED", "request_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
+    "errors": [{"pointer": "/parent_id", "code": "LEVEL_ORDER",
+                "detail": "a commune cannot be the parent of a district"}]
+}))]
+pub struct Problem {
+    /// A URI reference naming the kind of problem.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// A short summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong in this occurrence.
+    pub detail: String,
+    /// The path of the request that failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    /// A stable UPPER_SNAKE reason that clients can branch on.
+    pub code: String,
+    /// The request id, as in the `X-Request-Id` response header.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// One entry per invalid field or parameter.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// What is wrong with one field of the body or one request parameter.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// A JSON Pointer into the request body (`/parent_id`), or the name of the parameter.
+    pub pointer: String,
+    /// A stable UPPER_SNAKE reason.
+    pub code: String,
+    /// A human-readable explanation.
+    pub detail: String,
+}
+
+impl FieldError {
+    pub fn new(pointer: impl Into<String>, code: &str, detail: impl Into<String>) -> Self {
+        Self {
+            pointer: pointer.into(),
+            code: code.to_owned(),
+            detail: detail.into(),
+        }
+    }
+}
+
+/// An error answered to the client as a problem document.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    title: &'static str,
+    detail: String,
+    errors: Vec<FieldError>,
+    retry_after: Option<u32>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, title: &'static str, detail: String) -> Self {
+        Self {
+            status,
+            code,
+            title,
+            detail,
+            errors: Vec::new(),
+            retry_after: None,
+        }
+    }
+
+    /// 400: the request itself cannot be read (malformed JSON, bad query parameter).
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, "Bad request", detail.into())
+    }
+
+    /// 400 naming the offending query parameter or header.
+    pub fn bad_parameter(name: &str, code: &'static str, detail: impl Into<String>) -> Self {
+        let detail = detail.into();
+        let mut error = Self::bad_request(code, format!("{name}: {detail}"));
+        error.errors.push(FieldError::new(name, code, detail));
+        error
+    }
+
+    /// 404: no such resource (or one the caller may not see).
+    pub fn not_found(what: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "Not found",
+            format!("{what} was not found"),
+        )
+    }
+
+    /// 409: the request conflicts with the current state of a resource.
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, "Conflict", detail.into())
+    }
+
+    /// 412: the `If-Match` precondition does not hold.
+    pub fn precondition_failed(current_version: i64) -> Self {
+        Self::new(
+            StatusCode::PRECONDITION_FAILED,
+            "PRECONDITION_FAILED",
+            "Precondition failed",
+            format!(
+                "If-Match does not match the current version \"{current_version}\": \
+                 read the resource again and retry"
+            ),
+        )
+    }
+
+    /// 413: the body is larger than the service accepts.
+    pub fn payload_too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            "Payload too large",
+            format!("the request body is larger than {limit} bytes"),
+        )
+    }
+
+    /// 415: the body is not in a media type the operation accepts.
+    pub fn unsupported_media_type(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "Unsupported media type",
+            detail.into(),
+        )
+    }
+
+    /// 422: well-formed input that breaks one or more rules.
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let detail = match errors.len() {
+            1 => "1 field is invalid".to_owned(),
+            n => format!("{n} fields are invalid"),
+        };
+        let mut error = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "VALIDATION_FAILED",
+            "Invalid input",
+            detail,
+        );
+        error.errors = errors;
+        error
+    }
+
+    /// 422 for a single field.
+    pub fn invalid_field(pointer: &str, code: &str, detail: impl Into<String>) -> Self {
+        Self::validation(vec![FieldError::new(pointer, code, detail)])
+    }
+
+    /// 503: a resource of the service is exhausted for now; the client may retry.
+    pub fn unavailable(detail: impl Into<String>) -> Self {
+        let mut error = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SERVICE_UNAVAILABLE",
+            "Service unavailable",
+            detail.into(),
+        );
+        error.retry_after = Some(1);
+        error
+    }
+
+    /// 500: a fault of the service. The cause is logged, never sent.
+    pub fn internal(cause: impl fmt::Display) -> Self {
+        let request_id = request_context::current().map(|c| c.request_id);
+        log::error!(
+            "internal error (request {}): {cause}",
+            request_id.as_deref().unwrap_or("-")
+        );
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL_ERROR",
+            "Internal server error",
+            "the service failed to handle the request; it has been logged".to_owned(),
+        )
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    pub fn field_errors(&self) -> &[FieldError] {
+        &self.errors
+    }
+
+    /// The problem document for this error in the current request.
+    pub fn problem(&self) -> Problem {
+        let context = request_context::current();
+        Problem {
+            type_: format!("/problems/{}", self.code.to_lowercase().replace('_', "-")),
+            title: self.title.to_owned(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            instance: context.as_ref().map(|c| c.path.clone()),
+            code: self.code.to_owned(),
+            request_id: context.map(|c| c.request_id),
+            errors: self.errors.clone(),
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        response.json(self.problem())
+    }
+}
+
+impl From<DieselError> for ApiError {
+    fn from(error: DieselError) -> Self {
+        match error {
+            DieselError::NotFound => Self::not_found("the resource"),
+            DieselError::DatabaseError(kind, info) => match kind {
+                DatabaseErrorKind::UniqueViolation => Self::conflict(
+                    "ALREADY_EXISTS",
+                    "a resource with the same unique key already exists",
+                ),
+                DatabaseErrorKind::ForeignKeyViolation => Self::conflict(
+                    "REFERENCED",
+                    "the change would break a reference between resources",
+                ),
+                DatabaseErrorKind::SerializationFailure => {
+                    Self::unavailable("a concurrent change interfered; retry the request")
+                }
+                // SQLite answers "database is locked" when a writer waited
+                // longer than busy_timeout: a load condition, not a fault.
+                _ if info.message().contains("database is locked") => {
+                    Self::unavailable("the database is busy; retry the request")
+                }
+                _ => Self::internal(format!("database error: {}", info.message())),
+            },
+            other => Self::internal(format!("database error: {other}")),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for ApiError {
+    fn from(error: diesel::r2d2::PoolError) -> Self {
+        log::warn!("database pool: {error}");
+        Self::unavailable("no database connection is free; retry the request")
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(error: actix_web::error::BlockingError) -> Self {
+        Self::internal(format!("blocking task failed: {error}"))
+    }
+}

@@ -1,0 +1,7 @@
+//! Cross-cutting HTTP mechanics, written once and used by every resource.
+
+pub mod extract;
+pub mod merge_patch;
+pub mod paging;
+pub mod preconditions;
+pub mod request_context;

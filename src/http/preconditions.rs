@@ -1,0 +1,114 @@
+//! Optimistic concurrency: every resource has a `version`, sent as a strong
+//! `ETag: "<version>"`. Writes may carry `If-Match` (412 when stale); reads may
+//! carry `If-None-Match` (304 when unchanged).
+
+use actix_web::dev::Payload;
+use actix_web::http::header::{self, EntityTag, Header, IfNoneMatch};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
+use futures_util::future::{ready, Ready};
+use serde::Serialize;
+
+use crate::error::ApiError;
+
+pub fn etag(version: i64) -> EntityTag {
+    EntityTag::new_strong(version.to_string())
+}
+
+/// The client's `If-Match` precondition, read before the database work and
+/// checked inside the write transaction against the version it finds.
+#[derive(Debug, Clone, Default)]
+pub enum IfMatch {
+    /// No header: the write goes ahead (last writer wins, but never silently
+    /// half-way: each write still checks the version it read).
+    #[default]
+    Absent,
+    /// `If-Match: *`: any current version.
+    Any,
+    /// One or more entity tags, compared strongly.
+    Tags(Vec<EntityTag>),
+}
+
+impl IfMatch {
+    pub fn is_absent(&self) -> bool {
+        matches!(self, IfMatch::Absent)
+    }
+
+    /// 412 unless the precondition holds for the current `version`.
+    pub fn check(&self, version: i64) -> Result<(), ApiError> {
+        let current = etag(version);
+        let holds = match self {
+            IfMatch::Absent | IfMatch::Any => true,
+            IfMatch::Tags(tags) => tags.iter().any(|tag| tag.strong_eq(&current)),
+        };
+        if holds {
+            Ok(())
+        } else {
+            Err(ApiError::precondition_failed(version))
+        }
+    }
+}
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        if !req.headers().contains_key(header::IF_MATCH) {
+            return ready(Ok(IfMatch::Absent));
+        }
+        let parsed = match header::IfMatch::parse(req) {
+            Ok(header::IfMatch::Any) => Ok(IfMatch::Any),
+            Ok(header::IfMatch::Items(tags)) if !tags.is_empty() => Ok(IfMatch::Tags(tags)),
+            _ => Err(ApiError::bad_parameter(
+                "If-Match",
+                "INVALID_HEADER",
+                "expected `*` or a list of entity tags such as \"3\"",
+            )),
+        };
+        ready(parsed)
+    }
+}
+
+/// A single resource with its `ETag`; `304 Not Modified` when a GET's
+/// `If-None-Match` already names the current version.
+pub fn resource_response(
+    req: &HttpRequest,
+    status: StatusCode,
+    version: i64,
+    body: &impl Serialize,
+) -> HttpResponse {
+    let tag = etag(version);
+    if status == StatusCode::OK && (req.method() == Method::GET || req.method() == Method::HEAD) {
+        let unchanged = match IfNoneMatch::parse(req) {
+            Ok(IfNoneMatch::Any) => req.headers().contains_key(header::IF_NONE_MATCH),
+            Ok(IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.weak_eq(&tag)),
+            Err(_) => false,
+        };
+        if unchanged {
+            return HttpResponse::NotModified()
+                .insert_header(header::ETag(tag))
+                .finish();
+        }
+    }
+    HttpResponse::build(status)
+        .insert_header(header::ETag(tag))
+        .json(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_match_compares_strongly() {
+        assert!(IfMatch::Tags(vec![etag(3)]).check(3).is_ok());
+        assert!(IfMatch::Tags(vec![etag(2), etag(3)]).check(3).is_ok());
+        assert!(IfMatch::Tags(vec![etag(2)]).check(3).is_err());
+        assert!(IfMatch::Tags(vec![EntityTag::new_weak("3".into())])
+            .check(3)
+            .is_err());
+        assert!(IfMatch::Any.check(7).is_ok());
+        assert!(IfMatch::Absent.check(7).is_ok());
+    }
+}

@@ -1,0 +1,11 @@
+//! khuyenhoc: the REST/JSON API of Vietnam's learning-promotion associations.
+
+pub mod associations;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod health;
+pub mod http;
+pub mod openapi;
+pub mod startup;
+pub mod text;

@@ -1,0 +1,115 @@
+//! The OpenAPI document: its header, tags and the responses shared by every
+//! operation. Operations and their schemas are collected from the handlers.
+
+use utoipa::{OpenApi, ToResponse};
+
+use crate::error::{FieldError, Problem};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "khuyenhoc",
+        description = "REST/JSON API of Vietnam's learning-promotion associations (Hội Khuyến học) \
+and of the learning-society programme (xã hội học tập).\n\n\
+Conventions: snake_case JSON; ids are UUIDv7 strings; times are RFC 3339 UTC; errors are \
+RFC 9457 `application/problem+json` with a stable `code` and, for invalid input, one entry per \
+field in `errors`. Lists are paged by cursor (`page_size`, `page_token`; `next_page_token` and a \
+`Link: rel=\"next\"` header). Single resources carry a strong `ETag` (their `version`): send it \
+in `If-Match` to update or delete safely (412 when stale), or in `If-None-Match` to get 304 when \
+unchanged. PATCH takes a JSON Merge Patch (RFC 7396).",
+        license(name = "MIT")
+    ),
+    tags(
+        (name = "associations", description = "Learning-promotion associations of every level, one tree"),
+        (name = "operations", description = "Liveness and readiness probes")
+    ),
+    components(
+        schemas(Problem, FieldError),
+        responses(BadRequest, NotFound, Conflict, PreconditionFailed, PayloadTooLarge,
+                  UnsupportedMediaType, Unprocessable, ServiceUnavailable)
+    )
+)]
+pub struct ApiDoc;
+
+/// The request cannot be read: malformed JSON, or an unknown, repeated or malformed parameter or header.
+#[derive(ToResponse)]
+#[allow(dead_code)] // described in the document, never built: ApiError makes the body
+#[response(
+    content_type = "application/problem+json",
+    example = json!({"type": "/problems/invalid-parameter", "title": "Bad request", "status": 400,
+        "detail": "page_size: must be between 1 and 500", "instance": "/api/v1/associations",
+        "code": "INVALID_PAGE_SIZE", "request_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
+        "errors": [{"pointer": "page_size", "code": "INVALID_PAGE_SIZE", "detail": "must be between 1 and 500"}]})
+)]
+pub struct BadRequest(#[to_schema] Problem);
+
+/// No resource has this id.
+#[derive(ToResponse)]
+#[allow(dead_code)] // described in the document, never built: ApiError makes the body
+#[response(
+    content_type = "application/problem+json",
+    example = json!({"type": "/problems/not-found", "title": "Not found", "status": 404,
+        "detail": "the association was not found", "instance": "/api/v1/associations/0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
+        "code": "NOT_FOUND", "request_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c"})
+)]
+pub struct NotFound(#[to_schema] Problem);
+
+/// The request conflicts with the current state: a duplicate code, a cycle in the tree,
+/// children or references that block a delete, a dissolved parent, a concurrent change.
+#[derive(ToResponse)]
+#[allow(dead_code)] // described in the document, never built: ApiError makes the body
+#[response(
+    content_type = "application/problem+json",
+    example = json!({"type": "/problems/has-children", "title": "Conflict", "status": 409,
+        "detail": "the association has 3 child association(s): move or delete them first",
+        "instance": "/api/v1/associations/0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
+        "code": "HAS_CHILDREN", "request_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c"})
+)]
+pub struct Conflict(#[to_schema] Problem);
+
+/// `If-Match` does not name the current version: read the resource again.
+#[derive(ToResponse)]
+#[allow(dead_code)] // described in the document, never built: ApiError makes the body
+#[response(
+    content_type = "application/problem+json",
+    example = json!({"type": "/problems/precondition-failed", "title": "Precondition failed", "status": 412,
+        "detail": "If-Match does not match the current version \"4\": read the resource again and retry",
+        "instance": "/api/v1/associations/0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
+        "code": "PRECONDITION_FAILED", "request_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c"})
+)]
+pub struct PreconditionFailed(#[to_schema] Problem);
+
+/// The body is larger than 1 MiB.
+#[derive(ToResponse)]
+#[allow(dead_code)] // described in the document, never built: ApiError makes the body
+#[response(content_type = "application/problem+json")]
+pub struct PayloadTooLarge(#[to_schema] Problem);
+
+/// The body is not sent as `application/json` (or `application/merge-patch+json` for PATCH).
+#[derive(ToResponse)]
+#[allow(dead_code)] // described in the document, never built: ApiError makes the body
+#[response(content_type = "application/problem+json")]
+pub struct UnsupportedMediaType(#[to_schema] Problem);
+
+/// Well-formed input that breaks a rule; `errors` names each field and why.
+#[derive(ToResponse)]
+#[allow(dead_code)] // described in the document, never built: ApiError makes the body
+#[response(
+    content_type = "application/problem+json",
+    example = json!({"type": "/problems/validation-failed", "title": "Invalid input", "status": 422,
+        "detail": "2 fields are invalid", "instance": "/api/v1/associations",
+        "code": "VALIDATION_FAILED", "request_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
+        "errors": [{"pointer": "/email", "code": "INVALID_EMAIL", "detail": "not an e-mail address"},
+                   {"pointer": "/parent_id", "code": "LEVEL_ORDER",
+                    "detail": "a commune cannot be the parent of a district: a parent's level is strictly above its children's"}]})
+)]
+pub struct Unprocessable(#[to_schema] Problem);
+
+/// The database is unreachable, busy or not migrated; retry after the `Retry-After` seconds.
+#[derive(ToResponse)]
+#[allow(dead_code)] // described in the document, never built: ApiError makes the body
+#[response(
+    content_type = "application/problem+json",
+    headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))
+)]
+pub struct ServiceUnavailable(#[to_schema] Problem);

@@ -1,0 +1,86 @@
+//! Text handling shared by every resource: cleaning user input and folding
+//! Vietnamese for accent-insensitive search.
+
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::error::FieldError;
+
+/// Folds text for search: lower case, diacritics removed, `đ` → `d`, runs of
+/// white space made one space. "Trấn Yên", "TRẤN YÊN" and "tran yen" all fold
+/// to "tran yen". Computed in Rust so both backends search alike.
+pub fn fold(text: &str) -> String {
+    let stripped: String = text
+        .nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .map(|c| match c {
+            'đ' | 'Đ' => 'd',
+            c => c,
+        })
+        .flat_map(char::to_lowercase)
+        .collect();
+    stripped.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Cleans one line of user text: NFC-normalised and trimmed, not empty, no
+/// control characters, at most `max_chars` characters.
+pub fn single_line(pointer: &str, value: &str, max_chars: usize) -> Result<String, FieldError> {
+    let value: String = value.trim().nfc().collect();
+    if value.is_empty() {
+        return Err(FieldError::new(pointer, "REQUIRED", "must not be empty"));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(FieldError::new(
+            pointer,
+            "INVALID_CHARACTERS",
+            "must not contain control characters (line breaks, tabs, NUL)",
+        ));
+    }
+    let length = value.chars().count();
+    if length > max_chars {
+        return Err(FieldError::new(
+            pointer,
+            "TOO_LONG",
+            format!("must be at most {max_chars} characters (is {length})"),
+        ));
+    }
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_ignores_case_and_diacritics() {
+        assert_eq!(fold("Trấn Yên"), "tran yen");
+        assert_eq!(fold("TRẤN YÊN"), "tran yen");
+        assert_eq!(fold("  Tran   Yen "), "tran yen");
+        assert_eq!(fold("Đồng Đăng"), "dong dang");
+        assert_eq!(fold("Hội Khuyến học Lào Cai"), "hoi khuyen hoc lao cai");
+    }
+
+    #[test]
+    fn folding_matches_decomposed_input() {
+        // "ấ" typed as a + combining circumflex + combining acute.
+        assert_eq!(fold("Tra\u{0302}\u{0301}n"), "tran");
+    }
+
+    #[test]
+    fn single_line_text_is_cleaned_and_checked() {
+        assert_eq!(single_line("/name", "  Trấn Yên ", 10).unwrap(), "Trấn Yên");
+        assert_eq!(
+            single_line("/name", "Tra\u{0302}\u{0301}n", 10).unwrap(),
+            "Trấn"
+        );
+        assert_eq!(
+            single_line("/name", "   ", 10).unwrap_err().code,
+            "REQUIRED"
+        );
+        assert_eq!(
+            single_line("/name", "a\u{0}b", 10).unwrap_err().code,
+            "INVALID_CHARACTERS"
+        );
+        assert_eq!(single_line("/name", "ấấấ", 2).unwrap_err().code, "TOO_LONG");
+    }
+}

@@ -1,0 +1,221 @@
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use khuyenhoc::config::{DatabaseUrl, Settings};
+use khuyenhoc::startup::Application;
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde_json::{json, Value};
+
+/// A fresh database that is dropped with the test.
+enum TestDatabase {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDatabase {
+    fn create() -> (Self, DatabaseUrl) {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                let name = format!("khuyenhoc_test_{}", uuid::Uuid::now_v7().simple());
+                let mut admin = PgConnection::establish(&admin_url)
+                    .unwrap_or_else(|e| panic!("TEST_DATABASE_URL must reach PostgreSQL: {e}"));
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .expect("create the test database");
+                let url = with_database(&admin_url, &name);
+                let parsed = DatabaseUrl::parse(Some(&url)).expect("a postgres url");
+                (TestDatabase::Postgres { admin_url, name }, parsed)
+            }
+            _ => {
+                let dir = tempfile::tempdir().expect("a temporary directory");
+                let path = dir.path().join("khuyenhoc.db");
+                let url = DatabaseUrl::Sqlite(path.to_string_lossy().into_owned());
+                (TestDatabase::Sqlite(dir), url)
+            }
+        }
+    }
+}
+
+/// The same server and options, another database.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let server = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{server}/{name}?{query}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let TestDatabase::Postgres { admin_url, name } = self {
+            if let Ok(mut admin) = PgConnection::establish(admin_url) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin);
+            }
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    _database: TestDatabase,
+}
+
+/// Starts the application on a free port with a fresh database.
+pub async fn spawn_app() -> TestApp {
+    let _ = env_logger::builder().is_test(true).try_init();
+    let (database, database_url) = TestDatabase::create();
+    let settings = Settings {
+        bind: "127.0.0.1:0".into(),
+        database_url,
+        pool_size: 4,
+        workers: Some(1),
+    };
+    let app = Application::build(&settings).expect("the application starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    actix_web::rt::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("an HTTP client"),
+        _database: database,
+    }
+}
+
+impl TestApp {
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.address))
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.request(Method::GET, path).send().await.expect("GET")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.request(Method::POST, path)
+            .json(body)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    pub async fn patch_json(&self, path: &str, body: &Value, if_match: Option<&str>) -> Response {
+        let mut request = self
+            .request(Method::PATCH, path)
+            .header("Content-Type", "application/merge-patch+json")
+            .body(body.to_string());
+        if let Some(tag) = if_match {
+            request = request.header("If-Match", tag);
+        }
+        request.send().await.expect("PATCH")
+    }
+
+    pub async fn delete(&self, path: &str, if_match: Option<&str>) -> Response {
+        let mut request = self.request(Method::DELETE, path);
+        if let Some(tag) = if_match {
+            request = request.header("If-Match", tag);
+        }
+        request.send().await.expect("DELETE")
+    }
+
+    /// Creates an association and returns its body; panics unless 201.
+    pub async fn create_association(
+        &self,
+        code: &str,
+        name: &str,
+        level: &str,
+        parent: Option<&Value>,
+    ) -> Value {
+        let body = json!({
+            "code": code, "name": name, "level": level,
+            "parent_id": parent.map(|p| p["id"].clone()),
+        });
+        let response = self.post_json("/api/v1/associations", &body).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "creating {code}");
+        response.json().await.expect("an association")
+    }
+
+    /// The items of a list, after checking it answered 200.
+    pub async fn list(&self, path: &str) -> Vec<Value> {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+        let page: Value = response.json().await.expect("a page");
+        page["items"].as_array().expect("items").clone()
+    }
+}
+
+/// The codes of a list of associations, in order.
+pub fn codes(items: &[Value]) -> Vec<String> {
+    items
+        .iter()
+        .map(|i| i["code"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// Asserts a problem document with this status and code, and returns it.
+pub async fn assert_problem(response: Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(response.status(), status);
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let request_id = response
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let problem: Value = response.json().await.expect("a problem document");
+    assert_eq!(problem["status"], status.as_u16());
+    assert_eq!(problem["code"], code, "{problem}");
+    assert!(
+        problem["title"].is_string()
+            && problem["detail"].is_string()
+            && problem["type"].is_string()
+    );
+    assert_eq!(problem["request_id"].as_str(), request_id.as_deref());
+    problem
+}
+
+/// The pointers and codes of a problem's field errors.
+pub fn field_errors(problem: &Value) -> Vec<(String, String)> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| {
+                    (
+                        e["pointer"].as_str().unwrap_or_default().to_owned(),
+                        e["code"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn the_test_database_url_keeps_server_and_options() {
+    assert_eq!(
+        with_database("postgres://root@127.0.0.1:5432/ci", "t1"),
+        "postgres://root@127.0.0.1:5432/t1"
+    );
+    assert_eq!(
+        with_database("postgres://h/ci?sslmode=disable", "t1"),
+        "postgres://h/t1?sslmode=disable"
+    );
+    assert_eq!(with_database("postgres://h", "t1"), "postgres://h/t1");
+}

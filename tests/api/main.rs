@@ -1,0 +1,10 @@
+//! Integration tests through HTTP. Each test starts the real application on a
+//! free loopback port with a fresh database: SQLite always, PostgreSQL when
+//! TEST_DATABASE_URL=postgres://… is set.
+
+mod associations;
+mod associations_tree;
+mod conventions;
+mod helpers;
+mod operations;
+mod paging;

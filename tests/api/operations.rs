@@ -1,0 +1,82 @@
+//! Probes, the OpenAPI document, Swagger UI and migrations.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::spawn_app;
+
+#[actix_web::test]
+async fn liveness_and_readiness_answer_ok() {
+    let app = spawn_app().await;
+    let response = app.get("/healthz").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let response = app.get("/readyz").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ready");
+}
+
+#[actix_web::test]
+async fn the_committed_openapi_document_matches_the_code() {
+    let generated = khuyenhoc::startup::openapi().to_pretty_json().unwrap();
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
+            .unwrap_or_default();
+    assert!(
+        committed.trim_end() == generated.trim_end(),
+        "openapi/openapi.json is out of date: regenerate it with \
+         `cargo run --quiet -- openapi > openapi/openapi.json` and commit it"
+    );
+}
+
+#[actix_web::test]
+async fn the_served_document_is_the_generated_one_and_swagger_ui_works_offline() {
+    let app = spawn_app().await;
+    let served: Value = app
+        .get("/api-docs/openapi.json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let generated: Value = serde_json::to_value(khuyenhoc::startup::openapi()).unwrap();
+    assert_eq!(served, generated);
+    for operation in [
+        "list_associations",
+        "create_association",
+        "get_association",
+        "update_association",
+        "delete_association",
+        "list_association_ancestors",
+    ] {
+        assert!(
+            served
+                .to_string()
+                .contains(&format!("\"operationId\":\"{operation}\"")),
+            "{operation}"
+        );
+    }
+
+    let response = app.get("/docs").await;
+    assert!(response.status().is_redirection());
+    let page = app.get("/docs/").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("swagger-ui"));
+    // The UI's assets are served by the binary itself, not fetched from a CDN.
+    let bundle = app.get("/docs/swagger-ui-bundle.js").await;
+    assert_eq!(bundle.status(), StatusCode::OK);
+}
+
+#[test]
+fn every_migration_exists_for_both_backends() {
+    let names = |backend: &str| {
+        let dir = format!("{}/migrations/{backend}", env!("CARGO_MANIFEST_DIR"));
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert!(!names("sqlite").is_empty());
+    assert_eq!(names("sqlite"), names("postgres"));
+}
