@@ -77,7 +77,7 @@ pub struct ApiError {
     title: &'static str,
     detail: String,
     errors: Vec<FieldError>,
-    retry_after: Option<u32>,
+    headers: Vec<(header::HeaderName, String)>,
 }
 
 impl ApiError {
@@ -88,7 +88,7 @@ impl ApiError {
             title,
             detail,
             errors: Vec::new(),
-            retry_after: None,
+            headers: Vec::new(),
         }
     }
 
@@ -112,6 +112,17 @@ impl ApiError {
             "NOT_FOUND",
             "Not found",
             format!("{what} was not found"),
+        )
+    }
+
+    /// 404 for a path that names no resource at all.
+    pub fn no_route() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "Not found",
+            "no resource has this path; the operations are listed at /api-docs/openapi.json"
+                .to_owned(),
         )
     }
 
@@ -182,7 +193,19 @@ impl ApiError {
             "Service unavailable",
             detail.into(),
         );
-        error.retry_after = Some(1);
+        error.headers.push((header::RETRY_AFTER, "1".to_owned()));
+        error
+    }
+
+    /// 405: the path exists but does not answer this method; `allow` lists those it does.
+    pub fn method_not_allowed(method: &str, allow: &str) -> Self {
+        let mut error = Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "Method not allowed",
+            format!("{method} is not allowed here; allowed: {allow}"),
+        );
+        error.headers.push((header::ALLOW, allow.to_owned()));
         error
     }
 
@@ -241,8 +264,8 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status);
         response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
-        if let Some(seconds) = self.retry_after {
-            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        for (name, value) in &self.headers {
+            response.insert_header((name.clone(), value.as_str()));
         }
         response.json(self.problem())
     }

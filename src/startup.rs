@@ -3,9 +3,9 @@
 
 use std::net::TcpListener;
 
-use actix_web::dev::{Server, ServiceFactory, ServiceRequest};
+use actix_web::dev::{ResourceDef, Server, ServiceFactory, ServiceRequest};
 use actix_web::middleware::{from_fn, DefaultHeaders, Logger};
-use actix_web::{web, App, HttpServer};
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use utoipa::OpenApi;
 use utoipa_actix_web::{scope, AppExt, UtoipaApp};
 use utoipa_swagger_ui::SwaggerUi;
@@ -33,8 +33,44 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     mount(App::new().into_utoipa_app()).split_for_parts().1
 }
 
-async fn no_such_route() -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::not_found("no resource at this path"))
+/// The methods each documented path answers, so that an unsupported method
+/// gets 405 with `Allow` rather than 404.
+struct Routes(Vec<(ResourceDef, String)>);
+
+impl Routes {
+    fn from_document(api: &utoipa::openapi::OpenApi) -> Self {
+        let routes = api
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods = [
+                    ("GET", &item.get),
+                    ("POST", &item.post),
+                    ("PUT", &item.put),
+                    ("PATCH", &item.patch),
+                    ("DELETE", &item.delete),
+                ];
+                let allow: Vec<&str> = methods
+                    .iter()
+                    .filter(|(_, operation)| operation.is_some())
+                    .map(|(method, _)| *method)
+                    .collect();
+                (ResourceDef::new(path.as_str()), allow.join(", "))
+            })
+            .collect();
+        Routes(routes)
+    }
+}
+
+async fn no_such_route(
+    req: HttpRequest,
+    routes: web::Data<Routes>,
+) -> Result<HttpResponse, ApiError> {
+    match routes.0.iter().find(|(def, _)| def.is_match(req.path())) {
+        Some((_, allow)) => Err(ApiError::method_not_allowed(req.method().as_str(), allow)),
+        None => Err(ApiError::no_route()),
+    }
 }
 
 /// A running server and the port it took.
@@ -47,11 +83,13 @@ impl Application {
     /// Connects to the database (migrating it) and binds the listener.
     pub fn build(settings: &Settings) -> anyhow::Result<Self> {
         let db = web::Data::new(Db::connect(&settings.database_url, settings.pool_size)?);
+        let routes = web::Data::new(Routes::from_document(&openapi()));
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
         let mut server = HttpServer::new(move || {
             let (app, api) = mount(App::new().into_utoipa_app()).split_for_parts();
             app.app_data(db.clone())
+                .app_data(routes.clone())
                 .service(web::redirect("/docs", "/docs/"))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api))
                 .default_service(web::to(no_such_route))

@@ -398,7 +398,7 @@ pub async fn create_association(
     tag = "associations",
     params(
         ("id" = String, Path, description = "The association's id"),
-        ("If-None-Match" = Option<String>, Header, description = "An `ETag` seen before: 304 if still current"),
+        ("If-None-Match" = Option<String>, Header, nullable = false, description = "An `ETag` seen before: 304 if still current"),
     ),
     responses(
         (status = 200, description = "The association", body = Association,
@@ -431,7 +431,7 @@ pub async fn get_association(
     tag = "associations",
     params(
         ("id" = String, Path, description = "The association's id"),
-        ("If-Match" = Option<String>, Header, description = "The `ETag` the change is based on; 412 if stale"),
+        ("If-Match" = Option<String>, Header, nullable = false, description = "The `ETag` the change is based on (`\"3\"`, or `*`); 412 if stale"),
     ),
     request_body(content = UpdateAssociation, content_type = "application/merge-patch+json"),
     responses(
@@ -473,7 +473,7 @@ pub async fn update_association(
     tag = "associations",
     params(
         ("id" = String, Path, description = "The association's id"),
-        ("If-Match" = Option<String>, Header, description = "The `ETag` the delete is based on; 412 if stale"),
+        ("If-Match" = Option<String>, Header, nullable = false, description = "The `ETag` the delete is based on (`\"3\"`, or `*`); 412 if stale"),
     ),
     responses(
         (status = 204, description = "Deleted"),

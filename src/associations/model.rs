@@ -165,8 +165,10 @@ pub fn update(
     change: impl FnOnce(AssociationFields) -> Result<AssociationFields, ApiError>,
 ) -> Result<AssociationRow, ApiError> {
     let current = get(conn, id)?;
-    if_match.check(current.version)?;
+    // An invalid body is a 422 whatever the precondition (RFC 9110 §13.2.1:
+    // preconditions are evaluated after the request itself is found valid).
     let fields = change(current.fields())?.validated()?;
+    if_match.check(current.version)?;
     if fields == current.fields() {
         return Ok(current);
     }

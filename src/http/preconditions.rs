@@ -57,16 +57,14 @@ impl FromRequest for IfMatch {
         if !req.headers().contains_key(header::IF_MATCH) {
             return ready(Ok(IfMatch::Absent));
         }
+        // A value that is not `*` or a list of entity tags names no version,
+        // so the precondition fails (412) rather than being ignored.
         let parsed = match header::IfMatch::parse(req) {
-            Ok(header::IfMatch::Any) => Ok(IfMatch::Any),
-            Ok(header::IfMatch::Items(tags)) if !tags.is_empty() => Ok(IfMatch::Tags(tags)),
-            _ => Err(ApiError::bad_parameter(
-                "If-Match",
-                "INVALID_HEADER",
-                "expected `*` or a list of entity tags such as \"3\"",
-            )),
+            Ok(header::IfMatch::Any) => IfMatch::Any,
+            Ok(header::IfMatch::Items(tags)) => IfMatch::Tags(tags),
+            Err(_) => IfMatch::Tags(Vec::new()),
         };
-        ready(parsed)
+        ready(Ok(parsed))
     }
 }
 
@@ -110,5 +108,6 @@ mod tests {
             .is_err());
         assert!(IfMatch::Any.check(7).is_ok());
         assert!(IfMatch::Absent.check(7).is_ok());
+        assert!(IfMatch::Tags(Vec::new()).check(7).is_err());
     }
 }

@@ -313,7 +313,13 @@ async fn a_stale_if_match_is_refused_with_412_and_changes_nothing() {
     let response = app
         .patch_json(&path, &json!({"name": "x"}), Some("not-a-tag"))
         .await;
-    assert_problem(response, StatusCode::BAD_REQUEST, "INVALID_HEADER").await;
+    // A value that names no entity tag matches no version.
+    assert_problem(
+        response,
+        StatusCode::PRECONDITION_FAILED,
+        "PRECONDITION_FAILED",
+    )
+    .await;
 }
 
 #[actix_web::test]

@@ -133,3 +133,31 @@ async fn responses_tell_browsers_not_to_sniff() {
     let response = app.get("/api/v1/associations").await;
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
 }
+
+#[actix_web::test]
+async fn a_method_a_path_does_not_answer_is_a_405_with_allow() {
+    let app = spawn_app().await;
+    let response = app.delete("/api/v1/associations", None).await;
+    assert_eq!(response.headers()["allow"], "GET, POST");
+    assert_problem(
+        response,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+    )
+    .await;
+    let response = app
+        .request(
+            reqwest::Method::PUT,
+            "/api/v1/associations/0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["allow"], "GET, PATCH, DELETE");
+    assert_problem(
+        response,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+    )
+    .await;
+}

@@ -80,3 +80,38 @@ fn every_migration_exists_for_both_backends() {
     assert!(!names("sqlite").is_empty());
     assert_eq!(names("sqlite"), names("postgres"));
 }
+
+#[test]
+fn every_migration_reverts_cleanly_on_sqlite() {
+    use diesel::{Connection, RunQueryDsl, SqliteConnection};
+    use diesel_migrations::MigrationHarness;
+
+    #[derive(diesel::QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    let tables = |conn: &mut SqliteConnection| -> Vec<String> {
+        diesel::sql_query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .load::<Name>(conn)
+            .unwrap()
+            .into_iter()
+            .map(|t| t.name)
+            .collect()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.db");
+    let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    conn.run_pending_migrations(khuyenhoc::db::SQLITE_MIGRATIONS)
+        .unwrap();
+    assert!(tables(&mut conn).contains(&"associations".to_owned()));
+    conn.revert_all_migrations(khuyenhoc::db::SQLITE_MIGRATIONS)
+        .unwrap();
+    assert_eq!(
+        tables(&mut conn),
+        vec!["__diesel_schema_migrations".to_owned()]
+    );
+    conn.run_pending_migrations(khuyenhoc::db::SQLITE_MIGRATIONS)
+        .unwrap();
+    assert!(tables(&mut conn).contains(&"associations".to_owned()));
+}

@@ -1,0 +1,29 @@
+# khuyenhoc: multi-stage build; SQLite, libpq and OpenSSL are compiled from
+# source by their crates, so the builder needs only Rust, a C compiler, perl
+# and make.
+FROM rust:1.95-slim-bookworm AS build
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends build-essential perl make \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY Cargo.toml Cargo.lock ./
+COPY src ./src
+COPY migrations ./migrations
+RUN cargo build --release --locked
+
+FROM debian:bookworm-slim
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --home-dir /data --create-home khuyenhoc
+COPY --from=build /src/target/release/khuyenhoc /usr/local/bin/khuyenhoc
+USER khuyenhoc
+WORKDIR /data
+# The SQLite file lives on the volume; set DATABASE_URL=postgres://… to use PostgreSQL instead.
+VOLUME ["/data"]
+ENV BIND=0.0.0.0:8080 \
+    DATABASE_URL=sqlite:///data/khuyenhoc.db \
+    RUST_LOG=info
+EXPOSE 8080
+ENTRYPOINT ["khuyenhoc"]
+CMD ["serve"]

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs bench/associations.py against a release build on SQLite and on
+# PostgreSQL (local server, trust auth), one after the other on this machine.
+#   bash bench/run.sh [--size 10000] [--repeat 50]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet
+work=$(mktemp -d)
+pg_db="khuyenhoc_bench_$$"
+cleanup() {
+    [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null || true
+    psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE $pg_db" >/dev/null
+
+for backend in sqlite postgresql; do
+    case $backend in
+        sqlite) url="$work/bench.db" ;;
+        postgresql) url="postgres://postgres@127.0.0.1:5432/$pg_db" ;;
+    esac
+    DATABASE_URL="$url" BIND=127.0.0.1:18090 RUST_LOG=warn ./target/release/khuyenhoc serve &
+    pid=$!
+    until curl -fs http://127.0.0.1:18090/readyz >/dev/null; do sleep 0.2; done
+    echo "== $backend"
+    python3 bench/associations.py --base-url http://127.0.0.1:18090 "$@"
+    kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
+done
