@@ -113,6 +113,10 @@ pub fn now() -> NaiveDateTime {
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<AssociationRow>, ApiError> {
+    // Ids are UUIDs: anything else names nothing, and need not reach the database.
+    if uuid::Uuid::try_parse(id).is_err() {
+        return Ok(None);
+    }
     Ok(associations::table.find(id).first(conn).optional()?)
 }
 

@@ -163,6 +163,18 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let pairs = form_urlencoded::parse(req.query_string().as_bytes());
+        // No parameter is free text with control characters in it (and
+        // PostgreSQL refuses NUL in text outright).
+        if let Some((name, _)) = pairs
+            .clone()
+            .find(|(_, value)| value.chars().any(char::is_control))
+        {
+            return ready(Err(ApiError::bad_parameter(
+                &name,
+                "INVALID_PARAMETER",
+                "must not contain control characters",
+            )));
+        }
         let deserializer = serde_urlencoded::Deserializer::new(pairs);
         ready(
             serde_path_to_error::deserialize(deserializer)

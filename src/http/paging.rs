@@ -131,6 +131,13 @@ impl PageRequest {
                     .decode(token)
                     .ok()
                     .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+                    .filter(|cursor: &Cursor| {
+                        !cursor
+                            .keys
+                            .iter()
+                            .chain([&cursor.id])
+                            .any(|k| k.chars().any(char::is_control))
+                    })
                     .ok_or_else(|| invalid("not a page token issued by this list"))?;
                 if cursor.fingerprint != fingerprint {
                     return Err(invalid(

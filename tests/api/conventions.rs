@@ -161,3 +161,37 @@ async fn a_method_a_path_does_not_answer_is_a_405_with_allow() {
     )
     .await;
 }
+
+#[actix_web::test]
+async fn nul_bytes_anywhere_are_refused_never_a_server_error() {
+    let app = spawn_app().await;
+    for query in ["q=%00", "parent_id=%00", "ancestor_id=a%00", "sort=name%00"] {
+        let response = app.get(&format!("/api/v1/associations?{query}")).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{query}");
+    }
+    assert_problem(
+        app.get("/api/v1/associations/%00").await,
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+    )
+    .await;
+    let body = json!({"code": "1", "name": "x", "level": "commune", "parent_id": "\u{0}"});
+    let response = app.post_json("/api/v1/associations", &body).await;
+    assert_problem(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    // A forged page token carrying a NUL.
+    let forged = base64_url(r#"{"k":["a\u0000"],"i":"x","f":"y"}"#);
+    let response = app
+        .get(&format!("/api/v1/associations?page_token={forged}"))
+        .await;
+    assert_problem(response, StatusCode::BAD_REQUEST, "INVALID_PAGE_TOKEN").await;
+}
+
+fn base64_url(text: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
+}
