@@ -3,7 +3,6 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -91,7 +90,8 @@ impl From<AssociationRow> for Association {
     }
 }
 
-/// A new association. Output-only members (`id`, `version`, …) are ignored if sent.
+/// A new association. Output-only members (`id`, `version`, …) are ignored if sent
+/// with the types they are read with, so a body read from the API can be sent back.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
@@ -133,23 +133,23 @@ pub struct CreateAssociation {
     #[serde(default)]
     pub successor_id: Option<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>, read_only)]
-    pub id: Option<IgnoredAny>,
+    #[schema(read_only)]
+    pub id: Option<String>,
     #[serde(default)]
-    #[schema(value_type = Option<Vec<String>>, read_only)]
-    pub ancestor_ids: Option<IgnoredAny>,
+    #[schema(read_only)]
+    pub ancestor_ids: Option<Vec<String>>,
     #[serde(default)]
-    #[schema(value_type = Option<i32>, read_only)]
-    pub depth: Option<IgnoredAny>,
+    #[schema(read_only)]
+    pub depth: Option<i32>,
     #[serde(default)]
-    #[schema(value_type = Option<i64>, read_only)]
-    pub version: Option<IgnoredAny>,
+    #[schema(read_only)]
+    pub version: Option<i64>,
     #[serde(default)]
-    #[schema(value_type = Option<DateTime<Utc>>, read_only)]
-    pub created_at: Option<IgnoredAny>,
+    #[schema(read_only)]
+    pub created_at: Option<DateTime<Utc>>,
     #[serde(default)]
-    #[schema(value_type = Option<DateTime<Utc>>, read_only)]
-    pub updated_at: Option<IgnoredAny>,
+    #[schema(read_only)]
+    pub updated_at: Option<DateTime<Utc>>,
 }
 
 impl From<CreateAssociation> for AssociationFields {
@@ -211,23 +211,23 @@ pub struct UpdateAssociation {
     #[schema(value_type = Option<String>)]
     pub successor_id: Option<Option<String>>,
     #[serde(default)]
-    #[schema(value_type = Option<String>, read_only)]
-    pub id: Option<IgnoredAny>,
+    #[schema(read_only)]
+    pub id: Option<String>,
     #[serde(default)]
-    #[schema(value_type = Option<Vec<String>>, read_only)]
-    pub ancestor_ids: Option<IgnoredAny>,
+    #[schema(read_only)]
+    pub ancestor_ids: Option<Vec<String>>,
     #[serde(default)]
-    #[schema(value_type = Option<i32>, read_only)]
-    pub depth: Option<IgnoredAny>,
+    #[schema(read_only)]
+    pub depth: Option<i32>,
     #[serde(default)]
-    #[schema(value_type = Option<i64>, read_only)]
-    pub version: Option<IgnoredAny>,
+    #[schema(read_only)]
+    pub version: Option<i64>,
     #[serde(default)]
-    #[schema(value_type = Option<DateTime<Utc>>, read_only)]
-    pub created_at: Option<IgnoredAny>,
+    #[schema(read_only)]
+    pub created_at: Option<DateTime<Utc>>,
     #[serde(default)]
-    #[schema(value_type = Option<DateTime<Utc>>, read_only)]
-    pub updated_at: Option<IgnoredAny>,
+    #[schema(read_only)]
+    pub updated_at: Option<DateTime<Utc>>,
 }
 
 impl UpdateAssociation {

@@ -102,7 +102,11 @@ impl AssociationFields {
                 PERSON_NAME_MAX,
             ));
             self.phone = keep(optional_line("/phone", self.phone, PHONE_MAX).and_then(check_phone));
-            self.email = keep(optional_line("/email", self.email, EMAIL_MAX).and_then(check_email));
+            // Blank free text counts as absent, but a blank e-mail is no e-mail.
+            self.email = keep(match self.email {
+                Some(email) if email.trim().is_empty() => Err(invalid_email()),
+                email => optional_line("/email", email, EMAIL_MAX).and_then(check_email),
+            });
         }
         for (pointer, date) in [
             ("/founded_on", self.founded_on),
@@ -195,12 +199,12 @@ fn check_email(email: Option<String>) -> Result<Option<String>, FieldError> {
     if email_address::EmailAddress::is_valid(&email) {
         Ok(Some(email))
     } else {
-        Err(FieldError::new(
-            "/email",
-            "INVALID_EMAIL",
-            "not an e-mail address",
-        ))
+        Err(invalid_email())
     }
+}
+
+fn invalid_email() -> FieldError {
+    FieldError::new("/email", "INVALID_EMAIL", "not an e-mail address")
 }
 
 #[cfg(test)]
@@ -245,11 +249,13 @@ mod tests {
         let mut input = fields();
         input.name = "  Hội Khuyến học  ".into();
         input.address = Some("   ".into());
+        input.chair_name = Some(String::new());
         input.email = Some("hkh@yenbai.gov.vn".into());
         input.phone = Some("+84 216 385 2222".into());
         let valid = input.validated().unwrap();
         assert_eq!(valid.name, "Hội Khuyến học");
         assert_eq!(valid.address, None);
+        assert_eq!(valid.chair_name, None);
         assert_eq!(valid.email.as_deref(), Some("hkh@yenbai.gov.vn"));
     }
 
@@ -271,6 +277,16 @@ mod tests {
                 ("/email".into(), "INVALID_EMAIL".into()),
                 ("/dissolved_on".into(), "DATE_ORDER".into()),
             ]
+        );
+    }
+
+    #[test]
+    fn a_blank_email_is_invalid_not_absent() {
+        let mut input = fields();
+        input.email = Some(String::new());
+        assert_eq!(
+            codes(input.validated()),
+            vec![("/email".into(), "INVALID_EMAIL".into())]
         );
     }
 

@@ -61,6 +61,17 @@ async fn output_only_members_in_a_body_are_ignored() {
     assert_ne!(created["id"], "mine");
     assert_eq!(created["version"], 1);
     assert_eq!(created["depth"], 0);
+
+    // Output-only members of the wrong type are still mistakes.
+    let body = json!({"code": "16", "name": "Lào Cai", "level": "province", "ancestor_ids": "x"});
+    let response = app.post_json("/api/v1/associations", &body).await;
+    let problem = assert_problem(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["pointer"], "/ancestor_ids");
 }
 
 #[actix_web::test]
