@@ -75,6 +75,8 @@ pub struct Settings {
     pub pool_size: u32,
     /// HTTP worker threads; `None` for one per core.
     pub workers: Option<usize>,
+    /// Origins of browser frontends allowed by CORS; none by default.
+    pub cors_allowed_origins: Vec<String>,
 }
 
 #[cfg(test)]

@@ -105,6 +105,35 @@ impl ApiError {
         error
     }
 
+    /// 401: no usable credentials. `invalid_token` when a token was sent but
+    /// is unknown, expired or revoked (RFC 6750 §3.1).
+    pub fn unauthorized(
+        code: &'static str,
+        detail: impl Into<String>,
+        invalid_token: bool,
+    ) -> Self {
+        let mut error = Self::new(
+            StatusCode::UNAUTHORIZED,
+            code,
+            "Unauthorized",
+            detail.into(),
+        );
+        let challenge = if invalid_token {
+            "Bearer realm=\"khuyenhoc\", error=\"invalid_token\""
+        } else {
+            "Bearer realm=\"khuyenhoc\""
+        };
+        error
+            .headers
+            .push((header::WWW_AUTHENTICATE, challenge.to_owned()));
+        error
+    }
+
+    /// 403: the caller is known but its role or scope does not allow this.
+    pub fn forbidden(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, code, "Forbidden", detail.into())
+    }
+
     /// 404: no such resource (or one the caller may not see).
     pub fn not_found(what: &str) -> Self {
         Self::new(

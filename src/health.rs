@@ -17,6 +17,7 @@ pub struct Health {
 /// Liveness: the process answers. Does not touch the database.
 #[utoipa::path(
     tag = "operations",
+    security(()),
     responses((status = 200, description = "The service is alive", body = Health))
 )]
 #[get("/healthz")]
@@ -29,6 +30,7 @@ pub async fn healthz() -> HttpResponse {
 /// Readiness: the database answers and every migration is applied.
 #[utoipa::path(
     tag = "operations",
+    security(()),
     responses(
         (status = 200, description = "Ready to serve", body = Health),
         (status = 503, response = crate::openapi::ServiceUnavailable),

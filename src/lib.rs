@@ -1,6 +1,8 @@
 //! khuyenhoc: the REST/JSON API of Vietnam's learning-promotion associations.
 
 pub mod associations;
+pub mod audit;
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -9,3 +11,4 @@ pub mod http;
 pub mod openapi;
 pub mod startup;
 pub mod text;
+pub mod tokens;

@@ -1,9 +1,16 @@
 //! The `khuyenhoc` command: serve the API, migrate the database, print the OpenAPI document.
 
+use chrono::TimeDelta;
 use clap::{Args, Parser, Subcommand};
+use khuyenhoc::associations::model::now as model_now;
+use khuyenhoc::auth::{Actor, Role};
 use khuyenhoc::config::{DatabaseUrl, Settings};
-use khuyenhoc::db::Db;
+use khuyenhoc::db::{write_transaction, Db};
+use khuyenhoc::error::ApiError;
+use khuyenhoc::http::paging::PageRequest;
+use khuyenhoc::http::preconditions::IfMatch;
 use khuyenhoc::startup::{self, Application};
+use khuyenhoc::tokens::{self, model::NewToken};
 
 /// REST/JSON API of Vietnam's learning-promotion associations (Hội Khuyến học).
 #[derive(Parser)]
@@ -23,6 +30,46 @@ enum Command {
     Migrate(DatabaseArgs),
     /// Print the OpenAPI document (JSON) on standard output.
     Openapi,
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token and print its value on standard output (it is shown only this once).
+    Create {
+        /// admin, editor, viewer or integration.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Who or what uses the token.
+        #[arg(long)]
+        name: String,
+        /// The association whose subtree the token covers (default: the whole tree, admins only).
+        #[arg(long)]
+        association: Option<String>,
+        /// The token stops working after this many days (default: never).
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// List tokens (never their values).
+    List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Revoke a token at once.
+    Revoke {
+        /// The token's id.
+        id: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+fn parse_role(value: &str) -> Result<Role, String> {
+    Role::parse(value).ok_or_else(|| "expected admin, editor, viewer or integration".to_owned())
 }
 
 #[derive(Args, Clone)]
@@ -44,8 +91,99 @@ struct ServeArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "WORKERS")]
     workers: Option<usize>,
+    /// Comma-separated origins of browser frontends allowed by CORS (default: none).
+    #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',')]
+    cors_allowed_origins: Vec<String>,
     #[command(flatten)]
     database: DatabaseArgs,
+}
+
+fn token_command(command: TokenCommand) -> anyhow::Result<()> {
+    let open = |args: &DatabaseArgs| -> anyhow::Result<Db> { Db::connect(&database_url(args)?, 1) };
+    match command {
+        TokenCommand::Create {
+            role,
+            name,
+            association,
+            expires_in_days,
+            database,
+        } => {
+            let db = open(&database)?;
+            let mut conn = db.connection()?;
+            let new = NewToken {
+                name,
+                role,
+                association_id: association,
+                expires_at: expires_in_days
+                    .map(|days| model_now() + TimeDelta::days(i64::from(days))),
+            };
+            let (row, token) = write_transaction(&mut conn, |conn| {
+                tokens::model::issue(conn, &Actor::command_line(), None, new)
+            })
+            .map_err(|e| anyhow::anyhow!("{}", problem_text(&e)))?;
+            eprintln!(
+                "created {} token {} ({}); its value, shown only now:",
+                row.role, row.id, row.name
+            );
+            println!("{token}");
+        }
+        TokenCommand::List { database } => {
+            let db = open(&database)?;
+            let mut conn = db.connection()?;
+            let page = PageRequest::new(Some(500), None, "cli")?;
+            let mut rows = tokens::model::list(&mut conn, None, &page)?;
+            println!("id\trole\tassociation\tname\tcreated\texpires\tlast used\trevoked");
+            loop {
+                for t in &rows.items {
+                    let time = |t: Option<chrono::NaiveDateTime>| {
+                        t.map(|t| t.and_utc().to_rfc3339())
+                            .unwrap_or_else(|| "-".into())
+                    };
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                        t.id,
+                        t.role,
+                        t.association_id.as_deref().unwrap_or("(whole tree)"),
+                        t.name,
+                        t.created_at.and_utc().to_rfc3339(),
+                        time(t.expires_at),
+                        time(t.last_used_at),
+                        time(t.revoked_at)
+                    );
+                }
+                let Some(token) = rows.next_page_token.take() else {
+                    break;
+                };
+                let page = PageRequest::new(Some(500), Some(&token), "cli")?;
+                rows = tokens::model::list(&mut conn, None, &page)?;
+            }
+        }
+        TokenCommand::Revoke { id, database } => {
+            let db = open(&database)?;
+            let mut conn = db.connection()?;
+            let row = write_transaction(&mut conn, |conn| {
+                tokens::model::revoke(conn, &Actor::command_line(), None, &id, &IfMatch::Absent)
+            })
+            .map_err(|e| anyhow::anyhow!("{}", problem_text(&e)))?;
+            eprintln!("revoked token {} ({})", row.id, row.name);
+        }
+    }
+    Ok(())
+}
+
+/// An API error as one line for the terminal.
+fn problem_text(error: &ApiError) -> String {
+    let problem = error.problem();
+    let fields: Vec<String> = problem
+        .errors
+        .iter()
+        .map(|e| format!("{}: {}", e.pointer, e.detail))
+        .collect();
+    if fields.is_empty() {
+        problem.detail
+    } else {
+        format!("{} ({})", problem.detail, fields.join("; "))
+    }
 }
 
 fn database_url(args: &DatabaseArgs) -> anyhow::Result<DatabaseUrl> {
@@ -63,6 +201,7 @@ async fn main() -> anyhow::Result<()> {
                 database_url: database_url(&args.database)?,
                 pool_size: args.database.pool_size,
                 workers: args.workers,
+                cors_allowed_origins: args.cors_allowed_origins,
             };
             log::info!("using the {}", settings.database_url);
             let app = Application::build(&settings)?;
@@ -78,6 +217,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Openapi => {
             println!("{}", startup::openapi().to_pretty_json()?);
         }
+        Command::Token(command) => token_command(command)?,
     }
     Ok(())
 }

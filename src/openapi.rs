@@ -1,7 +1,8 @@
 //! The OpenAPI document: its header, tags and the responses shared by every
 //! operation. Operations and their schemas are collected from the handlers.
 
-use utoipa::{OpenApi, ToResponse};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToResponse};
 
 use crate::error::{FieldError, Problem};
 
@@ -16,20 +17,47 @@ RFC 9457 `application/problem+json` with a stable `code` and, for invalid input,
 field in `errors`. Lists are paged by cursor (`page_size`, `page_token`; `next_page_token` and a \
 `Link: rel=\"next\"` header). Single resources carry a strong `ETag` (their `version`): send it \
 in `If-Match` to update or delete safely (412 when stale), or in `If-None-Match` to get 304 when \
-unchanged. PATCH takes a JSON Merge Patch (RFC 7396).",
+unchanged. PATCH takes a JSON Merge Patch (RFC 7396).\n\n\
+Every `/api/v1` operation needs an API token: `Authorization: Bearer <token>`. A token has a \
+role (`admin`, `editor`, `viewer`, `integration`) and a scope: an association and everything \
+below it. Resources outside the scope answer 404; lists hold only what the scope covers.",
         license(name = "MIT")
     ),
     tags(
         (name = "associations", description = "Learning-promotion associations of every level, one tree"),
+        (name = "tokens", description = "API tokens and the calling token's permissions"),
+        (name = "audit", description = "The audit trail of every write"),
         (name = "operations", description = "Liveness and readiness probes")
     ),
     components(
         schemas(Problem, FieldError),
-        responses(BadRequest, NotFound, Conflict, PreconditionFailed, PayloadTooLarge,
+        responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PayloadTooLarge,
                   UnsupportedMediaType, Unprocessable, ServiceUnavailable)
-    )
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
 )]
 pub struct ApiDoc;
+
+/// The bearer-token scheme every `/api/v1` operation requires.
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An API token made with `khuyenhoc token create` or `POST /api/v1/tokens`",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The request cannot be read: malformed JSON, or an unknown, repeated or malformed parameter or header.
 #[derive(ToResponse)]
@@ -42,6 +70,29 @@ pub struct ApiDoc;
         "errors": [{"pointer": "page_size", "code": "INVALID_PAGE_SIZE", "detail": "must be between 1 and 500"}]})
 )]
 pub struct BadRequest(#[to_schema] Problem);
+
+/// No usable token: none sent, or one that is unknown, expired or revoked.
+#[derive(ToResponse)]
+#[allow(dead_code)] // described in the document, never built: ApiError makes the body
+#[response(
+    content_type = "application/problem+json",
+    headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"khuyenhoc\"`, with `error=\"invalid_token\"` for a bad token")),
+    example = json!({"type": "/problems/missing-token", "title": "Unauthorized", "status": 401,
+        "detail": "send an API token as `Authorization: Bearer <token>`", "instance": "/api/v1/associations",
+        "code": "MISSING_TOKEN", "request_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"})
+)]
+pub struct Unauthorized(#[to_schema] Problem);
+
+/// The token's role does not allow this (its scope shows as 404 instead).
+#[derive(ToResponse)]
+#[allow(dead_code)] // described in the document, never built: ApiError makes the body
+#[response(
+    content_type = "application/problem+json",
+    example = json!({"type": "/problems/role-cannot-edit", "title": "Forbidden", "status": 403,
+        "detail": "a viewer token reads but does not edit", "instance": "/api/v1/associations",
+        "code": "ROLE_CANNOT_EDIT", "request_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"})
+)]
+pub struct Forbidden(#[to_schema] Problem);
 
 /// No resource has this id.
 #[derive(ToResponse)]

@@ -3,19 +3,22 @@
 
 use std::net::TcpListener;
 
+use actix_cors::Cors;
 use actix_web::dev::{ResourceDef, Server, ServiceFactory, ServiceRequest};
+use actix_web::http::header;
 use actix_web::middleware::{from_fn, DefaultHeaders, Logger};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use utoipa::OpenApi;
 use utoipa_actix_web::{scope, AppExt, UtoipaApp};
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::middleware::authenticate;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::request_context;
 use crate::openapi::ApiDoc;
-use crate::{associations, health};
+use crate::{associations, audit, health, tokens};
 
 /// Every documented route; the OpenAPI document is collected from them.
 fn mount<T>(app: UtoipaApp<T>) -> UtoipaApp<T>
@@ -25,7 +28,12 @@ where
     app.openapi(ApiDoc::openapi())
         .service(health::healthz)
         .service(health::readyz)
-        .service(scope("/api/v1").configure(associations::api::configure))
+        .service(
+            scope("/api/v1")
+                .configure(associations::api::configure)
+                .configure(tokens::api::configure)
+                .configure(audit::api::configure),
+        )
 }
 
 /// The OpenAPI document, as served at `/api-docs/openapi.json`.
@@ -73,10 +81,48 @@ async fn no_such_route(
     }
 }
 
+/// CORS for third-party frontends: only the configured origins, exposing the
+/// headers clients need to page, cache and report.
+fn cors(origins: &[String]) -> Cors {
+    origins
+        .iter()
+        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+        .allowed_methods(["GET", "POST", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            request_context::X_REQUEST_ID,
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LINK,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            request_context::X_REQUEST_ID,
+        ])
+        .max_age(3600)
+}
+
+/// On a database with no usable admin token, says how to make one (never a token value).
+fn first_start_hint(db: &Db) {
+    let Ok(mut conn) = db.connection() else {
+        return;
+    };
+    if let Ok(false) = tokens::model::admin_exists(&mut conn) {
+        log::warn!(
+            "no admin token exists: create one with `khuyenhoc token create --role admin --name NAME` \
+             (it prints the token once)"
+        );
+    }
+}
+
 /// A running server and the port it took.
 pub struct Application {
     port: u16,
     server: Server,
+    db: Db,
 }
 
 impl Application {
@@ -84,17 +130,27 @@ impl Application {
     pub fn build(settings: &Settings) -> anyhow::Result<Self> {
         let db = web::Data::new(Db::connect(&settings.database_url, settings.pool_size)?);
         let routes = web::Data::new(Routes::from_document(&openapi()));
+        let cors_origins = settings.cors_allowed_origins.clone();
+        first_start_hint(&db);
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
+        let app_db = db.clone();
         let mut server = HttpServer::new(move || {
             let (app, api) = mount(App::new().into_utoipa_app()).split_for_parts();
-            app.app_data(db.clone())
+            app.app_data(app_db.clone())
                 .app_data(routes.clone())
                 .service(web::redirect("/docs", "/docs/"))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api))
                 .default_service(web::to(no_such_route))
+                .wrap(from_fn(authenticate))
                 .wrap(from_fn(request_context::middleware))
-                .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+                .wrap(cors(&cors_origins))
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        // Answers depend on the caller's token: never cache them in shared caches.
+                        .add(("Cache-Control", "no-store")),
+                )
                 // The query string is left out: search terms may name people.
                 .wrap(
                     Logger::new("%{method}xi %U %s %b %Dms request_id=%{x-request-id}o")
@@ -109,11 +165,17 @@ impl Application {
         Ok(Self {
             port,
             server: server.run(),
+            db: db.get_ref().clone(),
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The application's database, for tests and tools running beside it.
+    pub fn db(&self) -> Db {
+        self.db.clone()
     }
 
     /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.

@@ -9,6 +9,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::model::{self, AssociationRow, ListFilter};
 use super::rules::{AssociationFields, Level};
+use crate::auth::Caller;
 use crate::db::Db;
 use crate::error::{ApiError, FieldError};
 use crate::http::extract::{JsonBody, Query};
@@ -319,6 +320,7 @@ impl ListAssociationsParams {
             q: q.map(str::to_owned),
             updated_since: self.updated_since.map(|t| t.naive_utc()),
             sort: paging::parse_sort(self.sort.as_deref(), &model::SORT_FIELDS, "name")?,
+            scope: None,
         })
     }
 }
@@ -333,6 +335,7 @@ impl ListAssociationsParams {
         (status = 200, description = "One page of associations", body = Page<Association>,
          headers(("Link" = String, description = "`<…?page_token=…>; rel=\"next\"` when another page follows"))),
         (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
         (status = 503, response = crate::openapi::ServiceUnavailable),
     )
 )]
@@ -340,9 +343,11 @@ impl ListAssociationsParams {
 pub async fn list_associations(
     req: HttpRequest,
     db: web::Data<Db>,
+    caller: Caller,
     Query(params): Query<ListAssociationsParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let filter = params.filter()?;
+    let mut filter = params.filter()?;
+    filter.scope = caller.scope_path().map(str::to_owned);
     let page = PageRequest::new(
         params.page_size,
         params.page_token.as_deref(),
@@ -364,6 +369,8 @@ pub async fn list_associations(
          headers(("Location" = String, description = "The new association's URL"),
                  ("ETag" = String, description = "The version, as a strong entity tag"))),
         (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
         (status = 409, response = crate::openapi::Conflict),
         (status = 413, response = crate::openapi::PayloadTooLarge),
         (status = 415, response = crate::openapi::UnsupportedMediaType),
@@ -375,10 +382,18 @@ pub async fn list_associations(
 pub async fn create_association(
     req: HttpRequest,
     db: web::Data<Db>,
+    caller: Caller,
     JsonBody(body): JsonBody<CreateAssociation>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require_editor()?;
     let fields = AssociationFields::from(body).validated()?;
-    let row = db.write(move |conn| model::create(conn, fields)).await?;
+    if fields.parent_id.is_none() {
+        caller.require_whole_tree("creating a root association")?;
+    }
+    let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
+    let row = db
+        .write(move |conn| model::create(conn, &actor, scope.as_deref(), fields))
+        .await?;
     let location = format!("/api/v1/associations/{}", row.id);
     let mut response = resource_response(
         &req,
@@ -404,6 +419,7 @@ pub async fn create_association(
         (status = 200, description = "The association", body = Association,
          headers(("ETag" = String, description = "The version, as a strong entity tag"))),
         (status = 304, description = "Not modified since the `ETag` in `If-None-Match`"),
+        (status = 401, response = crate::openapi::Unauthorized),
         (status = 404, response = crate::openapi::NotFound),
         (status = 503, response = crate::openapi::ServiceUnavailable),
     )
@@ -412,9 +428,13 @@ pub async fn create_association(
 pub async fn get_association(
     req: HttpRequest,
     db: web::Data<Db>,
+    caller: Caller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let row = db.run(move |conn| model::get(conn, &id)).await?;
+    let scope = caller.scope_path().map(str::to_owned);
+    let row = db
+        .run(move |conn| model::get_visible(conn, scope.as_deref(), &id))
+        .await?;
     Ok(resource_response(
         &req,
         StatusCode::OK,
@@ -438,6 +458,8 @@ pub async fn get_association(
         (status = 200, description = "The updated association", body = Association,
          headers(("ETag" = String, description = "The new version, as a strong entity tag"))),
         (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
         (status = 409, response = crate::openapi::Conflict),
         (status = 412, response = crate::openapi::PreconditionFailed),
@@ -451,12 +473,19 @@ pub async fn get_association(
 pub async fn update_association(
     req: HttpRequest,
     db: web::Data<Db>,
+    caller: Caller,
     id: web::Path<String>,
     if_match: IfMatch,
     JsonBody(patch): JsonBody<UpdateAssociation>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require_editor()?;
+    let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
     let row = db
-        .write(move |conn| model::update(conn, &id, &if_match, |fields| patch.apply(fields)))
+        .write(move |conn| {
+            model::update(conn, &actor, scope.as_deref(), &id, &if_match, |fields| {
+                patch.apply(fields)
+            })
+        })
         .await?;
     Ok(resource_response(
         &req,
@@ -478,6 +507,8 @@ pub async fn update_association(
     responses(
         (status = 204, description = "Deleted"),
         (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
         (status = 409, response = crate::openapi::Conflict),
         (status = 412, response = crate::openapi::PreconditionFailed),
@@ -487,10 +518,13 @@ pub async fn update_association(
 #[delete("/associations/{id}")]
 pub async fn delete_association(
     db: web::Data<Db>,
+    caller: Caller,
     id: web::Path<String>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    db.write(move |conn| model::delete(conn, &id, &if_match))
+    caller.require_editor()?;
+    let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
+    db.write(move |conn| model::delete(conn, &actor, scope.as_deref(), &id, &if_match))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -503,6 +537,7 @@ pub async fn delete_association(
     params(("id" = String, Path, description = "The association's id")),
     responses(
         (status = 200, description = "The ancestors, root first", body = Page<Association>),
+        (status = 401, response = crate::openapi::Unauthorized),
         (status = 404, response = crate::openapi::NotFound),
         (status = 503, response = crate::openapi::ServiceUnavailable),
     )
@@ -511,9 +546,13 @@ pub async fn delete_association(
 pub async fn list_association_ancestors(
     req: HttpRequest,
     db: web::Data<Db>,
+    caller: Caller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let rows = db.run(move |conn| model::ancestors(conn, &id)).await?;
+    let scope = caller.scope_path().map(str::to_owned);
+    let rows = db
+        .run(move |conn| model::ancestors(conn, scope.as_deref(), &id))
+        .await?;
     let page = Page {
         items: rows.into_iter().map(Association::from).collect::<Vec<_>>(),
         next_page_token: None,

@@ -11,6 +11,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{Bool, Integer, Text};
 
 use super::rules::{AssociationFields, Level};
+use crate::audit::model::{record, Change};
+use crate::auth::Actor;
 use crate::db::schema::associations::{self, dsl};
 use crate::db::{DbConnection, MultiBackend};
 use crate::error::ApiError;
@@ -103,7 +105,7 @@ impl AssociationRow {
 
 /// The end of the range of paths below `path` ("/a/b/" → "/a/b0": '0'
 /// follows '/' in byte order, and ids hold no '/').
-fn subtree_end(path: &str) -> String {
+pub fn subtree_end(path: &str) -> String {
     format!("{}0", &path[..path.len() - 1])
 }
 
@@ -124,11 +126,55 @@ pub fn get(conn: &mut DbConnection, id: &str) -> Result<AssociationRow, ApiError
     find(conn, id)?.ok_or_else(|| ApiError::not_found("the association"))
 }
 
+/// Whether a caller whose scope is `scope` (a path; `None`: the whole tree)
+/// sees the association at `path`.
+pub fn in_scope(scope: Option<&str>, path: &str) -> bool {
+    scope.is_none_or(|scope| path.starts_with(scope))
+}
+
+/// An association the caller may see; 404 for one outside its scope, as for
+/// one that does not exist.
+pub fn get_visible(
+    conn: &mut DbConnection,
+    scope: Option<&str>,
+    id: &str,
+) -> Result<AssociationRow, ApiError> {
+    find(conn, id)?
+        .filter(|row| in_scope(scope, &row.path))
+        .ok_or_else(|| ApiError::not_found("the association"))
+}
+
+fn audit(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    action: &'static str,
+    before: Option<&AssociationRow>,
+    after: Option<&AssociationRow>,
+) -> Result<(), ApiError> {
+    let Some(row) = after.or(before) else {
+        return Ok(());
+    };
+    record(
+        conn,
+        actor,
+        Change {
+            action,
+            resource_type: "association",
+            resource_id: &row.id,
+            version_before: before.map(|r| r.version),
+            version_after: after.map(|r| r.version),
+            scope_path: Some(&row.path),
+        },
+    )
+}
+
 pub fn create(
     conn: &mut DbConnection,
+    actor: &Actor,
+    scope: Option<&str>,
     fields: AssociationFields,
 ) -> Result<AssociationRow, ApiError> {
-    let parent = check_new_parent(conn, fields.parent_id.as_deref(), fields.level, None)?;
+    let parent = check_new_parent(conn, scope, fields.parent_id.as_deref(), fields.level, None)?;
     check_successor(conn, fields.successor_id.as_deref(), None)?;
     check_code_free(conn, &fields.code, None)?;
     let now = now();
@@ -154,21 +200,25 @@ pub fn create(
     };
     row.set_fields(fields);
     row.place_under(parent.as_ref());
-    Ok(diesel::insert_into(associations::table)
+    let created: AssociationRow = diesel::insert_into(associations::table)
         .values(&row)
         .returning(associations::all_columns)
-        .get_result(conn)?)
+        .get_result(conn)?;
+    audit(conn, actor, "create", None, Some(&created))?;
+    Ok(created)
 }
 
 /// Applies `change` to the stored fields and writes the result, keeping the
 /// tree consistent; moving an association moves its whole subtree.
 pub fn update(
     conn: &mut DbConnection,
+    actor: &Actor,
+    scope: Option<&str>,
     id: &str,
     if_match: &IfMatch,
     change: impl FnOnce(AssociationFields) -> Result<AssociationFields, ApiError>,
 ) -> Result<AssociationRow, ApiError> {
-    let current = get(conn, id)?;
+    let current = get_visible(conn, scope, id)?;
     // An invalid body is a 422 whatever the precondition (RFC 9110 §13.2.1:
     // preconditions are evaluated after the request itself is found valid).
     let fields = change(current.fields())?.validated()?;
@@ -180,6 +230,7 @@ pub fn update(
     if fields.parent_id != current.parent_id {
         let parent = check_new_parent(
             conn,
+            scope,
             fields.parent_id.as_deref(),
             fields.level,
             Some(&current),
@@ -216,6 +267,7 @@ pub fn update(
     if updated.path != current.path {
         move_descendants(conn, &current, &updated)?;
     }
+    audit(conn, actor, "update", Some(&current), Some(&updated))?;
     Ok(updated)
 }
 
@@ -247,8 +299,14 @@ fn move_descendants(
     Ok(())
 }
 
-pub fn delete(conn: &mut DbConnection, id: &str, if_match: &IfMatch) -> Result<(), ApiError> {
-    let current = get(conn, id)?;
+pub fn delete(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    scope: Option<&str>,
+    id: &str,
+    if_match: &IfMatch,
+) -> Result<(), ApiError> {
+    let current = get_visible(conn, scope, id)?;
     if_match.check(current.version)?;
     let children: i64 = associations::table
         .filter(dsl::parent_id.eq(id))
@@ -281,7 +339,7 @@ pub fn delete(conn: &mut DbConnection, id: &str, if_match: &IfMatch) -> Result<(
     if deleted == 0 {
         return Err(concurrent_change(if_match, current.version));
     }
-    Ok(())
+    audit(conn, actor, "delete", Some(&current), None)
 }
 
 fn concurrent_change(if_match: &IfMatch, version: i64) -> ApiError {
@@ -298,6 +356,7 @@ fn concurrent_change(if_match: &IfMatch, version: i64) -> ApiError {
 /// The parent an association is created under or moved to.
 fn check_new_parent(
     conn: &mut DbConnection,
+    scope: Option<&str>,
     parent_id: Option<&str>,
     level: Level,
     moving: Option<&AssociationRow>,
@@ -305,9 +364,12 @@ fn check_new_parent(
     let Some(parent_id) = parent_id else {
         return Ok(None);
     };
-    let parent = find(conn, parent_id)?.ok_or_else(|| {
-        ApiError::invalid_field("/parent_id", "NOT_FOUND", "no association has this id")
-    })?;
+    // A parent outside the caller's scope is reported like a missing one.
+    let parent = find(conn, parent_id)?
+        .filter(|p| in_scope(scope, &p.path))
+        .ok_or_else(|| {
+            ApiError::invalid_field("/parent_id", "NOT_FOUND", "no association has this id")
+        })?;
     if let Some(moving) = moving {
         if parent.path.starts_with(&moving.path) {
             return Err(ApiError::conflict(
@@ -411,12 +473,21 @@ fn check_code_free(
 }
 
 /// The ancestors of an association, root first.
-pub fn ancestors(conn: &mut DbConnection, id: &str) -> Result<Vec<AssociationRow>, ApiError> {
-    let row = get(conn, id)?;
-    Ok(associations::table
+/// Only those the caller sees are listed.
+pub fn ancestors(
+    conn: &mut DbConnection,
+    scope: Option<&str>,
+    id: &str,
+) -> Result<Vec<AssociationRow>, ApiError> {
+    let row = get_visible(conn, scope, id)?;
+    let rows: Vec<AssociationRow> = associations::table
         .filter(dsl::id.eq_any(row.ancestor_ids()))
         .order(dsl::depth.asc())
-        .load(conn)?)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| in_scope(scope, &r.path))
+        .collect())
 }
 
 /// The filters of a list, already parsed.
@@ -428,6 +499,8 @@ pub struct ListFilter {
     pub q: Option<String>,
     pub updated_since: Option<NaiveDateTime>,
     pub sort: Vec<SortKey>,
+    /// The caller's scope: only this subtree, its root included.
+    pub scope: Option<String>,
 }
 
 impl ListFilter {
@@ -446,6 +519,11 @@ fn filtered(
     subtree_of: Option<&str>,
 ) -> associations::BoxedQuery<'static, MultiBackend> {
     let mut query = associations::table.into_boxed::<MultiBackend>();
+    if let Some(scope) = &filter.scope {
+        query = query
+            .filter(dsl::path.ge(scope.clone()))
+            .filter(dsl::path.lt(subtree_end(scope)));
+    }
     if let Some(path) = subtree_of {
         // Strictly greater than the ancestor's own path: the ancestor itself
         // is not part of the subtree below it.

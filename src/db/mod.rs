@@ -129,6 +129,12 @@ impl Db {
         .await
     }
 
+    /// A pooled connection, for start-up and the command line (not for handlers:
+    /// they use [`Db::run`], off the event loop).
+    pub fn connection(&self) -> Result<PooledConnection<ConnectionManager>, ApiError> {
+        Ok(self.pool.get()?)
+    }
+
     /// Runs `f` on a pooled connection on the blocking thread pool.
     pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
     where

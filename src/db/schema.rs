@@ -22,3 +22,37 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Text,
+        name -> Text,
+        role -> Text,
+        association_id -> Nullable<Text>,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        occurred_at -> Timestamp,
+        actor_token_id -> Nullable<Text>,
+        actor_name -> Text,
+        action -> Text,
+        resource_type -> Text,
+        resource_id -> Text,
+        version_before -> Nullable<BigInt>,
+        version_after -> Nullable<BigInt>,
+        request_id -> Nullable<Text>,
+        scope_path -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(api_tokens -> associations (association_id));
+diesel::allow_tables_to_appear_in_same_query!(associations, api_tokens, audit_events);

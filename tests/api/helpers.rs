@@ -1,6 +1,12 @@
 use diesel::{Connection, PgConnection, RunQueryDsl};
+use std::sync::Arc;
+
+use chrono::NaiveDateTime;
+use khuyenhoc::auth::{Actor, Role};
 use khuyenhoc::config::{DatabaseUrl, Settings};
+use khuyenhoc::db::{write_transaction, Db};
 use khuyenhoc::startup::Application;
+use khuyenhoc::tokens::{self, model::NewToken};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{json, Value};
 
@@ -62,10 +68,15 @@ impl Drop for TestDatabase {
     }
 }
 
+/// The running application, and the token its requests carry.
+#[derive(Clone)]
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
-    _database: TestDatabase,
+    /// The bearer token sent with every request (an admin's for the whole tree by default).
+    pub token: String,
+    db: Db,
+    _database: Arc<TestDatabase>,
 }
 
 /// Starts the application on a free port with a fresh database.
@@ -77,24 +88,74 @@ pub async fn spawn_app() -> TestApp {
         database_url,
         pool_size: 4,
         workers: Some(1),
+        cors_allowed_origins: vec!["https://frontend.example".into()],
     };
     let app = Application::build(&settings).expect("the application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let db = app.db();
     actix_web::rt::spawn(app.run_until_stopped());
-    TestApp {
+    let mut test_app = TestApp {
         address,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("an HTTP client"),
-        _database: database,
-    }
+        token: String::new(),
+        db,
+        _database: Arc::new(database),
+    };
+    test_app.token = test_app.issue_token("test admin", Role::Admin, None, None);
+    test_app
 }
 
 impl TestApp {
+    /// A request with this app's token.
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.anonymous(method, path).bearer_auth(&self.token)
+    }
+
+    /// A request without any token.
+    pub fn anonymous(&self, method: Method, path: &str) -> RequestBuilder {
         self.client
             .request(method, format!("{}{path}", self.address))
+    }
+
+    /// The same app, calling with another token.
+    pub fn with_token(&self, token: &str) -> TestApp {
+        TestApp {
+            token: token.to_owned(),
+            ..self.clone()
+        }
+    }
+
+    /// Issues a token straight in the database, as `khuyenhoc token create` does.
+    pub fn issue_token(
+        &self,
+        name: &str,
+        role: Role,
+        association: Option<&Value>,
+        expires_at: Option<NaiveDateTime>,
+    ) -> String {
+        let mut conn = self.db.connection().expect("a connection");
+        let new = NewToken {
+            name: name.to_owned(),
+            role,
+            association_id: association.map(|a| a["id"].as_str().expect("an id").to_owned()),
+            expires_at,
+        };
+        write_transaction(&mut conn, |conn| {
+            tokens::model::issue(conn, &Actor::command_line(), None, new)
+        })
+        .expect("the token is issued")
+        .1
+    }
+
+    /// Runs a statement on the app's database (to set up states the API cannot reach).
+    pub fn execute_sql(&self, sql: &str) {
+        let mut conn = self.db.connection().expect("a connection");
+        diesel::sql_query(sql)
+            .execute(&mut *conn)
+            .expect("the statement runs");
     }
 
     pub async fn get(&self, path: &str) -> Response {

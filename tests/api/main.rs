@@ -2,9 +2,11 @@
 //! free loopback port with a fresh database: SQLite always, PostgreSQL when
 //! TEST_DATABASE_URL=postgres://… is set.
 
+mod access;
 mod associations;
 mod associations_tree;
 mod conventions;
 mod helpers;
 mod operations;
 mod paging;
+mod tokens;

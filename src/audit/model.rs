@@ -1,0 +1,119 @@
+//! Audit rows: written beside every change, listed newest first.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::associations::model::{now, subtree_end};
+use crate::auth::Actor;
+use crate::db::schema::audit_events::{self, dsl};
+use crate::db::{DbConnection, MultiBackend};
+use crate::error::ApiError;
+use crate::http::paging::{Page, PageRequest};
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = audit_events)]
+pub struct AuditRow {
+    pub id: String,
+    pub occurred_at: NaiveDateTime,
+    pub actor_token_id: Option<String>,
+    pub actor_name: String,
+    pub action: String,
+    pub resource_type: String,
+    pub resource_id: String,
+    pub version_before: Option<i64>,
+    pub version_after: Option<i64>,
+    pub request_id: Option<String>,
+    pub scope_path: Option<String>,
+}
+
+/// One change to record.
+#[derive(Debug, Clone, Copy)]
+pub struct Change<'a> {
+    /// `create`, `update`, `delete`, `issue`, `revoke`, …
+    pub action: &'static str,
+    /// `association`, `token`, …
+    pub resource_type: &'static str,
+    pub resource_id: &'a str,
+    pub version_before: Option<i64>,
+    pub version_after: Option<i64>,
+    /// The tree path of the association the change belongs to; `None` when
+    /// it belongs to the whole tree.
+    pub scope_path: Option<&'a str>,
+}
+
+/// Records `change` by `actor`; call it inside the write's transaction.
+pub fn record(conn: &mut DbConnection, actor: &Actor, change: Change<'_>) -> Result<(), ApiError> {
+    let row = AuditRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        occurred_at: now(),
+        actor_token_id: actor.token_id.clone(),
+        actor_name: actor.name.clone(),
+        action: change.action.to_owned(),
+        resource_type: change.resource_type.to_owned(),
+        resource_id: change.resource_id.to_owned(),
+        version_before: change.version_before,
+        version_after: change.version_after,
+        request_id: actor.request_id.clone(),
+        scope_path: change.scope_path.map(str::to_owned),
+    };
+    diesel::insert_into(audit_events::table)
+        .values(&row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The filters of the audit list.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub resource_type: Option<String>,
+    pub resource_id: Option<String>,
+    pub actor: Option<String>,
+    pub since: Option<NaiveDateTime>,
+    /// Only events of this subtree (the caller's scope).
+    pub scope_path: Option<String>,
+}
+
+impl AuditFilter {
+    pub fn fingerprint(&self) -> String {
+        format!("{self:?}")
+    }
+}
+
+/// One page of events, newest first.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &AuditFilter,
+    page: &PageRequest,
+) -> Result<Page<AuditRow>, ApiError> {
+    let mut query = audit_events::table.into_boxed::<MultiBackend>();
+    if let Some(scope) = &filter.scope_path {
+        query = query
+            .filter(dsl::scope_path.ge(scope.clone()))
+            .filter(dsl::scope_path.lt(subtree_end(scope)));
+    }
+    if let Some(resource_type) = &filter.resource_type {
+        query = query.filter(dsl::resource_type.eq(resource_type.clone()));
+    }
+    if let Some(resource_id) = &filter.resource_id {
+        query = query.filter(dsl::resource_id.eq(resource_id.clone()));
+    }
+    if let Some(actor) = &filter.actor {
+        query = query.filter(dsl::actor_token_id.eq(actor.clone()));
+    }
+    if let Some(since) = filter.since {
+        query = query.filter(dsl::occurred_at.ge(since));
+    }
+    if let Some(cursor) = &page.after {
+        query = query.filter(dsl::id.lt(cursor.id.clone()));
+    }
+    let rows: Vec<AuditRow> = query
+        .order(dsl::id.desc())
+        .limit(page.fetch_limit())
+        .load(conn)?;
+    let (items, next_page_token) = page.finish(rows, |row| (Vec::new(), row.id.clone()));
+    Ok(Page {
+        items,
+        next_page_token,
+        total_size: None,
+    })
+}

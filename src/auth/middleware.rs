@@ -1,0 +1,82 @@
+//! Every `/api/v1` request must carry `Authorization: Bearer <token>`; the
+//! middleware resolves it to a [`Caller`] that handlers extract. Probes, the
+//! document and Swagger UI stay open.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::{web, Error, FromRequest, HttpMessage, HttpRequest};
+use futures_util::future::{ready, Ready};
+
+use super::Caller;
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::tokens;
+
+pub const PROTECTED_PREFIX: &str = "/api/";
+
+fn bearer_token(req: &ServiceRequest) -> Result<String, ApiError> {
+    let missing = || {
+        ApiError::unauthorized(
+            "MISSING_TOKEN",
+            "send an API token as `Authorization: Bearer <token>`",
+            false,
+        )
+    };
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(missing)?;
+    let value = value.to_str().map_err(|_| missing())?;
+    match value.split_once(' ') {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
+            Ok(token.trim().to_owned())
+        }
+        _ => Err(missing()),
+    }
+}
+
+pub async fn authenticate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    if !req.path().starts_with(PROTECTED_PREFIX) {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    }
+    let token = match bearer_token(&req) {
+        Ok(token) => token,
+        Err(error) => return Ok(req.error_response(error)),
+    };
+    let Some(db) = req.app_data::<web::Data<Db>>().cloned() else {
+        return Ok(req.error_response(ApiError::internal("no database in the app data")));
+    };
+    match db
+        .run(move |conn| tokens::model::authenticate(conn, &token))
+        .await
+    {
+        Ok(caller) => {
+            req.extensions_mut().insert(caller);
+            next.call(req)
+                .await
+                .map(ServiceResponse::map_into_boxed_body)
+        }
+        Err(error) => Ok(req.error_response(error)),
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(req.extensions().get::<Caller>().cloned().ok_or_else(|| {
+            ApiError::internal("a handler that needs a caller is mounted outside /api")
+        }))
+    }
+}

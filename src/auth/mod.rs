@@ -1,0 +1,195 @@
+//! Who is calling and what they may do: roles, scopes in the association
+//! tree, and the checks every handler makes. The token itself is handled in
+//! `tokens`; the middleware that turns a bearer token into a [`Caller`] is in
+//! [`middleware`].
+
+pub mod middleware;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::ApiError;
+
+/// What a token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Everything, including tokens and the audit trail.
+    Admin,
+    /// Read and write within its scope; reads the audit trail of its scope.
+    Editor,
+    /// Read within its scope.
+    Viewer,
+    /// Read within its scope, and the bulk endpoints; never edits one by one.
+    Integration,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Editor, Role::Viewer, Role::Integration];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Editor => "editor",
+            Role::Viewer => "viewer",
+            Role::Integration => "integration",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == value)
+    }
+
+    pub fn edits(self) -> bool {
+        matches!(self, Role::Admin | Role::Editor)
+    }
+}
+
+/// The part of the tree a token covers: an association and everything below it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub association_id: String,
+    /// The association's materialised path ("/root/…/id/").
+    pub path: String,
+}
+
+/// Who performs a write, as the audit trail records it.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub token_id: Option<String>,
+    pub name: String,
+    pub request_id: Option<String>,
+}
+
+impl Actor {
+    /// The operator at the command line (`khuyenhoc token …`).
+    pub fn command_line() -> Self {
+        Actor {
+            token_id: None,
+            name: "command line".to_owned(),
+            request_id: None,
+        }
+    }
+}
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub token_id: String,
+    pub name: String,
+    pub role: Role,
+    /// `None`: the whole tree.
+    pub scope: Option<Scope>,
+}
+
+impl Caller {
+    /// The path prefix of everything the caller may see; `None` for all.
+    pub fn scope_path(&self) -> Option<&str> {
+        self.scope.as_ref().map(|s| s.path.as_str())
+    }
+
+    /// Whether the association at `path` is in the caller's scope.
+    pub fn sees(&self, path: &str) -> bool {
+        self.scope_path()
+            .is_none_or(|scope| path.starts_with(scope))
+    }
+
+    /// Whether the association at `path` is strictly below the caller's
+    /// scope and the caller edits: the rule for reviewing (approving) the
+    /// work of an association, which belongs to the level above it.
+    pub fn is_strictly_above(&self, path: &str) -> bool {
+        self.role.edits()
+            && self
+                .scope_path()
+                .is_none_or(|scope| path.starts_with(scope) && path != scope)
+    }
+
+    /// 403 unless the caller's role edits data.
+    pub fn require_editor(&self) -> Result<(), ApiError> {
+        if self.role.edits() {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(
+                "ROLE_CANNOT_EDIT",
+                format!("a {} token reads but does not edit", self.role.as_str()),
+            ))
+        }
+    }
+
+    /// 403 unless the caller is an admin.
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        if self.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(
+                "ADMIN_ONLY",
+                "only an admin token may do this",
+            ))
+        }
+    }
+
+    /// 403 unless the caller covers the whole tree.
+    pub fn require_whole_tree(&self, what: &str) -> Result<(), ApiError> {
+        if self.scope.is_none() {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(
+                "OUTSIDE_SCOPE",
+                format!("{what} needs a token for the whole tree"),
+            ))
+        }
+    }
+
+    pub fn actor(&self) -> Actor {
+        Actor {
+            token_id: Some(self.token_id.clone()),
+            name: self.name.clone(),
+            request_id: crate::http::request_context::current().map(|c| c.request_id),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caller(role: Role, scope: Option<&str>) -> Caller {
+        Caller {
+            token_id: "t".into(),
+            name: "n".into(),
+            role,
+            scope: scope.map(|path| Scope {
+                association_id: "d".into(),
+                path: path.into(),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_scope_covers_its_association_and_everything_below() {
+        let district = caller(Role::Editor, Some("/p/d/"));
+        assert!(district.sees("/p/d/"));
+        assert!(district.sees("/p/d/c/"));
+        assert!(!district.sees("/p/"));
+        assert!(!district.sees("/p/d2/"));
+        assert!(caller(Role::Viewer, None).sees("/anything/"));
+    }
+
+    #[test]
+    fn reviewing_belongs_to_an_editor_strictly_above() {
+        assert!(caller(Role::Editor, Some("/p/d/")).is_strictly_above("/p/d/c/"));
+        assert!(!caller(Role::Editor, Some("/p/d/")).is_strictly_above("/p/d/"));
+        assert!(!caller(Role::Editor, Some("/p/d/")).is_strictly_above("/p/"));
+        assert!(!caller(Role::Viewer, Some("/p/")).is_strictly_above("/p/d/"));
+        assert!(caller(Role::Admin, None).is_strictly_above("/p/"));
+    }
+
+    #[test]
+    fn only_editors_and_admins_edit() {
+        assert!(caller(Role::Admin, None).require_editor().is_ok());
+        assert!(caller(Role::Editor, Some("/p/")).require_editor().is_ok());
+        assert!(caller(Role::Viewer, None).require_editor().is_err());
+        assert!(caller(Role::Integration, None).require_editor().is_err());
+        assert!(caller(Role::Editor, None).require_admin().is_err());
+    }
+}
