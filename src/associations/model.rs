@@ -654,7 +654,7 @@ pub fn list(
         .then_order_by(dsl::id.asc())
         .limit(page.fetch_limit())
         .load(conn)?;
-    let (items, next_page_token) = page.finish(rows, |row| {
+    let mut page = page.finish(rows, |row| {
         let keys = filter
             .sort
             .iter()
@@ -662,9 +662,6 @@ pub fn list(
             .collect();
         (keys, row.id.clone())
     });
-    Ok(Page {
-        items,
-        next_page_token,
-        total_size,
-    })
+    page.total_size = total_size;
+    Ok(page)
 }

@@ -160,27 +160,32 @@ impl PageRequest {
         i64::from(self.size) + 1
     }
 
-    /// Cuts the extra row off and makes the token for the next page from the last row kept.
+    /// The page made of `rows` (fetched with [`Self::fetch_limit`]): the extra
+    /// row is cut off, and the token for the next page is made from the last
+    /// row kept.
     pub fn finish<R>(
         &self,
         mut rows: Vec<R>,
         cursor_of: impl Fn(&R) -> (Vec<String>, String),
-    ) -> (Vec<R>, Option<String>) {
-        if rows.len() <= self.size as usize {
-            return (rows, None);
+    ) -> Page<R> {
+        let mut next_page_token = None;
+        if rows.len() > self.size as usize {
+            rows.truncate(self.size as usize);
+            next_page_token = rows.last().map(|last| {
+                let (keys, id) = cursor_of(last);
+                let cursor = Cursor {
+                    keys,
+                    id,
+                    fingerprint: self.fingerprint.clone(),
+                };
+                URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).unwrap_or_default())
+            });
         }
-        rows.truncate(self.size as usize);
-        let token = rows.last().map(|last| {
-            let (keys, id) = cursor_of(last);
-            let cursor = Cursor {
-                keys,
-                id,
-                fingerprint: self.fingerprint.clone(),
-            };
-            let json = serde_json::to_vec(&cursor).unwrap_or_default();
-            URL_SAFE_NO_PAD.encode(json)
-        });
-        (rows, token)
+        Page {
+            items: rows,
+            next_page_token,
+            total_size: None,
+        }
     }
 }
 
@@ -236,8 +241,9 @@ mod tests {
     #[test]
     fn a_token_only_serves_the_filters_it_was_made_for() {
         let first = PageRequest::new(Some(1), None, "level=commune").unwrap();
-        let (_, token) = first.finish(vec![1, 2], |n| (vec![n.to_string()], n.to_string()));
-        let token = token.unwrap();
+        let page = first.finish(vec![1, 2], |n| (vec![n.to_string()], n.to_string()));
+        assert_eq!(page.items, vec![1]);
+        let token = page.next_page_token.unwrap();
         let again = PageRequest::new(Some(1), Some(&token), "level=commune").unwrap();
         assert_eq!(again.after.unwrap().id, "1");
         assert!(PageRequest::new(Some(1), Some(&token), "level=district").is_err());

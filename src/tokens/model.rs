@@ -240,12 +240,7 @@ pub fn list(
         .order(dsl::id.asc())
         .limit(page.fetch_limit())
         .load(conn)?;
-    let (items, next_page_token) = page.finish(rows, |row| (Vec::new(), row.id.clone()));
-    Ok(Page {
-        items,
-        next_page_token,
-        total_size: None,
-    })
+    Ok(page.finish(rows, |row| (Vec::new(), row.id.clone())))
 }
 
 /// Revokes a token at once; revoking a revoked token changes nothing.
