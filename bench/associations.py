@@ -5,10 +5,11 @@ Seeds a tree through the API (1 central, 34 provinces, N districts, communes
 and branches; 10,000+ associations by default), then times the list queries
 that clients run most, each REPEAT times, and prints medians and p95 in ms.
 
-    python3 bench/associations.py --base-url http://127.0.0.1:8080 [--size 10000] [--repeat 50]
+    python3 bench/associations.py --base-url http://127.0.0.1:8080 --token TOKEN [--size 10000] [--repeat 50]
 
-The server must be running with an empty database (see bench/run.sh, which
-starts one per backend). Standard library only.
+The server must be running with an empty database and TOKEN must be an admin
+token for the whole tree (see bench/run.sh, which does both for each backend).
+Standard library only.
 """
 import argparse
 import json
@@ -18,12 +19,21 @@ import urllib.parse
 import urllib.request
 
 
+TOKEN = None
+
+
+def request(base, path, method="GET", data=None):
+    req = urllib.request.Request(base + path, data=data, method=method)
+    req.add_header("Authorization", f"Bearer {TOKEN}")
+    return req
+
+
 def call(base, method, path, body=None):
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(base + path, data=data, method=method)
+    request_ = request(base, path, method, data)
     if data is not None:
-        request.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(request) as response:
+        request_.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request_) as response:
         return json.loads(response.read())
 
 
@@ -50,14 +60,14 @@ def seed(base, size):
             commune = create(f"C{d:04}{c}", f"Hội Khuyến học xã Đào Thịnh {d}-{c}", "commune", district)
             for b in range(2):
                 create(f"B{d:04}{c}{b}", f"Chi hội thôn Đồng {d}-{c}-{b}", "branch", commune)
-    return created, first_province
+    return created, root, first_province
 
 
 def timed(base, path, repeat):
     samples = []
     for _ in range(repeat):
         start = time.perf_counter()
-        urllib.request.urlopen(base + path).read()
+        urllib.request.urlopen(request(base, path)).read()
         samples.append((time.perf_counter() - start) * 1000)
     samples.sort()
     return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
@@ -66,24 +76,28 @@ def timed(base, path, repeat):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base-url", required=True)
+    parser.add_argument("--token", required=True)
     parser.add_argument("--size", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=50)
     args = parser.parse_args()
+    global TOKEN
+    TOKEN = args.token
 
     start = time.perf_counter()
-    created, province = seed(args.base_url, args.size)
+    created, root, province = seed(args.base_url, args.size)
     seconds = time.perf_counter() - start
     print(f"seeded {created} associations in {seconds:.1f} s ({created / seconds:.0f} creates/s)")
 
-    first_page = call(args.base_url, "GET", f"/api/v1/associations?ancestor_id={province}&page_size=500")
+    first_page = call(args.base_url, "GET", f"/api/v1/associations?ancestor_id={root}&page_size=500")
     token = first_page["next_page_token"]
     cases = [
         ("first page, default sort (50)", "/api/v1/associations"),
-        ("province subtree, page of 500", f"/api/v1/associations?ancestor_id={province}&page_size=500"),
-        ("province subtree, 2nd page of 500",
-         f"/api/v1/associations?ancestor_id={province}&page_size=500&page_token={token}"),
-        ("province subtree with total", f"/api/v1/associations?ancestor_id={province}&include_total=true"),
-        ("province subtree, communes", f"/api/v1/associations?ancestor_id={province}&level=commune"),
+        ("whole tree below the root, page of 500", f"/api/v1/associations?ancestor_id={root}&page_size=500"),
+        ("whole tree, 2nd page of 500",
+         f"/api/v1/associations?ancestor_id={root}&page_size=500&page_token={token}"),
+        ("whole tree below the root, with total", f"/api/v1/associations?ancestor_id={root}&include_total=true"),
+        ("province subtree (~300), page of 500", f"/api/v1/associations?ancestor_id={province}&page_size=500"),
+        ("province subtree, communes only", f"/api/v1/associations?ancestor_id={province}&level=commune"),
         ("children of a province", f"/api/v1/associations?parent_id={province}"),
         ("search q=tran yen 17", "/api/v1/associations?" + urllib.parse.urlencode({"q": "tran yen 17"})),
         ("sort=-code, page of 500", "/api/v1/associations?sort=-code&page_size=500"),

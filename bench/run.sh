@@ -20,10 +20,11 @@ for backend in sqlite postgresql; do
         sqlite) url="$work/bench.db" ;;
         postgresql) url="postgres://postgres@127.0.0.1:5432/$pg_db" ;;
     esac
+    token=$(DATABASE_URL="$url" RUST_LOG=off ./target/release/khuyenhoc token create --role admin --name bench)
     DATABASE_URL="$url" BIND=127.0.0.1:18090 RUST_LOG=warn ./target/release/khuyenhoc serve &
     pid=$!
     until curl -fs http://127.0.0.1:18090/readyz >/dev/null; do sleep 0.2; done
     echo "== $backend"
-    python3 bench/associations.py --base-url http://127.0.0.1:18090 "$@"
+    python3 bench/associations.py --base-url http://127.0.0.1:18090 --token "$token" "$@"
     kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
 done
