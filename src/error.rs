@@ -173,6 +173,17 @@ impl ApiError {
         )
     }
 
+    /// 428: this write changes an official record and must say which version
+    /// it is based on.
+    pub fn precondition_required() -> Self {
+        Self::new(
+            StatusCode::PRECONDITION_REQUIRED,
+            "PRECONDITION_REQUIRED",
+            "Precondition required",
+            "send If-Match with the ETag of the version this change is based on".to_owned(),
+        )
+    }
+
     /// 413: the body is larger than the service accepts.
     pub fn payload_too_large(limit: usize) -> Self {
         Self::new(

@@ -4,6 +4,7 @@ pub mod associations;
 pub mod audit;
 pub mod auth;
 pub mod config;
+pub mod criteria_sets;
 pub mod db;
 pub mod error;
 pub mod health;

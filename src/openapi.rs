@@ -26,12 +26,13 @@ below it. Resources outside the scope answer 404; lists hold only what the scope
     tags(
         (name = "associations", description = "Learning-promotion associations of every level, one tree"),
         (name = "tokens", description = "API tokens and the calling token's permissions"),
+        (name = "criteria-sets", description = "Criteria sets (the 19 learning-district criteria among them) and their criteria"),
         (name = "audit", description = "The audit trail of every write"),
         (name = "operations", description = "Liveness and readiness probes")
     ),
     components(
         schemas(Problem, FieldError),
-        responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PayloadTooLarge,
+        responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired, PayloadTooLarge,
                   UnsupportedMediaType, Unprocessable, ServiceUnavailable)
     ),
     modifiers(&BearerAuth),
@@ -129,6 +130,12 @@ pub struct Conflict(#[to_schema] Problem);
         "code": "PRECONDITION_FAILED", "request_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c"})
 )]
 pub struct PreconditionFailed(#[to_schema] Problem);
+
+/// This write changes an official record: send `If-Match` with the ETag it is based on.
+#[derive(ToResponse)]
+#[allow(dead_code)] // described in the document, never built: ApiError makes the body
+#[response(content_type = "application/problem+json")]
+pub struct PreconditionRequired(#[to_schema] Problem);
 
 /// The body is larger than 1 MiB.
 #[derive(ToResponse)]

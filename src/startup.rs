@@ -18,7 +18,7 @@ use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::request_context;
 use crate::openapi::ApiDoc;
-use crate::{associations, audit, health, tokens};
+use crate::{associations, audit, criteria_sets, health, tokens};
 
 /// Every documented route; the OpenAPI document is collected from them.
 fn mount<T>(app: UtoipaApp<T>) -> UtoipaApp<T>
@@ -32,6 +32,7 @@ where
             scope("/api/v1")
                 .configure(associations::api::configure)
                 .configure(tokens::api::configure)
+                .configure(criteria_sets::api::configure)
                 .configure(audit::api::configure),
         )
 }

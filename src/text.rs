@@ -47,6 +47,57 @@ pub fn single_line(pointer: &str, value: &str, max_chars: usize) -> Result<Strin
     Ok(value)
 }
 
+/// Cleans optional free text that may span lines (descriptions, notes):
+/// NFC, trimmed, blank counts as absent, no control characters but line
+/// breaks and tabs, at most `max_chars` characters.
+pub fn optional_text(
+    pointer: &str,
+    value: Option<String>,
+    max_chars: usize,
+) -> Result<Option<String>, FieldError> {
+    let Some(value) = value else { return Ok(None) };
+    let value: String = value.trim().nfc().collect();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(FieldError::new(
+            pointer,
+            "INVALID_CHARACTERS",
+            "must not contain control characters",
+        ));
+    }
+    let length = value.chars().count();
+    if length > max_chars {
+        return Err(FieldError::new(
+            pointer,
+            "TOO_LONG",
+            format!("must be at most {max_chars} characters (is {length})"),
+        ));
+    }
+    Ok(Some(value))
+}
+
+/// Checks a stable machine key (`code`, `edition`): 1 to `max` ASCII letters,
+/// digits, '.', '_' or '-', starting with a letter or digit.
+pub fn machine_code(pointer: &str, code: &str, max: usize) -> Result<(), FieldError> {
+    let mut chars = code.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric());
+    let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    if first_ok && rest_ok && code.len() <= max {
+        Ok(())
+    } else {
+        Err(FieldError::new(
+            pointer,
+            "INVALID_CODE",
+            format!("must be 1 to {max} ASCII letters, digits, '.', '_' or '-', starting with a letter or digit"),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,6 +115,28 @@ mod tests {
     fn folding_matches_decomposed_input() {
         // "ấ" typed as a + combining circumflex + combining acute.
         assert_eq!(fold("Tra\u{0302}\u{0301}n"), "tran");
+    }
+
+    #[test]
+    fn codes_are_machine_keys() {
+        for good in ["15", "08170", "HKH-YB", "a.b_c", "2021-pilot"] {
+            assert!(machine_code("/code", good, 32).is_ok(), "{good}");
+        }
+        for bad in ["", "-15", "mã", "a b", &"1".repeat(33)] {
+            assert!(machine_code("/code", bad, 32).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn free_text_keeps_line_breaks() {
+        assert_eq!(
+            optional_text("/d", Some(" a\nb ".into()), 10)
+                .unwrap()
+                .as_deref(),
+            Some("a\nb")
+        );
+        assert_eq!(optional_text("/d", Some("  ".into()), 10).unwrap(), None);
+        assert!(optional_text("/d", Some("a\u{0}".into()), 10).is_err());
     }
 
     #[test]

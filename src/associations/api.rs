@@ -11,7 +11,7 @@ use super::model::{self, AssociationRow, ListFilter};
 use super::rules::{AssociationFields, Level};
 use crate::auth::Caller;
 use crate::db::Db;
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::http::extract::{JsonBody, Query};
 use crate::http::merge_patch;
 use crate::http::paging::{self, Page, PageRequest};
@@ -235,36 +235,17 @@ impl UpdateAssociation {
     /// The stored fields with this patch applied. Required members cannot be cleared.
     fn apply(self, mut fields: AssociationFields) -> Result<AssociationFields, ApiError> {
         let mut errors = Vec::new();
-        let mut required =
-            |pointer: &str, member: Option<Option<String>>, target: &mut String| match member {
-                Some(Some(value)) => *target = value,
-                Some(None) => errors.push(FieldError::new(pointer, "REQUIRED", "cannot be null")),
-                None => {}
-            };
-        required("/code", self.code, &mut fields.code);
-        required("/name", self.name, &mut fields.name);
-        match self.level {
-            Some(Some(level)) => fields.level = level,
-            Some(None) => errors.push(FieldError::new("/level", "REQUIRED", "cannot be null")),
-            None => {}
-        }
-        let optional = |member: Option<Option<String>>, target: &mut Option<String>| {
-            if let Some(value) = member {
-                *target = value;
-            }
-        };
-        optional(self.parent_id, &mut fields.parent_id);
-        optional(self.address, &mut fields.address);
-        optional(self.phone, &mut fields.phone);
-        optional(self.email, &mut fields.email);
-        optional(self.chair_name, &mut fields.chair_name);
-        optional(self.successor_id, &mut fields.successor_id);
-        if let Some(value) = self.founded_on {
-            fields.founded_on = value;
-        }
-        if let Some(value) = self.dissolved_on {
-            fields.dissolved_on = value;
-        }
+        merge_patch::required(&mut errors, "/code", self.code, &mut fields.code);
+        merge_patch::required(&mut errors, "/name", self.name, &mut fields.name);
+        merge_patch::required(&mut errors, "/level", self.level, &mut fields.level);
+        merge_patch::optional(self.parent_id, &mut fields.parent_id);
+        merge_patch::optional(self.address, &mut fields.address);
+        merge_patch::optional(self.phone, &mut fields.phone);
+        merge_patch::optional(self.email, &mut fields.email);
+        merge_patch::optional(self.chair_name, &mut fields.chair_name);
+        merge_patch::optional(self.successor_id, &mut fields.successor_id);
+        merge_patch::optional(self.founded_on, &mut fields.founded_on);
+        merge_patch::optional(self.dissolved_on, &mut fields.dissolved_on);
         if errors.is_empty() {
             Ok(fields)
         } else {

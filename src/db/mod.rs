@@ -110,6 +110,10 @@ impl Db {
                 .map_err(|e| anyhow::anyhow!(e))?
                 .len(),
         };
+        // The built-in criteria-set templates belong to the schema: a fresh
+        // database has them (seeding skips those already there).
+        write_transaction(&mut conn, crate::criteria_sets::templates::seed)
+            .map_err(|e| anyhow::anyhow!("seeding the criteria-set templates: {e}"))?;
         Ok(applied)
     }
 

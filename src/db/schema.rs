@@ -55,4 +55,58 @@ diesel::table! {
 }
 
 diesel::joinable!(api_tokens -> associations (association_id));
-diesel::allow_tables_to_appear_in_same_query!(associations, api_tokens, audit_events);
+
+diesel::table! {
+    criteria_sets (id) {
+        id -> Text,
+        code -> Text,
+        edition -> Text,
+        name -> Text,
+        search_text -> Text,
+        description -> Nullable<Text>,
+        subject_kind -> Text,
+        issued_by -> Nullable<Text>,
+        legal_basis -> Nullable<Text>,
+        status -> Text,
+        valid_from -> Nullable<Integer>,
+        valid_to -> Nullable<Integer>,
+        scoring_method -> Text,
+        bands -> Text,
+        recognised_ratings -> Text,
+        is_template -> Bool,
+        published_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    criteria (id) {
+        id -> Text,
+        criteria_set_id -> Text,
+        code -> Text,
+        title -> Text,
+        description -> Nullable<Text>,
+        group_name -> Nullable<Text>,
+        position -> Integer,
+        max_score -> Integer,
+        min_score -> Nullable<Integer>,
+        required -> Bool,
+        level -> Nullable<Integer>,
+        evidence_hint -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(criteria -> criteria_sets (criteria_set_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    associations,
+    api_tokens,
+    audit_events,
+    criteria_sets,
+    criteria
+);

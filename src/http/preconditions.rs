@@ -34,6 +34,16 @@ impl IfMatch {
         matches!(self, IfMatch::Absent)
     }
 
+    /// 428 without an `If-Match`: for writes to official records (criteria
+    /// sets, assessments), which must never overwrite unseen changes.
+    pub fn required(self) -> Result<Self, ApiError> {
+        if self.is_absent() {
+            Err(ApiError::precondition_required())
+        } else {
+            Ok(self)
+        }
+    }
+
     /// 412 unless the precondition holds for the current `version`.
     pub fn check(&self, version: i64) -> Result<(), ApiError> {
         let current = etag(version);

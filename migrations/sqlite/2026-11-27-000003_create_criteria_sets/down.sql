@@ -1,0 +1,2 @@
+DROP TABLE criteria;
+DROP TABLE criteria_sets;
