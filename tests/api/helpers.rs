@@ -150,6 +150,11 @@ impl TestApp {
         .1
     }
 
+    /// The app's database, for what the API does not reach.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
     /// Runs a statement on the app's database (to set up states the API cannot reach).
     pub fn execute_sql(&self, sql: &str) {
         let mut conn = self.db.connection().expect("a connection");

@@ -6,6 +6,7 @@ mod access;
 mod associations;
 mod associations_tree;
 mod conventions;
+mod criteria_sets;
 mod helpers;
 mod operations;
 mod paging;
