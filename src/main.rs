@@ -2,7 +2,6 @@
 
 use chrono::TimeDelta;
 use clap::{Args, Parser, Subcommand};
-use khuyenhoc::associations::model::now as model_now;
 use khuyenhoc::auth::{Actor, Role};
 use khuyenhoc::config::{DatabaseUrl, Settings};
 use khuyenhoc::db::{write_transaction, Db};
@@ -115,7 +114,7 @@ fn token_command(command: TokenCommand) -> anyhow::Result<()> {
                 role,
                 association_id: association,
                 expires_at: expires_in_days
-                    .map(|days| model_now() + TimeDelta::days(i64::from(days))),
+                    .map(|days| khuyenhoc::db::now() + TimeDelta::days(i64::from(days))),
             };
             let (row, token) = write_transaction(&mut conn, |conn| {
                 tokens::model::issue(conn, &Actor::command_line(), None, new)

@@ -4,7 +4,7 @@
 //! from the root down to the row itself, so a subtree is one index range and
 //! the ancestors are read off the path without a recursive query.
 
-use chrono::{NaiveDateTime, SubsecRound, Utc};
+use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
 use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
@@ -14,7 +14,7 @@ use super::rules::{AssociationFields, Level};
 use crate::audit::model::{record, Change};
 use crate::auth::Actor;
 use crate::db::schema::associations::{self, dsl};
-use crate::db::{DbConnection, MultiBackend};
+use crate::db::{now, DbConnection, MultiBackend};
 use crate::error::ApiError;
 use crate::http::paging::{Page, PageRequest, SortKey};
 use crate::http::preconditions::IfMatch;
@@ -107,11 +107,6 @@ impl AssociationRow {
 /// follows '/' in byte order, and ids hold no '/').
 pub fn subtree_end(path: &str) -> String {
     format!("{}0", &path[..path.len() - 1])
-}
-
-/// Stored times are UTC, to the microsecond (PostgreSQL's precision).
-pub fn now() -> NaiveDateTime {
-    Utc::now().naive_utc().trunc_subsecs(6)
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<AssociationRow>, ApiError> {

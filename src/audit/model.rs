@@ -3,10 +3,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::associations::model::{now, subtree_end};
+use crate::associations::model::subtree_end;
 use crate::auth::Actor;
 use crate::db::schema::audit_events::{self, dsl};
-use crate::db::{DbConnection, MultiBackend};
+use crate::db::{now, DbConnection, MultiBackend};
 use crate::error::ApiError;
 use crate::http::paging::{Page, PageRequest};
 

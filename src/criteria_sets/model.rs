@@ -10,12 +10,11 @@ use diesel::prelude::*;
 
 use super::rules::{CriterionFields, SetFields, SetStatus, SubjectKind};
 use super::scoring::{Band, Rating, ScoringMethod};
-use crate::associations::model::now;
 use crate::audit::model::{record, Change};
 use crate::auth::Actor;
 use crate::db::schema::criteria::{self, dsl as cdsl};
 use crate::db::schema::criteria_sets::{self, dsl};
-use crate::db::{DbConnection, MultiBackend};
+use crate::db::{now, DbConnection, MultiBackend};
 use crate::error::ApiError;
 use crate::http::paging::{Page, PageRequest};
 use crate::http::preconditions::IfMatch;

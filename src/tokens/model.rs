@@ -9,12 +9,12 @@ use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::associations::model::{self as associations_model, now, subtree_end};
+use crate::associations::model::{self as associations_model, subtree_end};
 use crate::audit::model::{record, Change};
 use crate::auth::{Actor, Caller, Role, Scope};
 use crate::db::schema::api_tokens::{self, dsl};
 use crate::db::schema::associations;
-use crate::db::{DbConnection, MultiBackend};
+use crate::db::{now, DbConnection, MultiBackend};
 use crate::error::{ApiError, FieldError};
 use crate::http::paging::{Page, PageRequest};
 use crate::http::preconditions::IfMatch;
