@@ -13,3 +13,4 @@ pub mod openapi;
 pub mod startup;
 pub mod text;
 pub mod tokens;
+pub mod units;

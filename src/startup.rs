@@ -18,7 +18,7 @@ use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::request_context;
 use crate::openapi::ApiDoc;
-use crate::{associations, audit, criteria_sets, health, tokens};
+use crate::{associations, audit, criteria_sets, health, tokens, units};
 
 /// Every documented route; the OpenAPI document is collected from them.
 fn mount<T>(app: UtoipaApp<T>) -> UtoipaApp<T>
@@ -33,6 +33,7 @@ where
                 .configure(associations::api::configure)
                 .configure(tokens::api::configure)
                 .configure(criteria_sets::api::configure)
+                .configure(units::api::configure)
                 .configure(audit::api::configure),
         )
 }

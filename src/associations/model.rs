@@ -315,6 +315,15 @@ pub fn delete(
             ),
         ));
     }
+    let units = crate::units::model::count_in(conn, id)?;
+    if units > 0 {
+        return Err(ApiError::conflict(
+            "HAS_UNITS",
+            format!(
+                "{units} learning unit(s) belong to the association: move or delete them first"
+            ),
+        ));
+    }
     let successors_of: i64 = associations::table
         .filter(dsl::successor_id.eq(id))
         .select(count_star())

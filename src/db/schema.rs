@@ -103,10 +103,30 @@ diesel::table! {
 
 diesel::joinable!(criteria -> criteria_sets (criteria_set_id));
 
+diesel::table! {
+    units (id) {
+        id -> Text,
+        code -> Nullable<Text>,
+        name -> Text,
+        search_text -> Text,
+        kind -> Text,
+        association_id -> Text,
+        address -> Nullable<Text>,
+        head_name -> Nullable<Text>,
+        staff_count -> Nullable<Integer>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(units -> associations (association_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     associations,
     api_tokens,
     audit_events,
     criteria_sets,
-    criteria
+    criteria,
+    units
 );

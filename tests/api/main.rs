@@ -11,3 +11,4 @@ mod helpers;
 mod operations;
 mod paging;
 mod tokens;
+mod units;

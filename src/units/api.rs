@@ -1,0 +1,367 @@
+//! HTTP handlers and DTOs of `/api/v1/units`.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::model::{self, UnitFilter, UnitRow};
+use super::rules::{UnitFields, UnitKind};
+use crate::auth::Caller;
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::http::extract::{JsonBody, Query};
+use crate::http::merge_patch;
+use crate::http::paging::{self, Page, PageRequest};
+use crate::http::preconditions::{resource_response, IfMatch};
+
+pub fn configure(config: &mut ServiceConfig) {
+    config
+        .service(list_units)
+        .service(create_unit)
+        .service(get_unit)
+        .service(update_unit)
+        .service(delete_unit);
+}
+
+/// A learning unit (đơn vị học tập): an agency, school, enterprise, … in the area of an association.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a70", "code": "THPT-TY", "name": "Trường THPT Trấn Yên",
+    "kind": "school", "association_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
+    "address": "Thị trấn Cổ Phúc", "head_name": "Lê Văn C", "staff_count": 64, "version": 1,
+    "created_at": "2026-11-27T09:00:00Z", "updated_at": "2026-11-27T09:00:00Z"
+}))]
+pub struct Unit {
+    pub id: String,
+    /// Optional unique external id.
+    pub code: Option<String>,
+    pub name: String,
+    pub kind: UnitKind,
+    /// The association whose area the unit belongs to.
+    pub association_id: String,
+    pub address: Option<String>,
+    /// The head of the unit.
+    pub head_name: Option<String>,
+    pub staff_count: Option<i32>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<UnitRow> for Unit {
+    fn from(row: UnitRow) -> Self {
+        Unit {
+            kind: row.kind(),
+            id: row.id,
+            code: row.code,
+            name: row.name,
+            association_id: row.association_id,
+            address: row.address,
+            head_name: row.head_name,
+            staff_count: row.staff_count,
+            version: row.version,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        }
+    }
+}
+
+/// A new unit.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"code": "THPT-TY", "name": "Trường THPT Trấn Yên", "kind": "school",
+                          "association_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", "staff_count": 64}))]
+pub struct CreateUnit {
+    #[serde(default)]
+    #[schema(max_length = 32, pattern = r"^([A-Za-z0-9][A-Za-z0-9._-]{0,31})?$")]
+    pub code: Option<String>,
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    pub kind: UnitKind,
+    pub association_id: String,
+    #[serde(default)]
+    #[schema(max_length = 500)]
+    pub address: Option<String>,
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    pub head_name: Option<String>,
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 10000000)]
+    pub staff_count: Option<i32>,
+}
+
+/// A JSON Merge Patch of a unit.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUnit {
+    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[schema(value_type = Option<String>, max_length = 32, pattern = r"^([A-Za-z0-9][A-Za-z0-9._-]{0,31})?$")]
+    pub code: Option<Option<String>>,
+    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[schema(value_type = String, min_length = 1, max_length = 200)]
+    pub name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[schema(value_type = UnitKind)]
+    pub kind: Option<Option<UnitKind>>,
+    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[schema(value_type = String)]
+    pub association_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[schema(value_type = Option<String>, max_length = 500)]
+    pub address: Option<Option<String>>,
+    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub head_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 10000000)]
+    pub staff_count: Option<Option<i32>>,
+}
+
+impl UpdateUnit {
+    fn apply(self, mut f: UnitFields) -> Result<UnitFields, ApiError> {
+        let mut errors = Vec::new();
+        merge_patch::required(&mut errors, "/name", self.name, &mut f.name);
+        merge_patch::required(&mut errors, "/kind", self.kind, &mut f.kind);
+        merge_patch::required(
+            &mut errors,
+            "/association_id",
+            self.association_id,
+            &mut f.association_id,
+        );
+        merge_patch::optional(self.code, &mut f.code);
+        merge_patch::optional(self.address, &mut f.address);
+        merge_patch::optional(self.head_name, &mut f.head_name);
+        merge_patch::optional(self.staff_count, &mut f.staff_count);
+        if errors.is_empty() {
+            Ok(f)
+        } else {
+            Err(ApiError::validation(errors))
+        }
+    }
+}
+
+/// Filters and paging of the unit list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListUnitsParams {
+    /// Only units of this association.
+    pub association_id: Option<String>,
+    /// Only units of this association and of every association below it.
+    pub ancestor_id: Option<String>,
+    pub kind: Option<UnitKind>,
+    /// Text in the name or code, ignoring case and Vietnamese diacritics.
+    #[param(max_length = 200)]
+    pub q: Option<String>,
+    /// 1–500, default 50.
+    #[param(minimum = 1, maximum = 500)]
+    pub page_size: Option<u32>,
+    /// The `next_page_token` of the previous page, with the same filters.
+    pub page_token: Option<String>,
+}
+
+/// List units, by name.
+#[utoipa::path(
+    tag = "units",
+    params(ListUnitsParams),
+    responses(
+        (status = 200, description = "One page of units", body = Page<Unit>,
+         headers(("Link" = String, description = "`<…?page_token=…>; rel=\"next\"` when another page follows"))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[get("/units")]
+pub async fn list_units(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    Query(params): Query<ListUnitsParams>,
+) -> Result<HttpResponse, ApiError> {
+    let q = params.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    if q.is_some_and(|q| q.chars().count() > 200) {
+        return Err(ApiError::bad_parameter(
+            "q",
+            "TOO_LONG",
+            "must be at most 200 characters",
+        ));
+    }
+    let filter = UnitFilter {
+        association_id: params.association_id,
+        ancestor_id: params.ancestor_id,
+        kind: params.kind,
+        q: q.map(str::to_owned),
+        scope: caller.scope_path().map(str::to_owned),
+    };
+    let page = PageRequest::new(
+        params.page_size,
+        params.page_token.as_deref(),
+        &format!("{filter:?}"),
+    )?;
+    let rows = db
+        .run(move |conn| model::list(conn, &filter, &page))
+        .await?;
+    Ok(paging::page_response(&req, rows.map(Unit::from)))
+}
+
+/// Register a unit (editors and admins, in their scope).
+#[utoipa::path(
+    tag = "units",
+    request_body(content = CreateUnit, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created", body = Unit,
+         headers(("Location" = String, description = "The unit's URL"), ("ETag" = String, description = "The version"))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[post("/units")]
+pub async fn create_unit(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    JsonBody(body): JsonBody<CreateUnit>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_editor()?;
+    let fields = UnitFields {
+        code: body.code,
+        name: body.name,
+        kind: body.kind,
+        association_id: body.association_id,
+        address: body.address,
+        head_name: body.head_name,
+        staff_count: body.staff_count,
+    }
+    .validated()?;
+    let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
+    let row = db
+        .write(move |conn| model::create(conn, &actor, scope.as_deref(), fields))
+        .await?;
+    let location = format!("/api/v1/units/{}", row.id);
+    let mut response = resource_response(&req, StatusCode::CREATED, row.version, &Unit::from(row));
+    response.headers_mut().insert(
+        header::LOCATION,
+        header::HeaderValue::from_str(&location).map_err(ApiError::internal)?,
+    );
+    Ok(response)
+}
+
+/// Get a unit.
+#[utoipa::path(
+    tag = "units",
+    params(("id" = String, Path, description = "The unit's id")),
+    responses(
+        (status = 200, description = "The unit", body = Unit, headers(("ETag" = String, description = "The version"))),
+        (status = 304, description = "Not modified since the `ETag` in `If-None-Match`"),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[get("/units/{id}")]
+pub async fn get_unit(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let scope = caller.scope_path().map(str::to_owned);
+    let (row, _) = db
+        .run(move |conn| model::get_visible(conn, scope.as_deref(), &id))
+        .await?;
+    Ok(resource_response(
+        &req,
+        StatusCode::OK,
+        row.version,
+        &Unit::from(row),
+    ))
+}
+
+/// Update a unit (JSON Merge Patch).
+#[utoipa::path(
+    tag = "units",
+    params(
+        ("id" = String, Path, description = "The unit's id"),
+        ("If-Match" = Option<String>, Header, nullable = false, description = "The `ETag` the change is based on; 412 if stale"),
+    ),
+    request_body(content = UpdateUnit, content_type = "application/merge-patch+json"),
+    responses(
+        (status = 200, description = "The updated unit", body = Unit, headers(("ETag" = String, description = "The new version"))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 412, response = crate::openapi::PreconditionFailed),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[patch("/units/{id}")]
+pub async fn update_unit(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    id: web::Path<String>,
+    if_match: IfMatch,
+    JsonBody(patch): JsonBody<UpdateUnit>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_editor()?;
+    let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
+    let row = db
+        .write(move |conn| {
+            model::update(conn, &actor, scope.as_deref(), &id, &if_match, |f| {
+                patch.apply(f)
+            })
+        })
+        .await?;
+    Ok(resource_response(
+        &req,
+        StatusCode::OK,
+        row.version,
+        &Unit::from(row),
+    ))
+}
+
+/// Delete a unit.
+#[utoipa::path(
+    tag = "units",
+    params(
+        ("id" = String, Path, description = "The unit's id"),
+        ("If-Match" = Option<String>, Header, nullable = false, description = "The `ETag` the delete is based on; 412 if stale"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 412, response = crate::openapi::PreconditionFailed),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[delete("/units/{id}")]
+pub async fn delete_unit(
+    db: web::Data<Db>,
+    caller: Caller,
+    id: web::Path<String>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_editor()?;
+    let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
+    db.write(move |conn| model::delete(conn, &actor, scope.as_deref(), &id, &if_match))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
