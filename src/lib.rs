@@ -3,6 +3,7 @@
 pub mod associations;
 pub mod audit;
 pub mod auth;
+pub mod citizens;
 pub mod config;
 pub mod criteria_sets;
 pub mod db;

@@ -139,6 +139,22 @@ pub fn get_visible(
         .ok_or_else(|| ApiError::not_found("the association"))
 }
 
+/// The tree path of an association the caller may attach a record to (a
+/// unit, a citizen); a 422 on `/association_id` for one it cannot see, as for
+/// one that does not exist.
+pub fn placeable_path(
+    conn: &mut DbConnection,
+    scope: Option<&str>,
+    id: &str,
+) -> Result<String, ApiError> {
+    find(conn, id)?
+        .filter(|a| in_scope(scope, &a.path))
+        .map(|a| a.path)
+        .ok_or_else(|| {
+            ApiError::invalid_field("/association_id", "NOT_FOUND", "no association has this id")
+        })
+}
+
 fn audit(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -321,6 +337,15 @@ pub fn delete(
             "HAS_UNITS",
             format!(
                 "{units} learning unit(s) belong to the association: move or delete them first"
+            ),
+        ));
+    }
+    let citizens = crate::citizens::model::count_in(conn, id)?;
+    if citizens > 0 {
+        return Err(ApiError::conflict(
+            "HAS_CITIZENS",
+            format!(
+                "{citizens} citizen(s) live in the association's area: move or delete them first"
             ),
         ));
     }

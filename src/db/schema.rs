@@ -122,11 +122,32 @@ diesel::table! {
 
 diesel::joinable!(units -> associations (association_id));
 
+diesel::table! {
+    citizens (id) {
+        id -> Text,
+        external_id -> Nullable<Text>,
+        full_name -> Text,
+        search_text -> Text,
+        birth_year -> Nullable<Integer>,
+        gender -> Nullable<Text>,
+        association_id -> Text,
+        occupation -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        national_id -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(citizens -> associations (association_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     associations,
     api_tokens,
     audit_events,
     criteria_sets,
     criteria,
-    units
+    units,
+    citizens
 );

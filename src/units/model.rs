@@ -67,21 +67,6 @@ impl UnitRow {
     }
 }
 
-/// The tree path of an association the caller may place a unit in; a 422
-/// on `/association_id` for one it cannot see, as for one that does not exist.
-fn association_path(
-    conn: &mut DbConnection,
-    scope: Option<&str>,
-    id: &str,
-) -> Result<String, ApiError> {
-    associations_model::find(conn, id)?
-        .filter(|a| in_scope(scope, &a.path))
-        .map(|a| a.path)
-        .ok_or_else(|| {
-            ApiError::invalid_field("/association_id", "NOT_FOUND", "no association has this id")
-        })
-}
-
 /// A unit the caller may see, with its association's path; 404 otherwise.
 pub fn get_visible(
     conn: &mut DbConnection,
@@ -151,7 +136,7 @@ pub fn create(
     scope: Option<&str>,
     fields: UnitFields,
 ) -> Result<UnitRow, ApiError> {
-    let path = association_path(conn, scope, &fields.association_id)?;
+    let path = associations_model::placeable_path(conn, scope, &fields.association_id)?;
     check_code_free(conn, fields.code.as_deref(), None)?;
     let now = now();
     let mut row = UnitRow {
@@ -199,7 +184,7 @@ pub fn update(
         return Ok(current);
     }
     if fields.association_id != current.association_id {
-        path = association_path(conn, scope, &fields.association_id)?;
+        path = associations_model::placeable_path(conn, scope, &fields.association_id)?;
     }
     if fields.code != current.code {
         check_code_free(conn, fields.code.as_deref(), Some(id))?;

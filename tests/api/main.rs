@@ -5,6 +5,7 @@
 mod access;
 mod associations;
 mod associations_tree;
+mod citizens;
 mod conventions;
 mod criteria_sets;
 mod helpers;

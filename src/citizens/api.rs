@@ -1,0 +1,397 @@
+//! HTTP handlers and DTOs of `/api/v1/citizens`.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::model::{self, CitizenFilter, CitizenRow};
+use super::rules::{CitizenFields, Gender};
+use crate::auth::Caller;
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::http::extract::{JsonBody, Query};
+use crate::http::merge_patch;
+use crate::http::paging::{self, Page, PageRequest};
+use crate::http::preconditions::{resource_response, IfMatch};
+
+pub fn configure(config: &mut ServiceConfig) {
+    config
+        .service(list_citizens)
+        .service(create_citizen)
+        .service(get_citizen)
+        .service(update_citizen)
+        .service(delete_citizen);
+}
+
+/// A citizen. `phone` and `national_id` are personal data: present only for
+/// admin and editor tokens (whose scope covers the citizen, or the citizen
+/// would not be visible at all).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a80", "external_id": null, "full_name": "Nguyễn Thị Hoa",
+    "birth_year": 1985, "gender": "female", "association_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
+    "occupation": "Nông dân", "phone": "0912 345 678", "national_id": "015185000123", "version": 1,
+    "created_at": "2026-11-27T09:00:00Z", "updated_at": "2026-11-27T09:00:00Z"
+}))]
+pub struct Citizen {
+    pub id: String,
+    /// Optional unique id from another system.
+    pub external_id: Option<String>,
+    pub full_name: String,
+    pub birth_year: Option<i32>,
+    pub gender: Option<Gender>,
+    /// The commune or branch where the citizen lives.
+    pub association_id: String,
+    pub occupation: Option<String>,
+    /// Personal data: admins and editors only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// Personal data (12 digits): admins and editors only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub national_id: Option<String>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Citizen {
+    /// The citizen as `caller` may see them.
+    fn for_caller(row: CitizenRow, caller: &Caller) -> Self {
+        let personal = caller.role.edits();
+        Citizen {
+            gender: row.gender(),
+            id: row.id,
+            external_id: row.external_id,
+            full_name: row.full_name,
+            birth_year: row.birth_year,
+            association_id: row.association_id,
+            occupation: row.occupation,
+            phone: row.phone.filter(|_| personal),
+            national_id: row.national_id.filter(|_| personal),
+            version: row.version,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        }
+    }
+}
+
+/// A new citizen.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"full_name": "Nguyễn Thị Hoa", "birth_year": 1985, "gender": "female",
+                          "association_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", "occupation": "Nông dân"}))]
+pub struct CreateCitizen {
+    #[serde(default)]
+    #[schema(max_length = 64, pattern = r"^([A-Za-z0-9][A-Za-z0-9._-]{0,63})?$")]
+    pub external_id: Option<String>,
+    #[schema(min_length = 1, max_length = 200)]
+    pub full_name: String,
+    /// From 1900 to the current year.
+    #[serde(default)]
+    #[schema(minimum = 1900, maximum = 2100)]
+    pub birth_year: Option<i32>,
+    #[serde(default)]
+    pub gender: Option<Gender>,
+    pub association_id: String,
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    pub occupation: Option<String>,
+    #[serde(default)]
+    #[schema(max_length = 20)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    #[schema(pattern = r"^([0-9]{12})?$")]
+    pub national_id: Option<String>,
+}
+
+/// A JSON Merge Patch of a citizen.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCitizen {
+    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[schema(value_type = Option<String>, max_length = 64, pattern = r"^([A-Za-z0-9][A-Za-z0-9._-]{0,63})?$")]
+    pub external_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[schema(value_type = String, min_length = 1, max_length = 200)]
+    pub full_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[schema(value_type = Option<i32>, minimum = 1900, maximum = 2100)]
+    pub birth_year: Option<Option<i32>>,
+    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[schema(value_type = Option<Gender>)]
+    pub gender: Option<Option<Gender>>,
+    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[schema(value_type = String)]
+    pub association_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub occupation: Option<Option<String>>,
+    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[schema(value_type = Option<String>, max_length = 20)]
+    pub phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[schema(value_type = Option<String>, pattern = r"^([0-9]{12})?$")]
+    pub national_id: Option<Option<String>>,
+}
+
+impl UpdateCitizen {
+    fn apply(self, mut f: CitizenFields) -> Result<CitizenFields, ApiError> {
+        let mut errors = Vec::new();
+        merge_patch::required(&mut errors, "/full_name", self.full_name, &mut f.full_name);
+        merge_patch::required(
+            &mut errors,
+            "/association_id",
+            self.association_id,
+            &mut f.association_id,
+        );
+        merge_patch::optional(self.external_id, &mut f.external_id);
+        merge_patch::optional(self.birth_year, &mut f.birth_year);
+        merge_patch::optional(self.gender, &mut f.gender);
+        merge_patch::optional(self.occupation, &mut f.occupation);
+        merge_patch::optional(self.phone, &mut f.phone);
+        merge_patch::optional(self.national_id, &mut f.national_id);
+        if errors.is_empty() {
+            Ok(f)
+        } else {
+            Err(ApiError::validation(errors))
+        }
+    }
+}
+
+/// Filters and paging of the citizen list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListCitizensParams {
+    /// Only citizens of this association.
+    pub association_id: Option<String>,
+    /// Only citizens of this association and of every association below it.
+    pub ancestor_id: Option<String>,
+    pub birth_year: Option<i32>,
+    /// Text in the name, ignoring case and Vietnamese diacritics.
+    #[param(max_length = 200)]
+    pub q: Option<String>,
+    /// 1–500, default 50.
+    #[param(minimum = 1, maximum = 500)]
+    pub page_size: Option<u32>,
+    /// The `next_page_token` of the previous page, with the same filters.
+    pub page_token: Option<String>,
+}
+
+/// List citizens, in the order they were registered.
+#[utoipa::path(
+    tag = "citizens",
+    params(ListCitizensParams),
+    responses(
+        (status = 200, description = "One page of citizens", body = Page<Citizen>,
+         headers(("Link" = String, description = "`<…?page_token=…>; rel=\"next\"` when another page follows"))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[get("/citizens")]
+pub async fn list_citizens(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    Query(params): Query<ListCitizensParams>,
+) -> Result<HttpResponse, ApiError> {
+    let q = params.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    if q.is_some_and(|q| q.chars().count() > 200) {
+        return Err(ApiError::bad_parameter(
+            "q",
+            "TOO_LONG",
+            "must be at most 200 characters",
+        ));
+    }
+    let filter = CitizenFilter {
+        association_id: params.association_id,
+        ancestor_id: params.ancestor_id,
+        birth_year: params.birth_year,
+        q: q.map(str::to_owned),
+        scope: caller.scope_path().map(str::to_owned),
+    };
+    let page = PageRequest::new(
+        params.page_size,
+        params.page_token.as_deref(),
+        &format!("{filter:?}"),
+    )?;
+    let rows = db
+        .run(move |conn| model::list(conn, &filter, &page))
+        .await?;
+    Ok(paging::page_response(
+        &req,
+        rows.map(|row| Citizen::for_caller(row, &caller)),
+    ))
+}
+
+/// Register a citizen (editors and admins, in their scope).
+#[utoipa::path(
+    tag = "citizens",
+    request_body(content = CreateCitizen, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created", body = Citizen,
+         headers(("Location" = String, description = "The citizen's URL"), ("ETag" = String, description = "The version"))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[post("/citizens")]
+pub async fn create_citizen(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    JsonBody(body): JsonBody<CreateCitizen>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_editor()?;
+    let fields = CitizenFields {
+        external_id: body.external_id,
+        full_name: body.full_name,
+        birth_year: body.birth_year,
+        gender: body.gender,
+        association_id: body.association_id,
+        occupation: body.occupation,
+        phone: body.phone,
+        national_id: body.national_id,
+    }
+    .validated()?;
+    let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
+    let row = db
+        .write(move |conn| model::create(conn, &actor, scope.as_deref(), fields))
+        .await?;
+    let location = format!("/api/v1/citizens/{}", row.id);
+    let version = row.version;
+    let mut response = resource_response(
+        &req,
+        StatusCode::CREATED,
+        version,
+        &Citizen::for_caller(row, &caller),
+    );
+    response.headers_mut().insert(
+        header::LOCATION,
+        header::HeaderValue::from_str(&location).map_err(ApiError::internal)?,
+    );
+    Ok(response)
+}
+
+/// Get a citizen.
+#[utoipa::path(
+    tag = "citizens",
+    params(("id" = String, Path, description = "The citizen's id")),
+    responses(
+        (status = 200, description = "The citizen", body = Citizen, headers(("ETag" = String, description = "The version"))),
+        (status = 304, description = "Not modified since the `ETag` in `If-None-Match`"),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[get("/citizens/{id}")]
+pub async fn get_citizen(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let scope = caller.scope_path().map(str::to_owned);
+    let (row, _) = db
+        .run(move |conn| model::get_visible(conn, scope.as_deref(), &id))
+        .await?;
+    let version = row.version;
+    Ok(resource_response(
+        &req,
+        StatusCode::OK,
+        version,
+        &Citizen::for_caller(row, &caller),
+    ))
+}
+
+/// Update a citizen (JSON Merge Patch).
+#[utoipa::path(
+    tag = "citizens",
+    params(
+        ("id" = String, Path, description = "The citizen's id"),
+        ("If-Match" = Option<String>, Header, nullable = false, description = "The `ETag` the change is based on; 412 if stale"),
+    ),
+    request_body(content = UpdateCitizen, content_type = "application/merge-patch+json"),
+    responses(
+        (status = 200, description = "The updated citizen", body = Citizen, headers(("ETag" = String, description = "The new version"))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 412, response = crate::openapi::PreconditionFailed),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[patch("/citizens/{id}")]
+pub async fn update_citizen(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    id: web::Path<String>,
+    if_match: IfMatch,
+    JsonBody(patch): JsonBody<UpdateCitizen>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_editor()?;
+    let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
+    let row = db
+        .write(move |conn| {
+            model::update(conn, &actor, scope.as_deref(), &id, &if_match, |f| {
+                patch.apply(f)
+            })
+        })
+        .await?;
+    let version = row.version;
+    Ok(resource_response(
+        &req,
+        StatusCode::OK,
+        version,
+        &Citizen::for_caller(row, &caller),
+    ))
+}
+
+/// Delete a citizen.
+#[utoipa::path(
+    tag = "citizens",
+    params(
+        ("id" = String, Path, description = "The citizen's id"),
+        ("If-Match" = Option<String>, Header, nullable = false, description = "The `ETag` the delete is based on; 412 if stale"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 412, response = crate::openapi::PreconditionFailed),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[delete("/citizens/{id}")]
+pub async fn delete_citizen(
+    db: web::Data<Db>,
+    caller: Caller,
+    id: web::Path<String>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_editor()?;
+    let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
+    db.write(move |conn| model::delete(conn, &actor, scope.as_deref(), &id, &if_match))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,322 @@
+//! Citizens in the database. A citizen is visible to a caller whose scope
+//! covers the association where they live.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::rules::{CitizenFields, Gender};
+use crate::associations::model::{self as associations_model, in_scope, subtree_end};
+use crate::audit::model::{record, Change};
+use crate::auth::Actor;
+use crate::db::schema::associations;
+use crate::db::schema::citizens::{self, dsl};
+use crate::db::{now, DbConnection, MultiBackend};
+use crate::error::ApiError;
+use crate::http::paging::{Page, PageRequest};
+use crate::http::preconditions::IfMatch;
+use crate::text;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable)]
+#[diesel(table_name = citizens, treat_none_as_null = true)]
+pub struct CitizenRow {
+    pub id: String,
+    pub external_id: Option<String>,
+    pub full_name: String,
+    pub search_text: String,
+    pub birth_year: Option<i32>,
+    pub gender: Option<String>,
+    pub association_id: String,
+    pub occupation: Option<String>,
+    pub phone: Option<String>,
+    pub national_id: Option<String>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl CitizenRow {
+    pub fn gender(&self) -> Option<Gender> {
+        self.gender.as_deref().and_then(Gender::parse)
+    }
+
+    pub fn fields(&self) -> CitizenFields {
+        CitizenFields {
+            external_id: self.external_id.clone(),
+            full_name: self.full_name.clone(),
+            birth_year: self.birth_year,
+            gender: self.gender(),
+            association_id: self.association_id.clone(),
+            occupation: self.occupation.clone(),
+            phone: self.phone.clone(),
+            national_id: self.national_id.clone(),
+        }
+    }
+
+    fn set_fields(&mut self, fields: CitizenFields) {
+        self.search_text = text::fold(&fields.full_name);
+        self.external_id = fields.external_id;
+        self.full_name = fields.full_name;
+        self.birth_year = fields.birth_year;
+        self.gender = fields.gender.map(|g| g.as_str().to_owned());
+        self.association_id = fields.association_id;
+        self.occupation = fields.occupation;
+        self.phone = fields.phone;
+        self.national_id = fields.national_id;
+    }
+}
+
+/// A citizen the caller may see, with the path of their association; 404 otherwise.
+pub fn get_visible(
+    conn: &mut DbConnection,
+    scope: Option<&str>,
+    id: &str,
+) -> Result<(CitizenRow, String), ApiError> {
+    let not_found = || ApiError::not_found("the citizen");
+    if uuid::Uuid::try_parse(id).is_err() {
+        return Err(not_found());
+    }
+    let found: Option<(CitizenRow, String)> = citizens::table
+        .inner_join(associations::table)
+        .filter(dsl::id.eq(id))
+        .select((citizens::all_columns, associations::path))
+        .first(conn)
+        .optional()?;
+    found
+        .filter(|(_, path)| in_scope(scope, path))
+        .ok_or_else(not_found)
+}
+
+/// 409 when another citizen holds the same external id or national id.
+fn check_unique(
+    conn: &mut DbConnection,
+    fields: &CitizenFields,
+    own_id: Option<&str>,
+) -> Result<(), ApiError> {
+    if let Some(external_id) = &fields.external_id {
+        let holder: Option<String> = citizens::table
+            .filter(dsl::external_id.eq(external_id))
+            .select(dsl::id)
+            .first(conn)
+            .optional()?;
+        if holder.is_some_and(|h| Some(h.as_str()) != own_id) {
+            return Err(ApiError::conflict(
+                "DUPLICATE_EXTERNAL_ID",
+                "another citizen has this external_id",
+            ));
+        }
+    }
+    if let Some(national_id) = &fields.national_id {
+        let holder: Option<String> = citizens::table
+            .filter(dsl::national_id.eq(national_id))
+            .select(dsl::id)
+            .first(conn)
+            .optional()?;
+        if holder.is_some_and(|h| Some(h.as_str()) != own_id) {
+            return Err(ApiError::conflict(
+                "DUPLICATE_NATIONAL_ID",
+                "another citizen has this national_id",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn audit(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    action: &'static str,
+    id: &str,
+    path: &str,
+    versions: (Option<i64>, Option<i64>),
+) -> Result<(), ApiError> {
+    // Only ids and versions: the trail never holds personal data.
+    record(
+        conn,
+        actor,
+        Change {
+            action,
+            resource_type: "citizen",
+            resource_id: id,
+            version_before: versions.0,
+            version_after: versions.1,
+            scope_path: Some(path),
+        },
+    )
+}
+
+pub fn create(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    scope: Option<&str>,
+    fields: CitizenFields,
+) -> Result<CitizenRow, ApiError> {
+    let path = associations_model::placeable_path(conn, scope, &fields.association_id)?;
+    check_unique(conn, &fields, None)?;
+    let now = now();
+    let mut row = CitizenRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        external_id: None,
+        full_name: String::new(),
+        search_text: String::new(),
+        birth_year: None,
+        gender: None,
+        association_id: String::new(),
+        occupation: None,
+        phone: None,
+        national_id: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    row.set_fields(fields);
+    let row: CitizenRow = diesel::insert_into(citizens::table)
+        .values(&row)
+        .returning(citizens::all_columns)
+        .get_result(conn)?;
+    audit(
+        conn,
+        actor,
+        "create",
+        &row.id,
+        &path,
+        (None, Some(row.version)),
+    )?;
+    Ok(row)
+}
+
+pub fn update(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    scope: Option<&str>,
+    id: &str,
+    if_match: &IfMatch,
+    change: impl FnOnce(CitizenFields) -> Result<CitizenFields, ApiError>,
+) -> Result<CitizenRow, ApiError> {
+    let (current, mut path) = get_visible(conn, scope, id)?;
+    let fields = change(current.fields())?.validated()?;
+    if_match.check(current.version)?;
+    if fields == current.fields() {
+        return Ok(current);
+    }
+    if fields.association_id != current.association_id {
+        path = associations_model::placeable_path(conn, scope, &fields.association_id)?;
+    }
+    check_unique(conn, &fields, Some(id))?;
+    let mut row = current.clone();
+    row.set_fields(fields);
+    row.version = current.version + 1;
+    row.updated_at = now();
+    let saved: CitizenRow = diesel::update(
+        citizens::table
+            .filter(dsl::id.eq(id))
+            .filter(dsl::version.eq(current.version)),
+    )
+    .set(&row)
+    .returning(citizens::all_columns)
+    .get_result(conn)
+    .optional()?
+    .ok_or_else(|| ApiError::precondition_failed(current.version))?;
+    audit(
+        conn,
+        actor,
+        "update",
+        id,
+        &path,
+        (Some(current.version), Some(saved.version)),
+    )?;
+    Ok(saved)
+}
+
+pub fn delete(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    scope: Option<&str>,
+    id: &str,
+    if_match: &IfMatch,
+) -> Result<(), ApiError> {
+    let (current, path) = get_visible(conn, scope, id)?;
+    if_match.check(current.version)?;
+    let deleted = diesel::delete(
+        citizens::table
+            .filter(dsl::id.eq(id))
+            .filter(dsl::version.eq(current.version)),
+    )
+    .execute(conn)?;
+    if deleted == 0 {
+        return Err(ApiError::precondition_failed(current.version));
+    }
+    audit(
+        conn,
+        actor,
+        "delete",
+        id,
+        &path,
+        (Some(current.version), None),
+    )
+}
+
+/// The filters of the citizen list.
+#[derive(Debug, Clone, Default)]
+pub struct CitizenFilter {
+    pub association_id: Option<String>,
+    /// Citizens of this association and of every association below it.
+    pub ancestor_id: Option<String>,
+    pub birth_year: Option<i32>,
+    pub q: Option<String>,
+    /// The caller's scope path.
+    pub scope: Option<String>,
+}
+
+/// One page of citizens, in the order they were registered. (Not by name:
+/// the page token carries the last sort key, and a name is personal data
+/// that would then travel in URLs.)
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &CitizenFilter,
+    page: &PageRequest,
+) -> Result<Page<CitizenRow>, ApiError> {
+    let mut query = citizens::table.into_boxed::<MultiBackend>();
+    let mut subtrees: Vec<String> = filter.scope.iter().cloned().collect();
+    if let Some(ancestor_id) = &filter.ancestor_id {
+        match associations_model::find(conn, ancestor_id)? {
+            Some(ancestor) => subtrees.push(ancestor.path),
+            None => return Ok(page.finish(Vec::new(), |row: &CitizenRow| (vec![], row.id.clone()))),
+        }
+    }
+    for path in subtrees {
+        let in_subtree = associations::table
+            .filter(associations::path.ge(path.clone()))
+            .filter(associations::path.lt(subtree_end(&path)))
+            .select(associations::id);
+        query = query.filter(dsl::association_id.eq_any(in_subtree));
+    }
+    if let Some(association_id) = &filter.association_id {
+        query = query.filter(dsl::association_id.eq(association_id.clone()));
+    }
+    if let Some(year) = filter.birth_year {
+        query = query.filter(dsl::birth_year.eq(year));
+    }
+    if let Some(q) = &filter.q {
+        let folded = text::fold(q)
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        query = query.filter(dsl::search_text.like(format!("%{folded}%")).escape('\\'));
+    }
+    if let Some(cursor) = &page.after {
+        query = query.filter(dsl::id.gt(cursor.id.clone()));
+    }
+    let rows: Vec<CitizenRow> = query
+        .order(dsl::id.asc())
+        .limit(page.fetch_limit())
+        .load(conn)?;
+    Ok(page.finish(rows, |row| (Vec::new(), row.id.clone())))
+}
+
+/// How many citizens live in an association's area (a delete is refused while any do).
+pub fn count_in(conn: &mut DbConnection, association_id: &str) -> Result<i64, ApiError> {
+    Ok(citizens::table
+        .filter(dsl::association_id.eq(association_id))
+        .count()
+        .get_result(conn)?)
+}
