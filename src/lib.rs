@@ -1,5 +1,6 @@
 //! khuyenhoc: the REST/JSON API of Vietnam's learning-promotion associations.
 
+pub mod assessments;
 pub mod associations;
 pub mod audit;
 pub mod auth;

@@ -27,6 +27,7 @@ below it. Resources outside the scope answer 404; lists hold only what the scope
         (name = "associations", description = "Learning-promotion associations of every level, one tree"),
         (name = "units", description = "Learning units: agencies, schools, enterprises in an association's area"),
         (name = "citizens", description = "Citizens assessed as learning citizens (personal data)"),
+        (name = "assessments", description = "Assessments against criteria sets, and their review"),
         (name = "tokens", description = "API tokens and the calling token's permissions"),
         (name = "criteria-sets", description = "Criteria sets (the 19 learning-district criteria among them) and their criteria"),
         (name = "audit", description = "The audit trail of every write"),

@@ -18,7 +18,7 @@ use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::request_context;
 use crate::openapi::ApiDoc;
-use crate::{associations, audit, citizens, criteria_sets, health, tokens, units};
+use crate::{assessments, associations, audit, citizens, criteria_sets, health, tokens, units};
 
 /// Every documented route; the OpenAPI document is collected from them.
 fn mount<T>(app: UtoipaApp<T>) -> UtoipaApp<T>
@@ -35,6 +35,7 @@ where
                 .configure(criteria_sets::api::configure)
                 .configure(units::api::configure)
                 .configure(citizens::api::configure)
+                .configure(assessments::api::configure)
                 .configure(audit::api::configure),
         )
 }

@@ -331,6 +331,10 @@ pub fn delete(
             ),
         ));
     }
+    crate::assessments::model::refuse_delete_with_assessments(
+        crate::assessments::model::count_for_association(conn, id)?,
+        "association",
+    )?;
     let units = crate::units::model::count_in(conn, id)?;
     if units > 0 {
         return Err(ApiError::conflict(

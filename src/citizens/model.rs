@@ -216,6 +216,9 @@ pub fn update(
     .get_result(conn)
     .optional()?
     .ok_or_else(|| ApiError::precondition_failed(current.version))?;
+    if saved.association_id != current.association_id {
+        crate::assessments::model::follow_subject(conn, "citizen", id, &saved.association_id)?;
+    }
     audit(
         conn,
         actor,
@@ -236,6 +239,10 @@ pub fn delete(
 ) -> Result<(), ApiError> {
     let (current, path) = get_visible(conn, scope, id)?;
     if_match.check(current.version)?;
+    crate::assessments::model::refuse_delete_with_assessments(
+        crate::assessments::model::count_for_subject(conn, "citizen", id)?,
+        "citizen",
+    )?;
     let deleted = diesel::delete(
         citizens::table
             .filter(dsl::id.eq(id))

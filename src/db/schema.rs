@@ -142,6 +142,32 @@ diesel::table! {
 
 diesel::joinable!(citizens -> associations (association_id));
 
+diesel::table! {
+    assessments (id) {
+        id -> Text,
+        criteria_set_id -> Text,
+        subject_kind -> Text,
+        subject_id -> Text,
+        subject_association_id -> Text,
+        period -> Integer,
+        assessor_association_id -> Text,
+        results -> Text,
+        total_score -> Integer,
+        max_score -> Integer,
+        met_count -> Integer,
+        required_met -> Bool,
+        rating -> Text,
+        recognised -> Bool,
+        status -> Text,
+        submitted_at -> Nullable<Timestamp>,
+        reviewed_at -> Nullable<Timestamp>,
+        reviewer_note -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     associations,
     api_tokens,
@@ -149,5 +175,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     criteria_sets,
     criteria,
     units,
-    citizens
+    citizens,
+    assessments
 );

@@ -203,6 +203,9 @@ pub fn update(
     .get_result(conn)
     .optional()?
     .ok_or_else(|| ApiError::precondition_failed(current.version))?;
+    if saved.association_id != current.association_id {
+        crate::assessments::model::follow_subject(conn, "unit", id, &saved.association_id)?;
+    }
     audit(
         conn,
         actor,
@@ -223,6 +226,10 @@ pub fn delete(
 ) -> Result<(), ApiError> {
     let (current, path) = get_visible(conn, scope, id)?;
     if_match.check(current.version)?;
+    crate::assessments::model::refuse_delete_with_assessments(
+        crate::assessments::model::count_for_subject(conn, "unit", id)?,
+        "unit",
+    )?;
     let deleted = diesel::delete(
         units::table
             .filter(dsl::id.eq(id))

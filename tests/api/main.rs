@@ -3,6 +3,7 @@
 //! TEST_DATABASE_URL=postgres://… is set.
 
 mod access;
+mod assessments;
 mod associations;
 mod associations_tree;
 mod citizens;

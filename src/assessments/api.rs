@@ -1,0 +1,630 @@
+//! HTTP handlers and DTOs of `/api/v1/assessments`, and the per-subject views.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::model::{self, AssessmentFilter, AssessmentRow, DraftChange, NewAssessment};
+use super::rules::{AssessmentStatus, ResultEntry, EARLIEST_PERIOD, LATEST_PERIOD};
+use crate::auth::Caller;
+use crate::criteria_sets::rules::SubjectKind;
+use crate::criteria_sets::scoring::Rating;
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::http::extract::{JsonBody, Query};
+use crate::http::paging::{self, Page, PageRequest};
+use crate::http::preconditions::{resource_response, IfMatch};
+
+pub fn configure(config: &mut ServiceConfig) {
+    config
+        .service(list_assessments)
+        .service(create_assessment)
+        .service(get_assessment)
+        .service(update_assessment)
+        .service(delete_assessment)
+        .service(submit_assessment)
+        .service(approve_assessment)
+        .service(return_assessment)
+        .service(list_association_assessments)
+        .service(list_unit_assessments)
+        .service(list_citizen_assessments);
+}
+
+/// An assessment of a subject against a criteria set for a year, with its computed outcome.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a90", "criteria_set_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a60",
+    "subject_kind": "citizen", "subject_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a80",
+    "subject_association_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", "period": 2026,
+    "assessor_association_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c",
+    "results": [{"criterion_code": "CD01", "met": true, "score": 9, "note": null}],
+    "total_score": 86, "max_score": 100, "met_count": 10, "required_met": true, "rating": "good",
+    "recognised": true, "status": "approved", "submitted_at": "2026-12-01T02:00:00Z",
+    "reviewed_at": "2026-12-05T03:00:00Z", "reviewer_note": null, "version": 4,
+    "created_at": "2026-11-27T09:00:00Z", "updated_at": "2026-12-05T03:00:00Z"
+}))]
+pub struct Assessment {
+    pub id: String,
+    /// The published set it is made against.
+    pub criteria_set_id: String,
+    pub subject_kind: SubjectKind,
+    /// The association, unit or citizen assessed.
+    pub subject_id: String,
+    /// The association the subject belongs to (itself for an association).
+    pub subject_association_id: String,
+    /// The year assessed.
+    pub period: i32,
+    /// The association that made the self-assessment.
+    pub assessor_association_id: String,
+    /// One entry per criterion (a draft may lack some).
+    pub results: Vec<ResultEntry>,
+    pub total_score: i32,
+    pub max_score: i32,
+    pub met_count: i32,
+    pub required_met: bool,
+    /// Computed by the set's scoring method.
+    pub rating: Rating,
+    /// The rating is one the set recognises.
+    pub recognised: bool,
+    pub status: AssessmentStatus,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub reviewer_note: Option<String>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<AssessmentRow> for Assessment {
+    fn from(row: AssessmentRow) -> Self {
+        Assessment {
+            subject_kind: row.subject_kind(),
+            rating: row.rating(),
+            status: row.status(),
+            results: row.results(),
+            id: row.id,
+            criteria_set_id: row.criteria_set_id,
+            subject_id: row.subject_id,
+            subject_association_id: row.subject_association_id,
+            period: row.period,
+            assessor_association_id: row.assessor_association_id,
+            total_score: row.total_score,
+            max_score: row.max_score,
+            met_count: row.met_count,
+            required_met: row.required_met,
+            recognised: row.recognised,
+            submitted_at: row.submitted_at.map(|t| t.and_utc()),
+            reviewed_at: row.reviewed_at.map(|t| t.and_utc()),
+            reviewer_note: row.reviewer_note,
+            version: row.version,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        }
+    }
+}
+
+/// A new assessment, made as a draft.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAssessment {
+    pub criteria_set_id: String,
+    /// Must match the set's `subject_kind`.
+    pub subject_kind: SubjectKind,
+    pub subject_id: String,
+    #[schema(minimum = 2000, maximum = 2100)]
+    pub period: i32,
+    /// Default: the subject's association (a self-assessment).
+    #[serde(default)]
+    pub assessor_association_id: Option<String>,
+    #[serde(default)]
+    pub results: Vec<ResultEntry>,
+}
+
+/// A change to a draft: `results` are replaced whole.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAssessment {
+    #[serde(default)]
+    pub results: Option<Vec<ResultEntry>>,
+    #[serde(default)]
+    pub assessor_association_id: Option<String>,
+}
+
+/// A reviewer's word.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Review {
+    /// Required to return an assessment.
+    #[serde(default)]
+    #[schema(max_length = 2000)]
+    pub reviewer_note: Option<String>,
+}
+
+/// Filters and paging of assessment lists.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListAssessmentsParams {
+    pub criteria_set_id: Option<String>,
+    pub subject_kind: Option<SubjectKind>,
+    pub subject_id: Option<String>,
+    /// The year assessed.
+    pub period: Option<i32>,
+    pub status: Option<AssessmentStatus>,
+    pub rating: Option<Rating>,
+    pub recognised: Option<bool>,
+    /// Subjects anywhere in this association's subtree, itself included.
+    pub ancestor_id: Option<String>,
+    /// 1–500, default 50.
+    #[param(minimum = 1, maximum = 500)]
+    pub page_size: Option<u32>,
+    /// The `next_page_token` of the previous page, with the same filters.
+    pub page_token: Option<String>,
+}
+
+async fn list_page(
+    req: &HttpRequest,
+    db: &Db,
+    caller: &Caller,
+    params: ListAssessmentsParams,
+    subject: Option<(SubjectKind, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (subject_kind, subject_id) = match subject {
+        Some((kind, id)) => (Some(kind), Some(id)),
+        None => (params.subject_kind, params.subject_id),
+    };
+    let filter = AssessmentFilter {
+        criteria_set_id: params.criteria_set_id,
+        subject_kind,
+        subject_id,
+        period: params.period,
+        status: params.status,
+        rating: params.rating,
+        recognised: params.recognised,
+        ancestor_id: params.ancestor_id,
+        scope: caller.scope_path().map(str::to_owned),
+    };
+    let page = PageRequest::new(
+        params.page_size,
+        params.page_token.as_deref(),
+        &format!("{filter:?}"),
+    )?;
+    let rows = db
+        .run(move |conn| model::list(conn, &filter, &page))
+        .await?;
+    Ok(paging::page_response(req, rows.map(Assessment::from)))
+}
+
+/// List assessments, in the order they were made.
+#[utoipa::path(
+    tag = "assessments",
+    params(ListAssessmentsParams),
+    responses(
+        (status = 200, description = "One page of assessments", body = Page<Assessment>,
+         headers(("Link" = String, description = "`<…?page_token=…>; rel=\"next\"` when another page follows"))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[get("/assessments")]
+pub async fn list_assessments(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    Query(params): Query<ListAssessmentsParams>,
+) -> Result<HttpResponse, ApiError> {
+    list_page(&req, &db, &caller, params, None).await
+}
+
+macro_rules! subject_view {
+    ($name:ident, $path:literal, $kind:expr, $check:path, $what:literal) => {
+        #[doc = concat!("List the assessments of ", $what, ".")]
+        #[utoipa::path(
+            tag = "assessments",
+            params(("id" = String, Path, description = concat!("The id of the ", $what)), ListAssessmentsParams),
+            responses(
+                (status = 200, description = "One page of assessments", body = Page<Assessment>),
+                (status = 400, response = crate::openapi::BadRequest),
+                (status = 401, response = crate::openapi::Unauthorized),
+                (status = 404, response = crate::openapi::NotFound),
+                (status = 503, response = crate::openapi::ServiceUnavailable),
+            )
+        )]
+        #[get($path)]
+        pub async fn $name(
+            req: HttpRequest,
+            db: web::Data<Db>,
+            caller: Caller,
+            id: web::Path<String>,
+            Query(params): Query<ListAssessmentsParams>,
+        ) -> Result<HttpResponse, ApiError> {
+            let id = id.into_inner();
+            let (scope, subject) = (caller.scope_path().map(str::to_owned), id.clone());
+            let kind = db
+                .run(move |conn| $check(conn, scope.as_deref(), &subject))
+                .await?;
+            list_page(&req, &db, &caller, params, Some((kind.unwrap_or($kind), id))).await
+        }
+    };
+}
+
+/// The kind of an association the caller sees, as an assessment subject.
+fn association_subject(
+    conn: &mut crate::db::DbConnection,
+    scope: Option<&str>,
+    id: &str,
+) -> Result<Option<SubjectKind>, ApiError> {
+    let row = crate::associations::model::get_visible(conn, scope, id)?;
+    Ok(SubjectKind::parse(&row.level))
+}
+
+fn unit_subject(
+    conn: &mut crate::db::DbConnection,
+    scope: Option<&str>,
+    id: &str,
+) -> Result<Option<SubjectKind>, ApiError> {
+    crate::units::model::get_visible(conn, scope, id).map(|_| Some(SubjectKind::Unit))
+}
+
+fn citizen_subject(
+    conn: &mut crate::db::DbConnection,
+    scope: Option<&str>,
+    id: &str,
+) -> Result<Option<SubjectKind>, ApiError> {
+    crate::citizens::model::get_visible(conn, scope, id).map(|_| Some(SubjectKind::Citizen))
+}
+
+subject_view!(
+    list_association_assessments,
+    "/associations/{id}/assessments",
+    SubjectKind::District,
+    association_subject,
+    "association"
+);
+subject_view!(
+    list_unit_assessments,
+    "/units/{id}/assessments",
+    SubjectKind::Unit,
+    unit_subject,
+    "unit"
+);
+subject_view!(
+    list_citizen_assessments,
+    "/citizens/{id}/assessments",
+    SubjectKind::Citizen,
+    citizen_subject,
+    "citizen"
+);
+
+/// Create an assessment (editors and admins whose scope covers the subject), as a draft.
+#[utoipa::path(
+    tag = "assessments",
+    request_body(content = CreateAssessment, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created, as a draft, with its computed outcome", body = Assessment,
+         headers(("Location" = String, description = "The assessment's URL"), ("ETag" = String, description = "The version"))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[post("/assessments")]
+pub async fn create_assessment(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    JsonBody(body): JsonBody<CreateAssessment>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_editor()?;
+    if !(EARLIEST_PERIOD..=LATEST_PERIOD).contains(&body.period) {
+        return Err(ApiError::invalid_field(
+            "/period",
+            "OUT_OF_RANGE",
+            format!("must be a year from {EARLIEST_PERIOD} to {LATEST_PERIOD}"),
+        ));
+    }
+    let new = NewAssessment {
+        criteria_set_id: body.criteria_set_id,
+        subject_kind: body.subject_kind,
+        subject_id: body.subject_id,
+        period: body.period,
+        assessor_association_id: body.assessor_association_id,
+        results: body.results,
+    };
+    let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
+    let row = db
+        .write(move |conn| model::create(conn, &actor, scope.as_deref(), new))
+        .await?;
+    let location = format!("/api/v1/assessments/{}", row.id);
+    let mut response = resource_response(
+        &req,
+        StatusCode::CREATED,
+        row.version,
+        &Assessment::from(row),
+    );
+    response.headers_mut().insert(
+        header::LOCATION,
+        header::HeaderValue::from_str(&location).map_err(ApiError::internal)?,
+    );
+    Ok(response)
+}
+
+/// Get an assessment.
+#[utoipa::path(
+    tag = "assessments",
+    params(("id" = String, Path, description = "The assessment's id")),
+    responses(
+        (status = 200, description = "The assessment", body = Assessment, headers(("ETag" = String, description = "The version"))),
+        (status = 304, description = "Not modified since the `ETag` in `If-None-Match`"),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[get("/assessments/{id}")]
+pub async fn get_assessment(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let scope = caller.scope_path().map(str::to_owned);
+    let (row, _) = db
+        .run(move |conn| model::get_visible(conn, scope.as_deref(), &id))
+        .await?;
+    Ok(resource_response(
+        &req,
+        StatusCode::OK,
+        row.version,
+        &Assessment::from(row),
+    ))
+}
+
+/// Change a draft assessment (`If-Match` required): its results, replaced whole, or its assessor.
+#[utoipa::path(
+    tag = "assessments",
+    params(
+        ("id" = String, Path, description = "The assessment's id"),
+        ("If-Match" = String, Header, description = "The `ETag` the change is based on"),
+    ),
+    request_body(content = UpdateAssessment, content_type = "application/merge-patch+json"),
+    responses(
+        (status = 200, description = "The assessment, recomputed", body = Assessment, headers(("ETag" = String, description = "The new version"))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 412, response = crate::openapi::PreconditionFailed),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 428, response = crate::openapi::PreconditionRequired),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[patch("/assessments/{id}")]
+pub async fn update_assessment(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    id: web::Path<String>,
+    if_match: IfMatch,
+    JsonBody(body): JsonBody<UpdateAssessment>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_editor()?;
+    let if_match = if_match.required()?;
+    let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
+    let change = DraftChange {
+        results: body.results,
+        assessor_association_id: body.assessor_association_id,
+    };
+    let row = db
+        .write(move |conn| model::update(conn, &actor, scope.as_deref(), &id, &if_match, change))
+        .await?;
+    Ok(resource_response(
+        &req,
+        StatusCode::OK,
+        row.version,
+        &Assessment::from(row),
+    ))
+}
+
+/// Delete a draft assessment (`If-Match` required).
+#[utoipa::path(
+    tag = "assessments",
+    params(
+        ("id" = String, Path, description = "The assessment's id"),
+        ("If-Match" = String, Header, description = "The `ETag` the delete is based on"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 412, response = crate::openapi::PreconditionFailed),
+        (status = 428, response = crate::openapi::PreconditionRequired),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[delete("/assessments/{id}")]
+pub async fn delete_assessment(
+    db: web::Data<Db>,
+    caller: Caller,
+    id: web::Path<String>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_editor()?;
+    let if_match = if_match.required()?;
+    let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
+    db.write(move |conn| model::delete(conn, &actor, scope.as_deref(), &id, &if_match))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Submit a draft for review (`If-Match` required); every criterion needs a result.
+#[utoipa::path(
+    tag = "assessments",
+    params(
+        ("id" = String, Path, description = "The assessment's id"),
+        ("If-Match" = String, Header, description = "The `ETag` of the draft as submitted"),
+    ),
+    responses(
+        (status = 200, description = "Submitted", body = Assessment, headers(("ETag" = String, description = "The new version"))),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 412, response = crate::openapi::PreconditionFailed),
+        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 428, response = crate::openapi::PreconditionRequired),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[post("/assessments/{id}/submit")]
+pub async fn submit_assessment(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    id: web::Path<String>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_editor()?;
+    let if_match = if_match.required()?;
+    let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
+    let row = db
+        .write(move |conn| model::submit(conn, &actor, scope.as_deref(), &id, &if_match))
+        .await?;
+    Ok(resource_response(
+        &req,
+        StatusCode::OK,
+        row.version,
+        &Assessment::from(row),
+    ))
+}
+
+async fn review(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    id: String,
+    if_match: IfMatch,
+    body: Option<Review>,
+    approve: bool,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_editor()?;
+    let if_match = if_match.required()?;
+    let note = body
+        .and_then(|b| b.reviewer_note)
+        .map(|n| crate::text::optional_text("/reviewer_note", Some(n), 2000))
+        .transpose()
+        .map_err(|e| ApiError::validation(vec![e]))?
+        .flatten();
+    let row = db
+        .write(move |conn| model::review(conn, &caller, &id, &if_match, approve, note))
+        .await?;
+    Ok(resource_response(
+        &req,
+        StatusCode::OK,
+        row.version,
+        &Assessment::from(row),
+    ))
+}
+
+/// Approve a submitted assessment (`If-Match` required): its rating becomes the recognised result.
+///
+/// Only an editor or admin of an association strictly above the subject's may approve.
+#[utoipa::path(
+    tag = "assessments",
+    params(
+        ("id" = String, Path, description = "The assessment's id"),
+        ("If-Match" = String, Header, description = "The `ETag` of the assessment as reviewed"),
+    ),
+    request_body(content = Option<Review>, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Approved", body = Assessment, headers(("ETag" = String, description = "The new version"))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 412, response = crate::openapi::PreconditionFailed),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 428, response = crate::openapi::PreconditionRequired),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[post("/assessments/{id}/approve")]
+pub async fn approve_assessment(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    id: web::Path<String>,
+    if_match: IfMatch,
+    body: Option<JsonBody<Review>>,
+) -> Result<HttpResponse, ApiError> {
+    review(
+        req,
+        db,
+        caller,
+        id.into_inner(),
+        if_match,
+        body.map(|b| b.0),
+        true,
+    )
+    .await
+}
+
+/// Return a submitted assessment to draft, with a reviewer note (`If-Match` required).
+#[utoipa::path(
+    tag = "assessments",
+    params(
+        ("id" = String, Path, description = "The assessment's id"),
+        ("If-Match" = String, Header, description = "The `ETag` of the assessment as reviewed"),
+    ),
+    request_body(content = Review, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Returned to draft", body = Assessment, headers(("ETag" = String, description = "The new version"))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 412, response = crate::openapi::PreconditionFailed),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 428, response = crate::openapi::PreconditionRequired),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[post("/assessments/{id}/return")]
+pub async fn return_assessment(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    id: web::Path<String>,
+    if_match: IfMatch,
+    body: Option<JsonBody<Review>>,
+) -> Result<HttpResponse, ApiError> {
+    review(
+        req,
+        db,
+        caller,
+        id.into_inner(),
+        if_match,
+        body.map(|b| b.0),
+        false,
+    )
+    .await
+}

@@ -1,0 +1,129 @@
+//! The rules of assessments that need no database: results against the
+//! set's criteria, and the workflow.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::criteria_sets::model::CriterionRow;
+use crate::error::FieldError;
+use crate::text;
+
+/// Where an assessment is in its review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AssessmentStatus {
+    /// Being entered (self-assessment); the only state in which it changes.
+    Draft,
+    /// Sent up for review.
+    Submitted,
+    /// Reviewed and approved: the rating is the recognised result. Immutable.
+    Approved,
+}
+
+impl AssessmentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssessmentStatus::Draft => "draft",
+            AssessmentStatus::Submitted => "submitted",
+            AssessmentStatus::Approved => "approved",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<AssessmentStatus> {
+        [
+            AssessmentStatus::Draft,
+            AssessmentStatus::Submitted,
+            AssessmentStatus::Approved,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == value)
+    }
+}
+
+pub const EARLIEST_PERIOD: i32 = 2000;
+pub const LATEST_PERIOD: i32 = 2100;
+
+/// The result entered for one criterion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResultEntry {
+    /// The criterion's `code` in the set.
+    #[schema(min_length = 1, max_length = 32)]
+    pub criterion_code: String,
+    pub met: bool,
+    /// From 0 to the criterion's `max_score`; default 0.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 1000)]
+    pub score: i32,
+    /// A note or an evidence reference.
+    #[serde(default)]
+    #[schema(max_length = 2000)]
+    pub note: Option<String>,
+}
+
+/// Checks results against the set's criteria: every entry names a criterion
+/// once, with a score in range. Returns the cleaned results.
+pub fn check_results(
+    criteria: &[CriterionRow],
+    results: Vec<ResultEntry>,
+) -> Result<Vec<ResultEntry>, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut clean = Vec::with_capacity(results.len());
+    for (i, mut entry) in results.into_iter().enumerate() {
+        let pointer = format!("/results/{i}");
+        let Some(criterion) = criteria.iter().find(|c| c.code == entry.criterion_code) else {
+            errors.push(FieldError::new(
+                format!("{pointer}/criterion_code"),
+                "UNKNOWN_CRITERION",
+                format!("the set has no criterion {:?}", entry.criterion_code),
+            ));
+            continue;
+        };
+        if clean
+            .iter()
+            .any(|e: &ResultEntry| e.criterion_code == entry.criterion_code)
+        {
+            errors.push(FieldError::new(
+                format!("{pointer}/criterion_code"),
+                "DUPLICATE",
+                format!("{:?} has a result already", entry.criterion_code),
+            ));
+            continue;
+        }
+        if !(0..=criterion.max_score).contains(&entry.score) {
+            errors.push(FieldError::new(
+                format!("{pointer}/score"),
+                "OUT_OF_RANGE",
+                format!(
+                    "must be from 0 to {} for {}",
+                    criterion.max_score, criterion.code
+                ),
+            ));
+        }
+        match text::optional_text(&format!("{pointer}/note"), entry.note.take(), 2000) {
+            Ok(note) => entry.note = note,
+            Err(error) => errors.push(error),
+        }
+        clean.push(entry);
+    }
+    if errors.is_empty() {
+        Ok(clean)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The criteria that have no result yet (a submitted assessment has them all).
+pub fn missing_results(criteria: &[CriterionRow], results: &[ResultEntry]) -> Vec<FieldError> {
+    criteria
+        .iter()
+        .filter(|c| !results.iter().any(|r| r.criterion_code == c.code))
+        .map(|c| {
+            FieldError::new(
+                "/results",
+                "MISSING_RESULT",
+                format!("no result for criterion {}", c.code),
+            )
+        })
+        .collect()
+}
