@@ -77,6 +77,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base-url", required=True)
     parser.add_argument("--token", required=True)
+    parser.add_argument("--database-url", help="unused: the tree is made through the API")
     parser.add_argument("--size", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=50)
     args = parser.parse_args()

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Runs bench/associations.py against a release build on SQLite and on
-# PostgreSQL (local server, trust auth), one after the other on this machine.
-#   bash bench/run.sh [--size 10000] [--repeat 50]
+# Runs a benchmark script against a release build on SQLite and on
+# PostgreSQL (local server, trust auth), one after the other on this machine,
+# each on a fresh database with a fresh admin token.
+#   bash bench/run.sh associations [--size 10000] [--repeat 50]
+#   bash bench/run.sh assessments [--citizens 100000] [--repeat 50]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+script="bench/${1:?name a benchmark: associations or assessments}.py"
+shift
 cargo build --release --quiet
 work=$(mktemp -d)
 pg_db="khuyenhoc_bench_$$"
@@ -25,6 +29,6 @@ for backend in sqlite postgresql; do
     pid=$!
     until curl -fs http://127.0.0.1:18090/readyz >/dev/null; do sleep 0.2; done
     echo "== $backend"
-    python3 bench/associations.py --base-url http://127.0.0.1:18090 --token "$token" "$@"
+    python3 "$script" --base-url http://127.0.0.1:18090 --token "$token" --database-url "$url" "$@"
     kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
 done
