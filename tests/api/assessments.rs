@@ -51,6 +51,7 @@ fn citizen_results(scores: [i32; 10]) -> Value {
 }
 
 struct Tree {
+    province: Value,
     district: Value,
     commune: Value,
 }
@@ -65,7 +66,11 @@ async fn tree(app: &TestApp) -> Tree {
     let commune = app
         .create_association("04576", "Xã Đào Thịnh", "commune", Some(&district))
         .await;
-    Tree { district, commune }
+    Tree {
+        province,
+        district,
+        commune,
+    }
 }
 
 #[actix_web::test]
@@ -362,6 +367,60 @@ async fn a_district_is_rated_by_the_19_criteria_levels() {
             .len(),
         1
     );
+
+    // The district reports to the province, which approves.
+    let current: Value = app.get(&path(&assessment)).await.json().await.unwrap();
+    let submitted: Value = act(&app, &current, "submit", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let district_editor =
+        app.with_token(&app.issue_token("huyện", Role::Editor, Some(&t.district), None));
+    assert_problem(
+        act(&district_editor, &submitted, "approve", None).await,
+        StatusCode::FORBIDDEN,
+        "NOT_ABOVE_SUBJECT",
+    )
+    .await;
+    let province_editor =
+        app.with_token(&app.issue_token("tỉnh", Role::Editor, Some(&t.province), None));
+    let approved: Value = act(&province_editor, &submitted, "approve", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (approved["status"].as_str(), approved["rating"].as_str()),
+        (Some("approved"), Some("good"))
+    );
+
+    // A commune against the commune framework, approved by its district.
+    let commune_results: Value = (1..=5).map(|n| json!({"criterion_code": format!("XA{n}"), "met": n <= 3, "score": i32::from(n <= 3)})).collect();
+    let body = json!({"criteria_set_id": set_id(&app, "learning-community-commune").await, "subject_kind": "commune",
+                      "subject_id": t.commune["id"], "period": 2026, "results": commune_results});
+    let commune: Value = app
+        .post_json("/api/v1/assessments", &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (commune["rating"].as_str(), commune["met_count"].as_i64()),
+        (Some("good"), Some(3))
+    );
+    let submitted: Value = act(&app, &commune, "submit", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let approved: Value = act(&district_editor, &submitted, "approve", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(approved["status"], "approved");
+
     // The commune is a commune, not a district.
     let body = json!({"criteria_set_id": set_id(&app, "learning-district").await, "subject_kind": "district",
                       "subject_id": t.commune["id"], "period": 2026});
