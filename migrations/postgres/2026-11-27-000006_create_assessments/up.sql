@@ -31,5 +31,8 @@ CREATE TABLE assessments (
 CREATE INDEX assessments_subject_association ON assessments (subject_association_id, period, status, id);
 CREATE INDEX assessments_subject ON assessments (subject_kind, subject_id, period);
 CREATE INDEX assessments_period ON assessments (period, status, id);
-CREATE INDEX assessments_rating ON assessments (rating);
+-- The whole-tree filters of a year, in id order (the keyset), so that a page
+-- never sorts the year's rows.
+CREATE INDEX assessments_period_rating ON assessments (period, rating, id);
+CREATE INDEX assessments_period_recognised ON assessments (period, recognised, id);
 CREATE INDEX assessments_assessor ON assessments (assessor_association_id);
