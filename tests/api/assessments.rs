@@ -310,6 +310,22 @@ async fn a_unit_is_rated_at_the_band_edges_and_a_returned_draft_can_be_corrected
         "excellent"
     );
 
+    let corrected: Value = app.get(&path(&returned)).await.json().await.unwrap();
+    let resubmitted: Value = act(&app, &corrected, "submit", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let approved: Value = act(&district_editor, &resubmitted, "approve", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (approved["status"].as_str(), approved["rating"].as_str()),
+        (Some("approved"), Some("excellent"))
+    );
+
     let unit_path = format!("/api/v1/units/{}", unit["id"].as_str().unwrap());
     assert_problem(
         app.delete(&unit_path, None).await,
