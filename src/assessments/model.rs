@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::rules::{check_results, missing_results, AssessmentStatus, ResultEntry};
-use crate::associations::model::{self as associations_model, in_scope, subtree_end};
+use crate::associations::model::{self as associations_model, in_scope};
 use crate::audit::model::{record, Change};
 use crate::auth::{Actor, Caller};
 use crate::criteria_sets::model::{self as sets_model, CriterionRow, SetRow};
@@ -561,21 +561,17 @@ pub fn list(
     page: &PageRequest,
 ) -> Result<Page<AssessmentRow>, ApiError> {
     let mut query = assessments::table.into_boxed::<MultiBackend>();
-    let mut subtrees: Vec<String> = filter.scope.iter().cloned().collect();
-    if let Some(ancestor_id) = &filter.ancestor_id {
-        match associations_model::find(conn, ancestor_id)? {
-            Some(ancestor) => subtrees.push(ancestor.path),
-            None => {
-                return Ok(page.finish(Vec::new(), |row: &AssessmentRow| (vec![], row.id.clone())))
-            }
-        }
-    }
+    let Some(subtrees) = associations_model::bounding_subtrees(
+        conn,
+        filter.scope.as_deref(),
+        filter.ancestor_id.as_deref(),
+    )?
+    else {
+        return Ok(page.finish(Vec::new(), |row: &AssessmentRow| (vec![], row.id.clone())));
+    };
     for path in subtrees {
-        let in_subtree = associations::table
-            .filter(associations::path.ge(path.clone()))
-            .filter(associations::path.lt(subtree_end(&path)))
-            .select(associations::id);
-        query = query.filter(dsl::subject_association_id.eq_any(in_subtree));
+        query = query
+            .filter(dsl::subject_association_id.eq_any(associations_model::ids_in_subtree(&path)));
     }
     if let Some(set) = &filter.criteria_set_id {
         query = query.filter(dsl::criteria_set_id.eq(set.clone()));

@@ -155,6 +155,42 @@ pub fn placeable_path(
         })
 }
 
+/// The subtrees a list of records attached to associations (units, citizens,
+/// assessments) is bounded by: the caller's scope and the `ancestor_id`
+/// filter, each an association and everything below it. `None` when
+/// `ancestor_id` names no association, so nothing can match.
+pub fn bounding_subtrees(
+    conn: &mut DbConnection,
+    scope: Option<&str>,
+    ancestor_id: Option<&str>,
+) -> Result<Option<Vec<String>>, ApiError> {
+    let mut paths: Vec<String> = scope.iter().map(|s| s.to_string()).collect();
+    if let Some(ancestor_id) = ancestor_id {
+        match find(conn, ancestor_id)? {
+            Some(ancestor) => paths.push(ancestor.path),
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(paths))
+}
+
+/// The ids of the associations in the subtree at `path` (itself included), as a subquery.
+pub fn ids_in_subtree(path: &str) -> SubtreeIds {
+    associations::table
+        .filter(dsl::path.ge(path.to_owned()))
+        .filter(dsl::path.lt(subtree_end(path)))
+        .select(dsl::id)
+}
+
+/// The type of [`ids_in_subtree`]'s subquery.
+pub type SubtreeIds = diesel::dsl::Select<
+    diesel::dsl::Filter<
+        diesel::dsl::Filter<associations::table, diesel::dsl::GtEq<dsl::path, String>>,
+        diesel::dsl::Lt<dsl::path, String>,
+    >,
+    dsl::id,
+>;
+
 fn audit(
     conn: &mut DbConnection,
     actor: &Actor,
