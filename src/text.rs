@@ -22,6 +22,16 @@ pub fn fold(text: &str) -> String {
     stripped.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The LIKE pattern that finds `q` anywhere in a folded search column:
+/// folded like the column, with LIKE's wildcards taken literally (escape `\\`).
+pub fn contains_pattern(q: &str) -> String {
+    let folded = fold(q)
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{folded}%")
+}
+
 /// Cleans one line of user text: NFC-normalised and trimmed, not empty, no
 /// control characters, at most `max_chars` characters.
 pub fn single_line(pointer: &str, value: &str, max_chars: usize) -> Result<String, FieldError> {
@@ -109,6 +119,12 @@ mod tests {
         assert_eq!(fold("  Tran   Yen "), "tran yen");
         assert_eq!(fold("Đồng Đăng"), "dong dang");
         assert_eq!(fold("Hội Khuyến học Lào Cai"), "hoi khuyen hoc lao cai");
+    }
+
+    #[test]
+    fn search_patterns_take_wildcards_literally() {
+        assert_eq!(contains_pattern("Trấn Yên"), "%tran yen%");
+        assert_eq!(contains_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
     }
 
     #[test]

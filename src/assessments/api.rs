@@ -1,6 +1,6 @@
 //! HTTP handlers and DTOs of `/api/v1/assessments`, and the per-subject views.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -16,7 +16,7 @@ use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::extract::{JsonBody, Query};
 use crate::http::paging::{self, Page, PageRequest};
-use crate::http::preconditions::{resource_response, IfMatch};
+use crate::http::preconditions::{created_response, resource_response, IfMatch};
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -345,17 +345,12 @@ pub async fn create_assessment(
         .write(move |conn| model::create(conn, &actor, scope.as_deref(), new))
         .await?;
     let location = format!("/api/v1/assessments/{}", row.id);
-    let mut response = resource_response(
+    Ok(created_response(
         &req,
-        StatusCode::CREATED,
+        &location,
         row.version,
         &Assessment::from(row),
-    );
-    response.headers_mut().insert(
-        header::LOCATION,
-        header::HeaderValue::from_str(&location).map_err(ApiError::internal)?,
-    );
-    Ok(response)
+    ))
 }
 
 /// Get an assessment.

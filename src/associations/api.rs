@@ -1,6 +1,6 @@
 //! HTTP handlers and DTOs of `/api/v1/associations`.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -12,10 +12,10 @@ use super::rules::{AssociationFields, Level};
 use crate::auth::Caller;
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::http::extract::{JsonBody, Query};
+use crate::http::extract::{search_param, JsonBody, Query};
 use crate::http::merge_patch;
 use crate::http::paging::{self, Page, PageRequest};
-use crate::http::preconditions::{resource_response, IfMatch};
+use crate::http::preconditions::{created_response, resource_response, IfMatch};
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -286,19 +286,12 @@ pub struct ListAssociationsParams {
 
 impl ListAssociationsParams {
     fn filter(&self) -> Result<ListFilter, ApiError> {
-        let q = self.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-        if q.is_some_and(|q| q.chars().count() > 200) {
-            return Err(ApiError::bad_parameter(
-                "q",
-                "TOO_LONG",
-                "must be at most 200 characters",
-            ));
-        }
+        let q = search_param(self.q.as_deref())?;
         Ok(ListFilter {
             parent_id: self.parent_id.clone(),
             level: self.level,
             ancestor_id: self.ancestor_id.clone(),
-            q: q.map(str::to_owned),
+            q,
             updated_since: self.updated_since.map(|t| t.naive_utc()),
             sort: paging::parse_sort(self.sort.as_deref(), &model::SORT_FIELDS, "name")?,
             scope: None,
@@ -376,17 +369,12 @@ pub async fn create_association(
         .write(move |conn| model::create(conn, &actor, scope.as_deref(), fields))
         .await?;
     let location = format!("/api/v1/associations/{}", row.id);
-    let mut response = resource_response(
+    Ok(created_response(
         &req,
-        StatusCode::CREATED,
+        &location,
         row.version,
         &Association::from(row),
-    );
-    response.headers_mut().insert(
-        header::LOCATION,
-        header::HeaderValue::from_str(&location).map_err(ApiError::internal)?,
-    );
-    Ok(response)
+    ))
 }
 
 /// Get an association.

@@ -607,11 +607,11 @@ fn filtered(
         query = query.filter(dsl::level.eq(level.as_str()));
     }
     if let Some(q) = &filter.q {
-        let folded = text::fold(q)
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        query = query.filter(dsl::search_text.like(format!("%{folded}%")).escape('\\'));
+        query = query.filter(
+            dsl::search_text
+                .like(text::contains_pattern(q))
+                .escape('\\'),
+        );
     }
     if let Some(since) = filter.updated_since {
         query = query.filter(dsl::updated_at.ge(since));

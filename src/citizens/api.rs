@@ -1,6 +1,6 @@
 //! HTTP handlers and DTOs of `/api/v1/citizens`.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -12,10 +12,10 @@ use super::rules::{CitizenFields, Gender};
 use crate::auth::Caller;
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::http::extract::{JsonBody, Query};
+use crate::http::extract::{search_param, JsonBody, Query};
 use crate::http::merge_patch;
 use crate::http::paging::{self, Page, PageRequest};
-use crate::http::preconditions::{resource_response, IfMatch};
+use crate::http::preconditions::{created_response, resource_response, IfMatch};
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -200,19 +200,12 @@ pub async fn list_citizens(
     caller: Caller,
     Query(params): Query<ListCitizensParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = params.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-    if q.is_some_and(|q| q.chars().count() > 200) {
-        return Err(ApiError::bad_parameter(
-            "q",
-            "TOO_LONG",
-            "must be at most 200 characters",
-        ));
-    }
+    let q = search_param(params.q.as_deref())?;
     let filter = CitizenFilter {
         association_id: params.association_id,
         ancestor_id: params.ancestor_id,
         birth_year: params.birth_year,
-        q: q.map(str::to_owned),
+        q,
         scope: caller.scope_path().map(str::to_owned),
     };
     let page = PageRequest::new(
@@ -271,17 +264,12 @@ pub async fn create_citizen(
         .await?;
     let location = format!("/api/v1/citizens/{}", row.id);
     let version = row.version;
-    let mut response = resource_response(
+    Ok(created_response(
         &req,
-        StatusCode::CREATED,
+        &location,
         version,
         &Citizen::for_caller(row, &caller),
-    );
-    response.headers_mut().insert(
-        header::LOCATION,
-        header::HeaderValue::from_str(&location).map_err(ApiError::internal)?,
-    );
-    Ok(response)
+    ))
 }
 
 /// Get a citizen.

@@ -301,11 +301,11 @@ pub fn list(
         query = query.filter(dsl::birth_year.eq(year));
     }
     if let Some(q) = &filter.q {
-        let folded = text::fold(q)
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        query = query.filter(dsl::search_text.like(format!("%{folded}%")).escape('\\'));
+        query = query.filter(
+            dsl::search_text
+                .like(text::contains_pattern(q))
+                .escape('\\'),
+        );
     }
     if let Some(cursor) = &page.after {
         query = query.filter(dsl::id.gt(cursor.id.clone()));

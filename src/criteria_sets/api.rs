@@ -1,6 +1,6 @@
 //! HTTP handlers and DTOs of `/api/v1/criteria-sets`.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -13,10 +13,10 @@ use super::scoring::{Band, Rating, ScoringMethod};
 use crate::auth::Caller;
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::http::extract::{JsonBody, Query};
+use crate::http::extract::{search_param, JsonBody, Query};
 use crate::http::merge_patch;
 use crate::http::paging::{self, Page, PageRequest};
-use crate::http::preconditions::{resource_response, IfMatch};
+use crate::http::preconditions::{created_response, resource_response, IfMatch};
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -307,19 +307,12 @@ pub async fn list_criteria_sets(
     _caller: Caller,
     Query(params): Query<ListCriteriaSetsParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = params.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-    if q.is_some_and(|q| q.chars().count() > 200) {
-        return Err(ApiError::bad_parameter(
-            "q",
-            "TOO_LONG",
-            "must be at most 200 characters",
-        ));
-    }
+    let q = search_param(params.q.as_deref())?;
     let filter = SetFilter {
         code: params.code,
         subject_kind: params.subject_kind,
         status: params.status,
-        q: q.map(str::to_owned),
+        q,
     };
     let page = PageRequest::new(
         params.page_size,
@@ -334,17 +327,12 @@ pub async fn list_criteria_sets(
 
 fn created(req: &HttpRequest, row: SetRow) -> Result<HttpResponse, ApiError> {
     let location = format!("/api/v1/criteria-sets/{}", row.id);
-    let mut response = resource_response(
+    Ok(created_response(
         req,
-        StatusCode::CREATED,
+        &location,
         row.version,
         &CriteriaSet::from(row),
-    );
-    response.headers_mut().insert(
-        header::LOCATION,
-        header::HeaderValue::from_str(&location).map_err(ApiError::internal)?,
-    );
-    Ok(response)
+    ))
 }
 
 /// Create a criteria set (admins), as a draft.

@@ -1,6 +1,6 @@
 //! HTTP handlers and DTOs of `/api/v1/criteria-sets/{id}/criteria`.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -15,7 +15,7 @@ use crate::error::{ApiError, FieldError};
 use crate::http::extract::JsonBody;
 use crate::http::merge_patch;
 use crate::http::paging::{self, Page};
-use crate::http::preconditions::{resource_response, IfMatch};
+use crate::http::preconditions::{created_response, resource_response, IfMatch};
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -274,17 +274,12 @@ pub async fn create_criterion(
         "/api/v1/criteria-sets/{}/criteria/{}",
         row.criteria_set_id, row.id
     );
-    let mut response = resource_response(
+    Ok(created_response(
         &req,
-        StatusCode::CREATED,
+        &location,
         row.version,
         &Criterion::from(row),
-    );
-    response.headers_mut().insert(
-        header::LOCATION,
-        header::HeaderValue::from_str(&location).map_err(ApiError::internal)?,
-    );
-    Ok(response)
+    ))
 }
 
 /// Get a criterion.

@@ -539,11 +539,11 @@ pub fn list_sets(
         query = query.filter(dsl::status.eq(status.as_str()));
     }
     if let Some(q) = &filter.q {
-        let folded = text::fold(q)
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        query = query.filter(dsl::search_text.like(format!("%{folded}%")).escape('\\'));
+        query = query.filter(
+            dsl::search_text
+                .like(text::contains_pattern(q))
+                .escape('\\'),
+        );
     }
     if let Some(cursor) = &page.after {
         let [code, edition] = cursor.keys.as_slice() else {

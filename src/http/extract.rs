@@ -193,6 +193,23 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
     }
 }
 
+/// The longest `q` a list accepts.
+pub const SEARCH_MAX: usize = 200;
+
+/// A list's `q` parameter: trimmed, blank counts as absent, at most
+/// [`SEARCH_MAX`] characters (400 otherwise).
+pub fn search_param(q: Option<&str>) -> Result<Option<String>, ApiError> {
+    let q = q.map(str::trim).filter(|q| !q.is_empty());
+    if q.is_some_and(|q| q.chars().count() > SEARCH_MAX) {
+        return Err(ApiError::bad_parameter(
+            "q",
+            "TOO_LONG",
+            format!("must be at most {SEARCH_MAX} characters"),
+        ));
+    }
+    Ok(q.map(str::to_owned))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -104,6 +104,21 @@ pub fn resource_response(
         .json(body)
 }
 
+/// `201 Created` for a new resource: its body, `ETag` and `Location`.
+pub fn created_response(
+    req: &HttpRequest,
+    location: &str,
+    version: i64,
+    body: &impl Serialize,
+) -> HttpResponse {
+    let mut response = resource_response(req, StatusCode::CREATED, version, body);
+    // Locations are built from ids (UUIDs), always valid header values.
+    if let Ok(value) = header::HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,6 @@
 //! HTTP handlers and DTOs of `/api/v1/units`.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -12,10 +12,10 @@ use super::rules::{UnitFields, UnitKind};
 use crate::auth::Caller;
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::http::extract::{JsonBody, Query};
+use crate::http::extract::{search_param, JsonBody, Query};
 use crate::http::merge_patch;
 use crate::http::paging::{self, Page, PageRequest};
-use crate::http::preconditions::{resource_response, IfMatch};
+use crate::http::preconditions::{created_response, resource_response, IfMatch};
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -182,19 +182,12 @@ pub async fn list_units(
     caller: Caller,
     Query(params): Query<ListUnitsParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = params.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-    if q.is_some_and(|q| q.chars().count() > 200) {
-        return Err(ApiError::bad_parameter(
-            "q",
-            "TOO_LONG",
-            "must be at most 200 characters",
-        ));
-    }
+    let q = search_param(params.q.as_deref())?;
     let filter = UnitFilter {
         association_id: params.association_id,
         ancestor_id: params.ancestor_id,
         kind: params.kind,
-        q: q.map(str::to_owned),
+        q,
         scope: caller.scope_path().map(str::to_owned),
     };
     let page = PageRequest::new(
@@ -248,12 +241,12 @@ pub async fn create_unit(
         .write(move |conn| model::create(conn, &actor, scope.as_deref(), fields))
         .await?;
     let location = format!("/api/v1/units/{}", row.id);
-    let mut response = resource_response(&req, StatusCode::CREATED, row.version, &Unit::from(row));
-    response.headers_mut().insert(
-        header::LOCATION,
-        header::HeaderValue::from_str(&location).map_err(ApiError::internal)?,
-    );
-    Ok(response)
+    Ok(created_response(
+        &req,
+        &location,
+        row.version,
+        &Unit::from(row),
+    ))
 }
 
 /// Get a unit.

@@ -286,11 +286,11 @@ pub fn list(
         query = query.filter(dsl::kind.eq(kind.as_str()));
     }
     if let Some(q) = &filter.q {
-        let folded = text::fold(q)
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        query = query.filter(dsl::search_text.like(format!("%{folded}%")).escape('\\'));
+        query = query.filter(
+            dsl::search_text
+                .like(text::contains_pattern(q))
+                .escape('\\'),
+        );
     }
     if let Some(cursor) = &page.after {
         let [name] = cursor.keys.as_slice() else {
