@@ -238,6 +238,16 @@ impl ApiError {
     }
 
     /// 405: the path exists but does not answer this method; `allow` lists those it does.
+    /// 406 when `Accept` admits none of the forms a resource has.
+    pub fn not_acceptable(available: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_ACCEPTABLE,
+            "NOT_ACCEPTABLE",
+            "Not acceptable",
+            format!("this resource is available as {available}"),
+        )
+    }
+
     pub fn method_not_allowed(method: &str, allow: &str) -> Self {
         let mut error = Self::new(
             StatusCode::METHOD_NOT_ALLOWED,

@@ -28,6 +28,9 @@ below it. Resources outside the scope answer 404; lists hold only what the scope
         (name = "units", description = "Learning units: agencies, schools, enterprises in an association's area"),
         (name = "citizens", description = "Citizens assessed as learning citizens (personal data)"),
         (name = "assessments", description = "Assessments against criteria sets, and their review"),
+        (name = "yearly-stats", description = "What each association reports for a year: members against population, branches, funds, scholarships"),
+        (name = "targets", description = "What an association aims to reach by a year, per metric"),
+        (name = "reports", description = "Read-only roll-ups of a subtree: membership, assessments, the learning-district criteria, trends. JSON, or CSV with `Accept: text/csv`"),
         (name = "tokens", description = "API tokens and the calling token's permissions"),
         (name = "criteria-sets", description = "Criteria sets (the 19 learning-district criteria among them) and their criteria"),
         (name = "audit", description = "The audit trail of every write"),
@@ -36,7 +39,7 @@ below it. Resources outside the scope answer 404; lists hold only what the scope
     components(
         schemas(Problem, FieldError),
         responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired, PayloadTooLarge,
-                  UnsupportedMediaType, Unprocessable, ServiceUnavailable)
+                  UnsupportedMediaType, Unprocessable, ServiceUnavailable, NotAcceptable)
     ),
     modifiers(&BearerAuth),
     security(("bearer" = []))
@@ -139,6 +142,12 @@ pub struct PreconditionFailed(#[to_schema] Problem);
 #[allow(dead_code)] // described in the document, never built: ApiError makes the body
 #[response(content_type = "application/problem+json")]
 pub struct PreconditionRequired(#[to_schema] Problem);
+
+/// `Accept` admits neither `application/json` nor `text/csv`.
+#[derive(ToResponse)]
+#[allow(dead_code)] // described in the document, never built: ApiError makes the body
+#[response(content_type = "application/problem+json")]
+pub struct NotAcceptable(#[to_schema] Problem);
 
 /// The body is larger than 1 MiB.
 #[derive(ToResponse)]

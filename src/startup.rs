@@ -18,7 +18,10 @@ use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::request_context;
 use crate::openapi::ApiDoc;
-use crate::{assessments, associations, audit, citizens, criteria_sets, health, tokens, units};
+use crate::{
+    assessments, associations, audit, citizens, criteria_sets, health, reports, targets, tokens,
+    units, yearly_stats,
+};
 
 /// Every documented route; the OpenAPI document is collected from them.
 fn mount<T>(app: UtoipaApp<T>) -> UtoipaApp<T>
@@ -36,6 +39,9 @@ where
                 .configure(units::api::configure)
                 .configure(citizens::api::configure)
                 .configure(assessments::api::configure)
+                .configure(yearly_stats::api::configure)
+                .configure(targets::api::configure)
+                .configure(reports::api::configure)
                 .configure(audit::api::configure),
         )
 }

@@ -389,6 +389,16 @@ pub fn delete(
             ),
         ));
     }
+    let history = crate::yearly_stats::model::count_for_association(conn, id)?;
+    if history > 0 {
+        return Err(ApiError::conflict(
+            "HAS_STATISTICS",
+            format!(
+                "{history} yearly statistic(s) or target(s) belong to the association: \
+                 they are its history, so it stays (dissolve it instead)"
+            ),
+        ));
+    }
     let successors_of: i64 = associations::table
         .filter(dsl::successor_id.eq(id))
         .select(count_star())

@@ -168,6 +168,44 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    yearly_stats (id) {
+        id -> Text,
+        association_id -> Text,
+        year -> Integer,
+        member_count -> BigInt,
+        population -> Nullable<BigInt>,
+        households -> Nullable<BigInt>,
+        branch_count -> Nullable<BigInt>,
+        fund_raised_vnd -> Nullable<BigInt>,
+        scholarship_count -> Nullable<BigInt>,
+        scholarship_value_vnd -> Nullable<BigInt>,
+        note -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(yearly_stats -> associations (association_id));
+
+diesel::table! {
+    targets (id) {
+        id -> Text,
+        association_id -> Text,
+        metric -> Text,
+        year -> Integer,
+        min_value -> Double,
+        max_value -> Nullable<Double>,
+        note -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(targets -> associations (association_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     associations,
     api_tokens,
@@ -176,5 +214,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     criteria,
     units,
     citizens,
-    assessments
+    assessments,
+    yearly_stats,
+    targets
 );

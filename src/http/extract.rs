@@ -185,6 +185,7 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
                     let (name, code) = locate(&path, &message, ".");
                     let code = match code {
                         "UNKNOWN_FIELD" => "UNKNOWN_PARAMETER",
+                        "REQUIRED" => "MISSING_PARAMETER",
                         _ => "INVALID_PARAMETER",
                     };
                     ApiError::bad_parameter(&name, code, message)

@@ -12,5 +12,7 @@ mod criteria_sets;
 mod helpers;
 mod operations;
 mod paging;
+mod reports;
 mod tokens;
 mod units;
+mod yearly_stats;

@@ -1,0 +1,345 @@
+//! The assessments report: how the subjects of a criteria set in a subtree
+//! fared in a year, counted by status and rating, per child and in total.
+
+use std::collections::HashMap;
+
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Text};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::csv::TargetColumns;
+use super::{AssociationRef, Subtree, TargetComparison};
+use crate::assessments::rules::AssessmentStatus;
+use crate::criteria_sets::model as sets_model;
+use crate::criteria_sets::rules::SubjectKind;
+use crate::criteria_sets::scoring::Rating;
+use crate::db::schema::assessments::{self, dsl};
+use crate::db::schema::associations::{self, dsl as adsl};
+use crate::db::DbConnection;
+use crate::error::ApiError;
+use crate::targets::model as targets_model;
+use crate::targets::rules::Metric;
+use crate::yearly_stats::rules::ratio;
+
+/// Assessments by status.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct StatusCounts {
+    pub draft: i64,
+    pub submitted: i64,
+    pub approved: i64,
+}
+
+/// Approved assessments by computed rating.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct RatingCounts {
+    /// Tốt (level 2).
+    pub excellent: i64,
+    /// Khá (level 1).
+    pub good: i64,
+    /// Trung bình.
+    pub fair: i64,
+    /// Chưa đạt.
+    pub not_met: i64,
+}
+
+/// The assessments of a part of the tree. Ratings and recognition count
+/// approved assessments only: the official results.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct AssessmentCounts {
+    /// Assessments in any status.
+    pub assessment_count: i64,
+    pub by_status: StatusCounts,
+    pub by_rating: RatingCounts,
+    /// Subjects with an approved result.
+    pub assessed_count: i64,
+    /// Approved results the set recognises (learning citizens, learning units, …).
+    pub recognised_count: i64,
+    /// `recognised_count / assessed_count`, rounded to 6 decimals; `null` when nothing was assessed.
+    pub recognised_ratio: Option<f64>,
+    /// `(excellent + good) / assessed_count`: the share rated Khá or above; `null` when nothing was assessed.
+    pub good_or_above_ratio: Option<f64>,
+}
+
+impl AssessmentCounts {
+    fn add_group(&mut self, status: &str, rating: &str, recognised: bool, count: i64) {
+        self.assessment_count += count;
+        match AssessmentStatus::parse(status) {
+            Some(AssessmentStatus::Draft) | None => self.by_status.draft += count,
+            Some(AssessmentStatus::Submitted) => self.by_status.submitted += count,
+            Some(AssessmentStatus::Approved) => {
+                self.by_status.approved += count;
+                self.assessed_count += count;
+                if recognised {
+                    self.recognised_count += count;
+                }
+                match Rating::ALL.into_iter().find(|r| r.as_str() == rating) {
+                    Some(Rating::Excellent) => self.by_rating.excellent += count,
+                    Some(Rating::Good) => self.by_rating.good += count,
+                    Some(Rating::Fair) => self.by_rating.fair += count,
+                    Some(Rating::NotMet) | None => self.by_rating.not_met += count,
+                }
+            }
+        }
+        self.set_ratios();
+    }
+
+    fn plus(&mut self, other: &AssessmentCounts) {
+        self.assessment_count += other.assessment_count;
+        self.by_status.draft += other.by_status.draft;
+        self.by_status.submitted += other.by_status.submitted;
+        self.by_status.approved += other.by_status.approved;
+        self.by_rating.excellent += other.by_rating.excellent;
+        self.by_rating.good += other.by_rating.good;
+        self.by_rating.fair += other.by_rating.fair;
+        self.by_rating.not_met += other.by_rating.not_met;
+        self.assessed_count += other.assessed_count;
+        self.recognised_count += other.recognised_count;
+        self.set_ratios();
+    }
+
+    fn set_ratios(&mut self) {
+        self.recognised_ratio = ratio(self.recognised_count, Some(self.assessed_count));
+        self.good_or_above_ratio = ratio(
+            self.by_rating.excellent + self.by_rating.good,
+            Some(self.assessed_count),
+        );
+    }
+
+    /// The value of a target metric these counts give.
+    fn metric_value(&self, metric: Metric) -> Option<f64> {
+        match metric {
+            Metric::CommunesGoodOrAboveRatio => self.good_or_above_ratio,
+            _ => self.recognised_ratio,
+        }
+    }
+}
+
+/// The criteria set a report is about.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SetRef {
+    pub id: String,
+    pub code: String,
+    pub edition: String,
+    pub name: String,
+    pub subject_kind: SubjectKind,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AssessmentRow {
+    pub association: AssociationRef,
+    pub counts: AssessmentCounts,
+    /// The association's target for `target_metric` due this period or next
+    /// after it; `null` without one.
+    pub target: Option<TargetComparison>,
+}
+
+/// Assessment results against one criteria set in an association's subtree for one period.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "association": {"id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", "code": "HKH-TY", "name": "Hội Khuyến học huyện Trấn Yên", "level": "district"},
+    "criteria_set": {"id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a80", "code": "learning-community-commune", "edition": "2023",
+                     "name": "Cộng đồng học tập cấp xã", "subject_kind": "commune"},
+    "period": 2020, "target_metric": "communes_good_or_above_ratio",
+    "own": {"assessment_count": 0, "by_status": {"draft": 0, "submitted": 0, "approved": 0},
+            "by_rating": {"excellent": 0, "good": 0, "fair": 0, "not_met": 0}, "assessed_count": 0,
+            "recognised_count": 0, "recognised_ratio": null, "good_or_above_ratio": null},
+    "children": [],
+    "total": {"association": {"id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", "code": "HKH-TY", "name": "Hội Khuyến học huyện Trấn Yên", "level": "district"},
+              "counts": {"assessment_count": 21, "by_status": {"draft": 0, "submitted": 0, "approved": 21},
+                         "by_rating": {"excellent": 6, "good": 15, "fair": 0, "not_met": 0}, "assessed_count": 21,
+                         "recognised_count": 21, "recognised_ratio": 1.0, "good_or_above_ratio": 1.0},
+              "target": null}
+}))]
+pub struct AssessmentsReport {
+    pub association: AssociationRef,
+    pub criteria_set: SetRef,
+    pub period: i32,
+    /// The metric targets are compared on: `recognised_citizen_ratio` or
+    /// `recognised_unit_ratio` (with `recognised_ratio`), or
+    /// `communes_good_or_above_ratio` (with `good_or_above_ratio`); `null`
+    /// for sets of other subjects.
+    pub target_metric: Option<Metric>,
+    /// Subjects of the association itself (not of its children).
+    pub own: AssessmentCounts,
+    /// One row per child association: the subjects of the child's whole subtree.
+    pub children: Vec<AssessmentRow>,
+    /// The whole subtree.
+    pub total: AssessmentRow,
+}
+
+/// The target metric that measures the results of a set's subjects.
+pub fn metric_for(kind: SubjectKind) -> Option<Metric> {
+    match kind {
+        SubjectKind::Citizen => Some(Metric::RecognisedCitizenRatio),
+        SubjectKind::Unit => Some(Metric::RecognisedUnitRatio),
+        SubjectKind::Commune => Some(Metric::CommunesGoodOrAboveRatio),
+        _ => None,
+    }
+}
+
+fn counts_by_child(
+    conn: &mut DbConnection,
+    subtree: &Subtree,
+    set_id: &str,
+    period: i32,
+) -> Result<HashMap<String, AssessmentCounts>, ApiError> {
+    let child = subtree.child_key_sql();
+    let groups: Vec<(String, String, String, bool, i64)> = assessments::table
+        .inner_join(associations::table.on(adsl::id.eq(dsl::subject_association_id)))
+        .filter(dsl::period.eq(period))
+        .filter(dsl::criteria_set_id.eq(set_id))
+        .filter(adsl::path.ge(&subtree.root.path))
+        .filter(adsl::path.lt(subtree.path_end()))
+        .group_by(sql::<Text>(&format!(
+            "{child}, assessments.status, assessments.rating, assessments.recognised"
+        )))
+        .select(sql::<(Text, Text, Text, Bool, BigInt)>(&format!(
+            "{child}, assessments.status, assessments.rating, assessments.recognised, COUNT(*)"
+        )))
+        .load(conn)?;
+    let mut counts: HashMap<String, AssessmentCounts> = HashMap::new();
+    for (key, status, rating, recognised, count) in groups {
+        counts
+            .entry(key)
+            .or_default()
+            .add_group(&status, &rating, recognised, count);
+    }
+    Ok(counts)
+}
+
+pub fn build(
+    conn: &mut DbConnection,
+    scope: Option<&str>,
+    association_id: &str,
+    set_id: &str,
+    period: i32,
+) -> Result<AssessmentsReport, ApiError> {
+    let subtree = Subtree::load(conn, scope, association_id)?;
+    let set = sets_model::get_set(conn, set_id)?;
+    let mut counts = counts_by_child(conn, &subtree, &set.id, period)?;
+    let metric = metric_for(set.subject_kind());
+    let targets = match metric {
+        Some(metric) => targets_model::applicable(conn, &subtree.ids(), metric, period)?,
+        None => HashMap::new(),
+    };
+    let compare = |id: &str, counts: &AssessmentCounts| {
+        metric.and_then(|m| TargetComparison::of(targets.get(id), counts.metric_value(m)))
+    };
+    let own = counts.remove("").unwrap_or_default();
+    let mut total = own.clone();
+    let children = subtree
+        .children
+        .iter()
+        .map(|child| {
+            let counts = counts.remove(&child.id).unwrap_or_default();
+            total.plus(&counts);
+            AssessmentRow {
+                association: child.into(),
+                target: compare(&child.id, &counts),
+                counts,
+            }
+        })
+        .collect();
+    Ok(AssessmentsReport {
+        association: (&subtree.root).into(),
+        criteria_set: SetRef {
+            subject_kind: set.subject_kind(),
+            id: set.id,
+            code: set.code,
+            edition: set.edition,
+            name: set.name,
+        },
+        period,
+        target_metric: metric,
+        own,
+        children,
+        total: AssessmentRow {
+            association: (&subtree.root).into(),
+            target: compare(&subtree.root.id, &total),
+            counts: total,
+        },
+    })
+}
+
+/// One line of the CSV form (before its target columns).
+#[derive(Debug, Serialize)]
+pub struct AssessmentsCsvRow<'a> {
+    row: &'static str,
+    association_id: &'a str,
+    association_code: &'a str,
+    association_name: &'a str,
+    level: &'static str,
+    criteria_set_code: &'a str,
+    criteria_set_edition: &'a str,
+    period: i32,
+    assessment_count: i64,
+    draft: i64,
+    submitted: i64,
+    approved: i64,
+    excellent: i64,
+    good: i64,
+    fair: i64,
+    not_met: i64,
+    assessed_count: i64,
+    recognised_count: i64,
+    recognised_ratio: Option<f64>,
+    good_or_above_ratio: Option<f64>,
+    target_metric: Option<&'static str>,
+}
+
+impl AssessmentsReport {
+    fn csv_row<'a>(
+        &'a self,
+        row: &'static str,
+        association: &'a AssociationRef,
+        c: &AssessmentCounts,
+        target: Option<&TargetComparison>,
+    ) -> (AssessmentsCsvRow<'a>, TargetColumns) {
+        let row = AssessmentsCsvRow {
+            row,
+            association_id: &association.id,
+            association_code: &association.code,
+            association_name: &association.name,
+            level: association.level.as_str(),
+            criteria_set_code: &self.criteria_set.code,
+            criteria_set_edition: &self.criteria_set.edition,
+            period: self.period,
+            assessment_count: c.assessment_count,
+            draft: c.by_status.draft,
+            submitted: c.by_status.submitted,
+            approved: c.by_status.approved,
+            excellent: c.by_rating.excellent,
+            good: c.by_rating.good,
+            fair: c.by_rating.fair,
+            not_met: c.by_rating.not_met,
+            assessed_count: c.assessed_count,
+            recognised_count: c.recognised_count,
+            recognised_ratio: c.recognised_ratio,
+            good_or_above_ratio: c.good_or_above_ratio,
+            target_metric: target.and(self.target_metric).map(Metric::as_str),
+        };
+        (row, target.into())
+    }
+
+    /// The report as CSV lines: the association's own subjects, one line per child, the total.
+    pub fn csv_rows(&self) -> Vec<(AssessmentsCsvRow<'_>, TargetColumns)> {
+        let mut rows = vec![self.csv_row("own", &self.association, &self.own, None)];
+        for child in &self.children {
+            rows.push(self.csv_row(
+                "child",
+                &child.association,
+                &child.counts,
+                child.target.as_ref(),
+            ));
+        }
+        rows.push(self.csv_row(
+            "total",
+            &self.total.association,
+            &self.total.counts,
+            self.total.target.as_ref(),
+        ));
+        rows
+    }
+}

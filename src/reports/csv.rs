@@ -1,0 +1,121 @@
+//! The two forms of a report: JSON by default, CSV for `Accept: text/csv`
+//! (UTF-8 with a byte-order mark, so that Excel shows Vietnamese intact).
+
+use actix_web::http::header::{self, Accept, ContentDisposition, DispositionParam, Header};
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
+
+use super::TargetComparison;
+use crate::error::ApiError;
+
+/// The byte-order mark Excel needs to read a CSV file as UTF-8.
+pub const BOM: &str = "\u{feff}";
+pub const TEXT_CSV: &str = "text/csv; charset=utf-8";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Csv,
+}
+
+/// The form the client prefers: the first acceptable media range by
+/// quality; JSON without an `Accept` header; 406 when neither form is acceptable.
+pub fn negotiate(req: &HttpRequest) -> Result<Format, ApiError> {
+    let accept = match Accept::parse(req) {
+        Ok(accept) if !accept.is_empty() => accept,
+        _ => return Ok(Format::Json),
+    };
+    for mime in accept.ranked() {
+        match (mime.type_().as_str(), mime.subtype().as_str()) {
+            ("text", "csv") | ("text", "*") => return Ok(Format::Csv),
+            ("application", "json") | ("application", "*") | ("*", "*") => return Ok(Format::Json),
+            _ => {}
+        }
+    }
+    Err(ApiError::not_acceptable("application/json or text/csv"))
+}
+
+/// The target columns that end a CSV line: a line is serialised as the
+/// tuple `(row, TargetColumns)`, which the csv crate writes flat.
+#[derive(Debug, Serialize)]
+pub struct TargetColumns {
+    target_year: Option<i32>,
+    target_min_value: Option<f64>,
+    target_max_value: Option<f64>,
+    target_gap_to_min: Option<f64>,
+    target_status: Option<&'static str>,
+}
+
+impl From<Option<&TargetComparison>> for TargetColumns {
+    fn from(target: Option<&TargetComparison>) -> Self {
+        TargetColumns {
+            target_year: target.map(|t| t.year),
+            target_min_value: target.map(|t| t.min_value),
+            target_max_value: target.and_then(|t| t.max_value),
+            target_gap_to_min: target.and_then(|t| t.gap_to_min),
+            target_status: target.map(|t| t.status.as_str()),
+        }
+    }
+}
+
+/// The report in the negotiated form. `filename` names the CSV download.
+pub fn respond<R: Serialize>(
+    format: Format,
+    report: &impl Serialize,
+    filename: &str,
+    csv_rows: impl FnOnce() -> Vec<R>,
+) -> Result<HttpResponse, ApiError> {
+    match format {
+        Format::Json => Ok(HttpResponse::Ok()
+            .insert_header((header::VARY, "Accept"))
+            .json(report)),
+        Format::Csv => {
+            let mut writer = csv::Writer::from_writer(BOM.as_bytes().to_vec());
+            for row in csv_rows() {
+                writer.serialize(row).map_err(ApiError::internal)?;
+            }
+            let body = writer.into_inner().map_err(ApiError::internal)?;
+            Ok(HttpResponse::Ok()
+                .insert_header((header::VARY, "Accept"))
+                .insert_header((header::CONTENT_TYPE, TEXT_CSV))
+                .insert_header(ContentDisposition {
+                    disposition: header::DispositionType::Attachment,
+                    parameters: vec![DispositionParam::Filename(filename.to_owned())],
+                })
+                .body(body))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    fn format(accept: Option<&str>) -> Result<Format, ApiError> {
+        let mut req = TestRequest::default();
+        if let Some(accept) = accept {
+            req = req.insert_header((header::ACCEPT, accept));
+        }
+        negotiate(&req.to_http_request())
+    }
+
+    #[test]
+    fn json_unless_csv_is_preferred() {
+        assert_eq!(format(None).unwrap(), Format::Json);
+        assert_eq!(format(Some("*/*")).unwrap(), Format::Json);
+        assert_eq!(format(Some("text/csv")).unwrap(), Format::Csv);
+        assert_eq!(
+            format(Some("application/json;q=0.5, text/csv")).unwrap(),
+            Format::Csv
+        );
+        assert_eq!(
+            format(Some("text/csv;q=0.2, application/json")).unwrap(),
+            Format::Json
+        );
+        assert_eq!(
+            format(Some("image/png")).unwrap_err().code(),
+            "NOT_ACCEPTABLE"
+        );
+    }
+}

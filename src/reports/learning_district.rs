@@ -1,0 +1,231 @@
+//! The learning-district report: a district's assessment against the
+//! learning-district criteria (the 19 of the pilot), criterion by criterion.
+
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::assessments::SetRef;
+use super::{AssociationRef, TargetComparison};
+use crate::assessments::model::AssessmentRow;
+use crate::assessments::rules::AssessmentStatus;
+use crate::associations::model as associations_model;
+use crate::criteria_sets::model as sets_model;
+use crate::criteria_sets::rules::SubjectKind;
+use crate::criteria_sets::scoring::Rating;
+use crate::db::schema::assessments::{self, dsl};
+use crate::db::DbConnection;
+use crate::error::ApiError;
+use crate::targets::model as targets_model;
+use crate::targets::rules::Metric;
+
+/// One criterion of the set and the district's result on it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CriterionOutcome {
+    pub code: String,
+    pub title: String,
+    pub group_name: Option<String>,
+    /// The lowest level that requires the criterion (`levels` sets).
+    pub level: Option<i32>,
+    /// The criterion must be met for any rating (`points_bands` sets).
+    pub required: bool,
+    pub met: bool,
+    pub score: i32,
+    pub max_score: i32,
+    /// The note or evidence reference entered with the result.
+    pub note: Option<String>,
+}
+
+impl CriterionOutcome {
+    /// A criterion some rating requires.
+    fn is_required(&self) -> bool {
+        self.required || self.level.is_some()
+    }
+}
+
+/// A district's learning-district assessment for a period. Without one,
+/// `assessment_id`, `criteria_set`, `status` and `rating` are null and
+/// `criteria` is empty.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "association": {"id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", "code": "HKH-TY", "name": "Hội Khuyến học huyện Trấn Yên", "level": "district"},
+    "period": 2021,
+    "criteria_set": {"id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a81", "code": "learning-district", "edition": "2021-pilot",
+                     "name": "Huyện học tập (thí điểm 19 tiêu chí)", "subject_kind": "district"},
+    "assessment_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4ab0", "status": "approved",
+    "rating": "good", "recognised": true, "met_count": 17, "criteria_count": 19,
+    "criteria": [{"code": "1", "title": "Huyện ủy, UBND huyện ban hành và thực hiện kế hoạch xây dựng xã hội học tập",
+                  "group_name": "Điều kiện", "level": 1, "required": false, "met": true, "score": 1, "max_score": 1,
+                  "note": "Kế hoạch số 12/KH-UBND"}],
+    "missing_required": [{"code": "17", "title": "Học tập góp phần giảm nghèo và phát triển kinh tế địa phương",
+                          "group_name": "Hiệu quả", "level": 2, "required": false, "met": false, "score": 0, "max_score": 1,
+                          "note": null}],
+    "target": {"target_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4aa1", "year": 2025, "min_value": 19.0, "max_value": null,
+               "actual": 17.0, "gap_to_min": 2.0, "status": "below"}
+}))]
+pub struct LearningDistrictReport {
+    pub association: AssociationRef,
+    pub period: i32,
+    pub criteria_set: Option<SetRef>,
+    pub assessment_id: Option<String>,
+    /// Only an `approved` assessment is the recognised result.
+    pub status: Option<AssessmentStatus>,
+    /// The computed rating: `excellent` (Tốt, level 2), `good` (Khá, level 1) or `not_met`.
+    pub rating: Option<Rating>,
+    pub recognised: Option<bool>,
+    pub met_count: i32,
+    pub criteria_count: i32,
+    /// Every criterion of the set, in order.
+    pub criteria: Vec<CriterionOutcome>,
+    /// The criteria some rating requires that are not met, with the level that requires each.
+    pub missing_required: Vec<CriterionOutcome>,
+    /// The association's `learning_district_criteria_met` target due this period or next after it.
+    pub target: Option<TargetComparison>,
+}
+
+/// The district's assessment for the period against a set of `district`
+/// subjects: the given set, or the latest one made.
+fn find_assessment(
+    conn: &mut DbConnection,
+    association_id: &str,
+    period: i32,
+    set_id: Option<&str>,
+) -> Result<Option<AssessmentRow>, ApiError> {
+    let mut query = assessments::table
+        .filter(dsl::subject_kind.eq(SubjectKind::District.as_str()))
+        .filter(dsl::subject_id.eq(association_id))
+        .filter(dsl::period.eq(period))
+        .into_boxed();
+    if let Some(set_id) = set_id {
+        query = query.filter(dsl::criteria_set_id.eq(set_id.to_owned()));
+    }
+    Ok(query.order(dsl::id.desc()).first(conn).optional()?)
+}
+
+pub fn build(
+    conn: &mut DbConnection,
+    scope: Option<&str>,
+    association_id: &str,
+    period: i32,
+    set_id: Option<&str>,
+) -> Result<LearningDistrictReport, ApiError> {
+    let association = associations_model::get_visible(conn, scope, association_id)?;
+    if let Some(set_id) = set_id {
+        sets_model::get_set(conn, set_id)?;
+    }
+    let targets = targets_model::applicable(
+        conn,
+        std::slice::from_ref(&association.id),
+        Metric::LearningDistrictCriteriaMet,
+        period,
+    )?;
+    let mut report = LearningDistrictReport {
+        association: (&association).into(),
+        period,
+        criteria_set: None,
+        assessment_id: None,
+        status: None,
+        rating: None,
+        recognised: None,
+        met_count: 0,
+        criteria_count: 0,
+        criteria: Vec::new(),
+        missing_required: Vec::new(),
+        target: None,
+    };
+    let Some(assessment) = find_assessment(conn, &association.id, period, set_id)? else {
+        report.target = TargetComparison::of(targets.get(&association.id), None);
+        return Ok(report);
+    };
+    let set = sets_model::get_set(conn, &assessment.criteria_set_id)?;
+    let results = assessment.results();
+    let criteria: Vec<CriterionOutcome> = sets_model::list_criteria(conn, &set.id)?
+        .into_iter()
+        .map(|c| {
+            let result = results.iter().find(|r| r.criterion_code == c.code);
+            CriterionOutcome {
+                met: result.is_some_and(|r| r.met),
+                score: result.map_or(0, |r| r.score),
+                note: result.and_then(|r| r.note.clone()),
+                code: c.code,
+                title: c.title,
+                group_name: c.group_name,
+                level: c.level,
+                required: c.required,
+                max_score: c.max_score,
+            }
+        })
+        .collect();
+    report.missing_required = criteria
+        .iter()
+        .filter(|c| c.is_required() && !c.met)
+        .cloned()
+        .collect();
+    report.criteria_count = criteria.len() as i32;
+    report.criteria = criteria;
+    report.met_count = assessment.met_count;
+    report.status = Some(assessment.status());
+    report.rating = Some(assessment.rating());
+    report.recognised = Some(assessment.recognised);
+    report.assessment_id = Some(assessment.id);
+    report.target = TargetComparison::of(
+        targets.get(&association.id),
+        Some(f64::from(report.met_count)),
+    );
+    report.criteria_set = Some(SetRef {
+        subject_kind: set.subject_kind(),
+        id: set.id,
+        code: set.code,
+        edition: set.edition,
+        name: set.name,
+    });
+    Ok(report)
+}
+
+/// One line of the CSV form: one criterion.
+#[derive(Debug, Serialize)]
+pub struct CriterionCsvRow<'a> {
+    association_id: &'a str,
+    association_name: &'a str,
+    period: i32,
+    criteria_set_code: Option<&'a str>,
+    criteria_set_edition: Option<&'a str>,
+    status: Option<&'static str>,
+    rating: Option<&'static str>,
+    criterion_code: &'a str,
+    criterion_title: &'a str,
+    group_name: Option<&'a str>,
+    level: Option<i32>,
+    required: bool,
+    met: bool,
+    score: i32,
+    max_score: i32,
+    note: Option<&'a str>,
+}
+
+impl LearningDistrictReport {
+    /// One CSV line per criterion (none without an assessment).
+    pub fn csv_rows(&self) -> Vec<CriterionCsvRow<'_>> {
+        self.criteria
+            .iter()
+            .map(|c| CriterionCsvRow {
+                association_id: &self.association.id,
+                association_name: &self.association.name,
+                period: self.period,
+                criteria_set_code: self.criteria_set.as_ref().map(|s| s.code.as_str()),
+                criteria_set_edition: self.criteria_set.as_ref().map(|s| s.edition.as_str()),
+                status: self.status.map(AssessmentStatus::as_str),
+                rating: self.rating.map(Rating::as_str),
+                criterion_code: &c.code,
+                criterion_title: &c.title,
+                group_name: c.group_name.as_deref(),
+                level: c.level,
+                required: c.required,
+                met: c.met,
+                score: c.score,
+                max_score: c.max_score,
+                note: c.note.as_deref(),
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,349 @@
+//! HTTP handlers and DTOs of `/api/v1/targets`.
+
+use actix_web::http::StatusCode;
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::model::{self, TargetFilter, TargetRow};
+use super::rules::{Metric, TargetFields};
+use crate::auth::Caller;
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::http::extract::{JsonBody, Query};
+use crate::http::merge_patch;
+use crate::http::paging::{self, Page, PageRequest};
+use crate::http::preconditions::{created_response, resource_response, IfMatch};
+
+pub fn configure(config: &mut ServiceConfig) {
+    config
+        .service(list_targets)
+        .service(create_target)
+        .service(get_target)
+        .service(update_target)
+        .service(delete_target);
+}
+
+/// What an association aims to reach by a year. Ratios are fractions
+/// (0.35 for 35 %); `learning_district_criteria_met` is a count. Reports
+/// compare a year with the nearest target due that year or later.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4aa0", "association_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
+    "metric": "membership_ratio", "year": 2025, "min_value": 0.35, "max_value": 0.4,
+    "note": "Nghị quyết Đại hội nhiệm kỳ 2020–2025", "version": 1,
+    "created_at": "2026-11-27T09:00:00Z", "updated_at": "2026-11-27T09:00:00Z"
+}))]
+pub struct Target {
+    pub id: String,
+    pub association_id: String,
+    pub metric: Metric,
+    /// The year by which the target is to be reached.
+    pub year: i32,
+    /// The floor (35 % → 0.35).
+    pub min_value: f64,
+    /// The ceiling of a range target (35–40 % → 0.4), or `null`.
+    pub max_value: Option<f64>,
+    pub note: Option<String>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<TargetRow> for Target {
+    fn from(row: TargetRow) -> Self {
+        Target {
+            metric: row.metric(),
+            id: row.id,
+            association_id: row.association_id,
+            year: row.year,
+            min_value: row.min_value,
+            max_value: row.max_value,
+            note: row.note,
+            version: row.version,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        }
+    }
+}
+
+/// A new target. Ratios from 0 to 1; counts from 0 to 1000; `max_value` not below `min_value`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"association_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", "metric": "membership_ratio",
+                          "year": 2025, "min_value": 0.35, "max_value": 0.4}))]
+pub struct CreateTarget {
+    pub association_id: String,
+    pub metric: Metric,
+    #[schema(minimum = 1996, maximum = 2100)]
+    pub year: i32,
+    #[schema(minimum = 0, maximum = 1000)]
+    pub min_value: f64,
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 1000)]
+    pub max_value: Option<f64>,
+    #[serde(default)]
+    #[schema(max_length = 4000)]
+    pub note: Option<String>,
+}
+
+/// A JSON Merge Patch of a target.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"max_value": null}))]
+pub struct UpdateTarget {
+    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[schema(value_type = String)]
+    pub association_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[schema(value_type = Metric)]
+    pub metric: Option<Option<Metric>>,
+    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[schema(value_type = i32, minimum = 1996, maximum = 2100)]
+    pub year: Option<Option<i32>>,
+    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[schema(value_type = f64, minimum = 0, maximum = 1000)]
+    pub min_value: Option<Option<f64>>,
+    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[schema(value_type = Option<f64>, minimum = 0, maximum = 1000)]
+    pub max_value: Option<Option<f64>>,
+    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[schema(value_type = Option<String>, max_length = 4000)]
+    pub note: Option<Option<String>>,
+}
+
+impl UpdateTarget {
+    fn apply(self, mut f: TargetFields) -> Result<TargetFields, ApiError> {
+        let mut errors = Vec::new();
+        merge_patch::required(
+            &mut errors,
+            "/association_id",
+            self.association_id,
+            &mut f.association_id,
+        );
+        merge_patch::required(&mut errors, "/metric", self.metric, &mut f.metric);
+        merge_patch::required(&mut errors, "/year", self.year, &mut f.year);
+        merge_patch::required(&mut errors, "/min_value", self.min_value, &mut f.min_value);
+        merge_patch::optional(self.max_value, &mut f.max_value);
+        merge_patch::optional(self.note, &mut f.note);
+        if errors.is_empty() {
+            Ok(f)
+        } else {
+            Err(ApiError::validation(errors))
+        }
+    }
+}
+
+/// Filters and paging of the target list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListTargetsParams {
+    /// Only the targets of this association.
+    pub association_id: Option<String>,
+    /// Only the targets of this association and of every association below it.
+    pub ancestor_id: Option<String>,
+    pub metric: Option<Metric>,
+    /// Only targets due this year.
+    pub year: Option<i32>,
+    /// 1–500, default 50.
+    #[param(minimum = 1, maximum = 500)]
+    pub page_size: Option<u32>,
+    /// The `next_page_token` of the previous page, with the same filters.
+    pub page_token: Option<String>,
+}
+
+/// List targets, by year.
+#[utoipa::path(
+    tag = "targets",
+    params(ListTargetsParams),
+    responses(
+        (status = 200, description = "One page of targets", body = Page<Target>,
+         headers(("Link" = String, description = "`<…?page_token=…>; rel=\"next\"` when another page follows"))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[get("/targets")]
+pub async fn list_targets(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    Query(params): Query<ListTargetsParams>,
+) -> Result<HttpResponse, ApiError> {
+    let filter = TargetFilter {
+        association_id: params.association_id,
+        ancestor_id: params.ancestor_id,
+        metric: params.metric,
+        year: params.year,
+        scope: caller.scope_path().map(str::to_owned),
+    };
+    let page = PageRequest::new(
+        params.page_size,
+        params.page_token.as_deref(),
+        &format!("{filter:?}"),
+    )?;
+    let rows = db
+        .run(move |conn| model::list(conn, &filter, &page))
+        .await?;
+    Ok(paging::page_response(&req, rows.map(Target::from)))
+}
+
+/// Set a target (editors and admins, for an association in their scope).
+#[utoipa::path(
+    tag = "targets",
+    request_body(content = CreateTarget, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created", body = Target,
+         headers(("Location" = String, description = "The target's URL"), ("ETag" = String, description = "The version"))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[post("/targets")]
+pub async fn create_target(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    JsonBody(body): JsonBody<CreateTarget>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_editor()?;
+    let fields = TargetFields {
+        association_id: body.association_id,
+        metric: body.metric,
+        year: body.year,
+        min_value: body.min_value,
+        max_value: body.max_value,
+        note: body.note,
+    }
+    .validated()?;
+    let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
+    let row = db
+        .write(move |conn| model::create(conn, &actor, scope.as_deref(), fields))
+        .await?;
+    let location = format!("/api/v1/targets/{}", row.id);
+    Ok(created_response(
+        &req,
+        &location,
+        row.version,
+        &Target::from(row),
+    ))
+}
+
+/// Get a target.
+#[utoipa::path(
+    tag = "targets",
+    params(("id" = String, Path, description = "The target's id")),
+    responses(
+        (status = 200, description = "The target", body = Target, headers(("ETag" = String, description = "The version"))),
+        (status = 304, description = "Not modified since the `ETag` in `If-None-Match`"),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[get("/targets/{id}")]
+pub async fn get_target(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let scope = caller.scope_path().map(str::to_owned);
+    let (row, _) = db
+        .run(move |conn| model::get_visible(conn, scope.as_deref(), &id))
+        .await?;
+    Ok(resource_response(
+        &req,
+        StatusCode::OK,
+        row.version,
+        &Target::from(row),
+    ))
+}
+
+/// Change a target (JSON Merge Patch).
+#[utoipa::path(
+    tag = "targets",
+    params(
+        ("id" = String, Path, description = "The target's id"),
+        ("If-Match" = Option<String>, Header, nullable = false, description = "The `ETag` the change is based on; 412 if stale"),
+    ),
+    request_body(content = UpdateTarget, content_type = "application/merge-patch+json"),
+    responses(
+        (status = 200, description = "The updated target", body = Target, headers(("ETag" = String, description = "The new version"))),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 412, response = crate::openapi::PreconditionFailed),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::Unprocessable),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[patch("/targets/{id}")]
+pub async fn update_target(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    id: web::Path<String>,
+    if_match: IfMatch,
+    JsonBody(patch): JsonBody<UpdateTarget>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_editor()?;
+    let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
+    let row = db
+        .write(move |conn| {
+            model::update(conn, &actor, scope.as_deref(), &id, &if_match, |f| {
+                patch.apply(f)
+            })
+        })
+        .await?;
+    Ok(resource_response(
+        &req,
+        StatusCode::OK,
+        row.version,
+        &Target::from(row),
+    ))
+}
+
+/// Delete a target.
+#[utoipa::path(
+    tag = "targets",
+    params(
+        ("id" = String, Path, description = "The target's id"),
+        ("If-Match" = Option<String>, Header, nullable = false, description = "The `ETag` the delete is based on; 412 if stale"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 412, response = crate::openapi::PreconditionFailed),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[delete("/targets/{id}")]
+pub async fn delete_target(
+    db: web::Data<Db>,
+    caller: Caller,
+    id: web::Path<String>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_editor()?;
+    let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
+    db.write(move |conn| model::delete(conn, &actor, scope.as_deref(), &id, &if_match))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

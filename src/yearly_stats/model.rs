@@ -1,0 +1,295 @@
+//! Yearly statistics in the database, one row per association and year,
+//! visible to callers whose scope covers the association.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::rules::StatsFields;
+use crate::associations::model::{self as associations_model, AssociationRow};
+use crate::audit::model::{record, Change};
+use crate::auth::Actor;
+use crate::db::schema::yearly_stats::{self, dsl};
+use crate::db::{now, DbConnection, MultiBackend};
+use crate::error::ApiError;
+use crate::http::paging::{Page, PageRequest};
+use crate::http::preconditions::IfMatch;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable)]
+#[diesel(table_name = yearly_stats, treat_none_as_null = true)]
+pub struct StatsRow {
+    pub id: String,
+    pub association_id: String,
+    pub year: i32,
+    pub member_count: i64,
+    pub population: Option<i64>,
+    pub households: Option<i64>,
+    pub branch_count: Option<i64>,
+    pub fund_raised_vnd: Option<i64>,
+    pub scholarship_count: Option<i64>,
+    pub scholarship_value_vnd: Option<i64>,
+    pub note: Option<String>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl StatsRow {
+    pub fn fields(&self) -> StatsFields {
+        StatsFields {
+            year: self.year,
+            member_count: self.member_count,
+            population: self.population,
+            households: self.households,
+            branch_count: self.branch_count,
+            fund_raised_vnd: self.fund_raised_vnd,
+            scholarship_count: self.scholarship_count,
+            scholarship_value_vnd: self.scholarship_value_vnd,
+            note: self.note.clone(),
+        }
+    }
+
+    fn set_fields(&mut self, fields: StatsFields) {
+        self.year = fields.year;
+        self.member_count = fields.member_count;
+        self.population = fields.population;
+        self.households = fields.households;
+        self.branch_count = fields.branch_count;
+        self.fund_raised_vnd = fields.fund_raised_vnd;
+        self.scholarship_count = fields.scholarship_count;
+        self.scholarship_value_vnd = fields.scholarship_value_vnd;
+        self.note = fields.note;
+    }
+}
+
+/// The statistics of a year of an association the caller may see; 404 otherwise.
+pub fn get_visible(
+    conn: &mut DbConnection,
+    scope: Option<&str>,
+    association_id: &str,
+    year: i32,
+) -> Result<(StatsRow, AssociationRow), ApiError> {
+    let association = associations_model::get_visible(conn, scope, association_id)?;
+    let row = yearly_stats::table
+        .filter(dsl::association_id.eq(association_id))
+        .filter(dsl::year.eq(year))
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found(&format!("the statistics of {year}")))?;
+    Ok((row, association))
+}
+
+fn audit(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    action: &'static str,
+    id: &str,
+    path: &str,
+    versions: (Option<i64>, Option<i64>),
+) -> Result<(), ApiError> {
+    record(
+        conn,
+        actor,
+        Change {
+            action,
+            resource_type: "yearly_stats",
+            resource_id: id,
+            version_before: versions.0,
+            version_after: versions.1,
+            scope_path: Some(path),
+        },
+    )
+}
+
+pub fn create(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    scope: Option<&str>,
+    association_id: &str,
+    fields: StatsFields,
+) -> Result<StatsRow, ApiError> {
+    let association = associations_model::get_visible(conn, scope, association_id)?;
+    let taken: i64 = yearly_stats::table
+        .filter(dsl::association_id.eq(association_id))
+        .filter(dsl::year.eq(fields.year))
+        .count()
+        .get_result(conn)?;
+    if taken > 0 {
+        return Err(ApiError::conflict(
+            "DUPLICATE_YEAR",
+            format!(
+                "the association already has statistics for {}: change them with PATCH",
+                fields.year
+            ),
+        ));
+    }
+    let now = now();
+    let mut row = StatsRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        association_id: association.id,
+        year: 0,
+        member_count: 0,
+        population: None,
+        households: None,
+        branch_count: None,
+        fund_raised_vnd: None,
+        scholarship_count: None,
+        scholarship_value_vnd: None,
+        note: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    row.set_fields(fields);
+    let row: StatsRow = diesel::insert_into(yearly_stats::table)
+        .values(&row)
+        .returning(yearly_stats::all_columns)
+        .get_result(conn)?;
+    audit(
+        conn,
+        actor,
+        "create",
+        &row.id,
+        &association.path,
+        (None, Some(row.version)),
+    )?;
+    Ok(row)
+}
+
+pub fn update(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    scope: Option<&str>,
+    (association_id, year): (&str, i32),
+    if_match: &IfMatch,
+    change: impl FnOnce(StatsFields) -> Result<StatsFields, ApiError>,
+) -> Result<StatsRow, ApiError> {
+    let (current, association) = get_visible(conn, scope, association_id, year)?;
+    let fields = change(current.fields())?.validated()?;
+    if_match.check(current.version)?;
+    if fields == current.fields() {
+        return Ok(current);
+    }
+    let mut row = current.clone();
+    row.set_fields(fields);
+    row.version = current.version + 1;
+    row.updated_at = now();
+    let saved: StatsRow = diesel::update(
+        yearly_stats::table
+            .filter(dsl::id.eq(&current.id))
+            .filter(dsl::version.eq(current.version)),
+    )
+    .set(&row)
+    .returning(yearly_stats::all_columns)
+    .get_result(conn)
+    .optional()?
+    .ok_or_else(|| ApiError::precondition_failed(current.version))?;
+    audit(
+        conn,
+        actor,
+        "update",
+        &saved.id,
+        &association.path,
+        (Some(current.version), Some(saved.version)),
+    )?;
+    Ok(saved)
+}
+
+pub fn delete(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    scope: Option<&str>,
+    (association_id, year): (&str, i32),
+    if_match: &IfMatch,
+) -> Result<(), ApiError> {
+    let (current, association) = get_visible(conn, scope, association_id, year)?;
+    if_match.check(current.version)?;
+    let deleted = diesel::delete(
+        yearly_stats::table
+            .filter(dsl::id.eq(&current.id))
+            .filter(dsl::version.eq(current.version)),
+    )
+    .execute(conn)?;
+    if deleted == 0 {
+        return Err(ApiError::precondition_failed(current.version));
+    }
+    audit(
+        conn,
+        actor,
+        "delete",
+        &current.id,
+        &association.path,
+        (Some(current.version), None),
+    )
+}
+
+/// The filters of the statistics list.
+#[derive(Debug, Clone, Default)]
+pub struct StatsFilter {
+    pub association_id: Option<String>,
+    /// Statistics of this association and of every association below it.
+    pub ancestor_id: Option<String>,
+    pub year: Option<i32>,
+    /// The caller's scope path.
+    pub scope: Option<String>,
+}
+
+/// One page of statistics, by year.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &StatsFilter,
+    page: &PageRequest,
+) -> Result<Page<StatsRow>, ApiError> {
+    let cursor_of = |row: &StatsRow| (vec![row.year.to_string()], row.id.clone());
+    let mut query = yearly_stats::table.into_boxed::<MultiBackend>();
+    let Some(subtrees) = associations_model::bounding_subtrees(
+        conn,
+        filter.scope.as_deref(),
+        filter.ancestor_id.as_deref(),
+    )?
+    else {
+        return Ok(page.finish(Vec::new(), cursor_of));
+    };
+    for path in subtrees {
+        query = query.filter(dsl::association_id.eq_any(associations_model::ids_in_subtree(&path)));
+    }
+    if let Some(association_id) = &filter.association_id {
+        query = query.filter(dsl::association_id.eq(association_id.clone()));
+    }
+    if let Some(year) = filter.year {
+        query = query.filter(dsl::year.eq(year));
+    }
+    if let Some(cursor) = &page.after {
+        let Some(year) = cursor.keys.first().and_then(|y| y.parse::<i32>().ok()) else {
+            return Err(ApiError::bad_parameter(
+                "page_token",
+                "INVALID_PAGE_TOKEN",
+                "not a page token issued by this list",
+            ));
+        };
+        query = query.filter(
+            dsl::year
+                .gt(year)
+                .or(dsl::year.eq(year).and(dsl::id.gt(cursor.id.clone()))),
+        );
+    }
+    let rows: Vec<StatsRow> = query
+        .order((dsl::year.asc(), dsl::id.asc()))
+        .limit(page.fetch_limit())
+        .load(conn)?;
+    Ok(page.finish(rows, cursor_of))
+}
+
+/// How many yearly statistics and targets an association has (its delete is
+/// refused while any exist: they are its history).
+pub fn count_for_association(conn: &mut DbConnection, id: &str) -> Result<i64, ApiError> {
+    use crate::db::schema::targets;
+    let stats: i64 = yearly_stats::table
+        .filter(dsl::association_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    let targets: i64 = targets::table
+        .filter(targets::association_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    Ok(stats + targets)
+}
