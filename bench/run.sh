@@ -4,9 +4,10 @@
 # each on a fresh database with a fresh admin token.
 #   bash bench/run.sh associations [--size 10000] [--repeat 50]
 #   bash bench/run.sh assessments [--citizens 100000] [--repeat 50]
+#   bash bench/run.sh reports [--assessments 1000000] [--repeat 20]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-script="bench/${1:?name a benchmark: associations or assessments}.py"
+script="bench/${1:?name a benchmark: associations, assessments or reports}.py"
 shift
 cargo build --release --quiet
 work=$(mktemp -d)

@@ -14,6 +14,7 @@ use crate::assessments::rules::AssessmentStatus;
 use crate::criteria_sets::rules::SubjectKind;
 use crate::db::schema::assessments::{self, dsl};
 use crate::db::schema::associations::{self, dsl as adsl};
+use crate::db::schema::criteria_sets;
 use crate::db::schema::yearly_stats::{self, dsl as sdsl};
 use crate::db::DbConnection;
 use crate::error::ApiError;
@@ -93,10 +94,16 @@ fn approved_share(
     kind: SubjectKind,
     counted: &str,
 ) -> Result<Series, ApiError> {
+    // Periods as a list and sets rather than the subject kind, so that both
+    // backends seek the (period, criteria_set_id, subject_association_id, …)
+    // index once per year, set and association instead of scanning a kind.
+    let sets = criteria_sets::table
+        .filter(criteria_sets::subject_kind.eq(kind.as_str()))
+        .select(criteria_sets::id);
     let rows: Vec<(i32, i64, Option<i64>)> = assessments::table
         .inner_join(associations::table.on(adsl::id.eq(dsl::subject_association_id)))
-        .filter(dsl::period.between(from, to))
-        .filter(dsl::subject_kind.eq(kind.as_str()))
+        .filter(dsl::period.eq_any((from..=to).collect::<Vec<_>>()))
+        .filter(dsl::criteria_set_id.eq_any(sets))
         .filter(dsl::status.eq(AssessmentStatus::Approved.as_str()))
         .filter(adsl::path.ge(&subtree.root.path))
         .filter(adsl::path.lt(subtree.path_end()))
