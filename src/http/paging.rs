@@ -155,6 +155,21 @@ impl PageRequest {
         })
     }
 
+    /// Where the previous page ended, for a list sorted by one key and the id:
+    /// the key parsed as `T` and the id; 400 for a token whose key is not a `T`.
+    pub fn after_single_key<T: std::str::FromStr>(&self) -> Result<Option<(T, String)>, ApiError> {
+        let Some(cursor) = &self.after else {
+            return Ok(None);
+        };
+        match cursor.keys.as_slice() {
+            [key] => match key.parse() {
+                Ok(key) => Ok(Some((key, cursor.id.clone()))),
+                Err(_) => Err(foreign_token()),
+            },
+            _ => Err(foreign_token()),
+        }
+    }
+
     /// How many rows to fetch: one more than a page, to learn whether another follows.
     pub fn fetch_limit(&self) -> i64 {
         i64::from(self.size) + 1
@@ -187,6 +202,14 @@ impl PageRequest {
             total_size: None,
         }
     }
+}
+
+fn foreign_token() -> ApiError {
+    ApiError::bad_parameter(
+        "page_token",
+        "INVALID_PAGE_TOKEN",
+        "not a page token issued by this list",
+    )
 }
 
 /// A page as JSON, with `Link: <…>; rel="next"` when another page follows.

@@ -273,18 +273,11 @@ pub fn list(
     if let Some(year) = filter.year {
         query = query.filter(dsl::year.eq(year));
     }
-    if let Some(cursor) = &page.after {
-        let Some(year) = cursor.keys.first().and_then(|y| y.parse::<i32>().ok()) else {
-            return Err(ApiError::bad_parameter(
-                "page_token",
-                "INVALID_PAGE_TOKEN",
-                "not a page token issued by this list",
-            ));
-        };
+    if let Some((year, id)) = page.after_single_key::<i32>()? {
         query = query.filter(
             dsl::year
                 .gt(year)
-                .or(dsl::year.eq(year).and(dsl::id.gt(cursor.id.clone()))),
+                .or(dsl::year.eq(year).and(dsl::id.gt(id))),
         );
     }
     let rows: Vec<TargetRow> = query

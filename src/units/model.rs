@@ -292,18 +292,11 @@ pub fn list(
                 .escape('\\'),
         );
     }
-    if let Some(cursor) = &page.after {
-        let [name] = cursor.keys.as_slice() else {
-            return Err(ApiError::bad_parameter(
-                "page_token",
-                "INVALID_PAGE_TOKEN",
-                "not a page token issued by this list",
-            ));
-        };
+    if let Some((name, id)) = page.after_single_key::<String>()? {
         query = query.filter(
-            dsl::name.gt(name.clone()).or(dsl::name
-                .eq(name.clone())
-                .and(dsl::id.gt(cursor.id.clone()))),
+            dsl::name
+                .gt(name.clone())
+                .or(dsl::name.eq(name).and(dsl::id.gt(id))),
         );
     }
     let rows: Vec<UnitRow> = query
