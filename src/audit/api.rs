@@ -35,7 +35,8 @@ pub struct AuditEvent {
     pub actor_name: String,
     /// `create`, `update`, `delete`, `issue` or `revoke`.
     pub action: String,
-    /// `association` or `token`.
+    /// `association`, `token`, `criteria_set`, `criterion`, `unit`, `citizen`,
+    /// `assessment`, `yearly_stats` or `target`.
     pub resource_type: String,
     pub resource_id: String,
     /// The resource's version before the change; null for a creation.
@@ -68,7 +69,8 @@ impl From<AuditRow> for AuditEvent {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListAuditEventsParams {
-    /// Only changes to this kind of resource (`association`, `token`).
+    /// Only changes to this kind of resource (`association`, `token`, `criteria_set`,
+    /// `criterion`, `unit`, `citizen`, `assessment`, `yearly_stats`, `target`).
     pub resource_type: Option<String>,
     /// Only changes to this resource.
     pub resource_id: Option<String>,
