@@ -7,9 +7,9 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::assessments::{self, AssessmentsReport};
-use super::csv::{negotiate, respond};
 use super::learning_district::{self, LearningDistrictReport};
 use super::membership::{self, MembershipReport};
+use super::output::answer;
 use super::trend::{self, TrendReport};
 use crate::auth::Caller;
 use crate::db::Db;
@@ -68,15 +68,12 @@ pub async fn membership_report(
     caller: Caller,
     Query(params): Query<MembershipParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let format = negotiate(&req)?;
     let year = year("year", params.year)?;
     let scope = caller.scope_path().map(str::to_owned);
-    let report = db
-        .run(move |conn| membership::build(conn, scope.as_deref(), &params.association_id, year))
-        .await?;
-    respond(format, &report, &format!("membership-{year}.csv"), || {
-        report.csv_rows()
+    answer(&req, &db, move |conn| {
+        membership::build(conn, scope.as_deref(), &params.association_id, year)
     })
+    .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -115,26 +112,13 @@ pub async fn assessments_report(
     caller: Caller,
     Query(params): Query<AssessmentsParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let format = negotiate(&req)?;
     let period = year("period", params.period)?;
     let scope = caller.scope_path().map(str::to_owned);
-    let report = db
-        .run(move |conn| {
-            assessments::build(
-                conn,
-                scope.as_deref(),
-                &params.association_id,
-                &params.criteria_set_id,
-                period,
-            )
-        })
-        .await?;
-    respond(
-        format,
-        &report,
-        &format!("assessments-{period}.csv"),
-        || report.csv_rows(),
-    )
+    answer(&req, &db, move |conn| {
+        let set = &params.criteria_set_id;
+        assessments::build(conn, scope.as_deref(), &params.association_id, set, period)
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -172,26 +156,13 @@ pub async fn learning_district_report(
     caller: Caller,
     Query(params): Query<LearningDistrictParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let format = negotiate(&req)?;
     let period = year("period", params.period)?;
     let scope = caller.scope_path().map(str::to_owned);
-    let report = db
-        .run(move |conn| {
-            learning_district::build(
-                conn,
-                scope.as_deref(),
-                &params.association_id,
-                period,
-                params.criteria_set_id.as_deref(),
-            )
-        })
-        .await?;
-    respond(
-        format,
-        &report,
-        &format!("learning-district-{period}.csv"),
-        || report.csv_rows(),
-    )
+    answer(&req, &db, move |conn| {
+        let set = params.criteria_set_id.as_deref();
+        learning_district::build(conn, scope.as_deref(), &params.association_id, period, set)
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -231,7 +202,6 @@ pub async fn trend_report(
     caller: Caller,
     Query(params): Query<TrendParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let format = negotiate(&req)?;
     let from = year("from", params.from)?;
     let to = year("to", params.to)?;
     if to < from {
@@ -242,22 +212,9 @@ pub async fn trend_report(
         ));
     }
     let scope = caller.scope_path().map(str::to_owned);
-    let metric = params.metric;
-    let report = db
-        .run(move |conn| {
-            trend::build(
-                conn,
-                scope.as_deref(),
-                &params.association_id,
-                metric,
-                (from, to),
-            )
-        })
-        .await?;
-    respond(
-        format,
-        &report,
-        &format!("trend-{}-{from}-{to}.csv", metric.as_str()),
-        || report.csv_rows(),
-    )
+    answer(&req, &db, move |conn| {
+        let id = &params.association_id;
+        trend::build(conn, scope.as_deref(), id, params.metric, (from, to))
+    })
+    .await
 }

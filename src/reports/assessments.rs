@@ -3,20 +3,19 @@
 
 use std::collections::HashMap;
 
-use diesel::dsl::sql;
+use diesel::dsl::count_star;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Text};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::csv::TargetColumns;
+use super::output::{Report, TargetColumns};
 use super::{AssociationRef, Subtree, TargetComparison};
 use crate::assessments::rules::AssessmentStatus;
+use crate::associations::model::ids_in_subtree;
 use crate::criteria_sets::model as sets_model;
 use crate::criteria_sets::rules::SubjectKind;
 use crate::criteria_sets::scoring::Rating;
 use crate::db::schema::assessments::{self, dsl};
-use crate::db::schema::associations::{self, dsl as adsl};
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::targets::model as targets_model;
@@ -179,32 +178,43 @@ pub fn metric_for(kind: SubjectKind) -> Option<Metric> {
     }
 }
 
+/// The counts of the period's assessments against the set, per child
+/// (key "" for the root itself). SQL counts per association straight from
+/// the covering `assessments_report` index; the few thousand groups are
+/// then added up per child.
 fn counts_by_child(
     conn: &mut DbConnection,
     subtree: &Subtree,
     set_id: &str,
     period: i32,
 ) -> Result<HashMap<String, AssessmentCounts>, ApiError> {
-    let child = subtree.child_key_sql();
     let groups: Vec<(String, String, String, bool, i64)> = assessments::table
-        .inner_join(associations::table.on(adsl::id.eq(dsl::subject_association_id)))
         .filter(dsl::period.eq(period))
         .filter(dsl::criteria_set_id.eq(set_id))
-        .filter(adsl::path.ge(&subtree.root.path))
-        .filter(adsl::path.lt(subtree.path_end()))
-        .group_by(sql::<Text>(&format!(
-            "{child}, assessments.status, assessments.rating, assessments.recognised"
-        )))
-        .select(sql::<(Text, Text, Text, Bool, BigInt)>(&format!(
-            "{child}, assessments.status, assessments.rating, assessments.recognised, COUNT(*)"
-        )))
+        .filter(dsl::subject_association_id.eq_any(ids_in_subtree(&subtree.root.path)))
+        .group_by((
+            dsl::subject_association_id,
+            dsl::status,
+            dsl::rating,
+            dsl::recognised,
+        ))
+        .select((
+            dsl::subject_association_id,
+            dsl::status,
+            dsl::rating,
+            dsl::recognised,
+            count_star(),
+        ))
         .load(conn)?;
+    let keys = subtree.child_keys(conn)?;
     let mut counts: HashMap<String, AssessmentCounts> = HashMap::new();
-    for (key, status, rating, recognised, count) in groups {
-        counts
-            .entry(key)
-            .or_default()
-            .add_group(&status, &rating, recognised, count);
+    for (association, status, rating, recognised, count) in groups {
+        if let Some(key) = keys.get(&association) {
+            counts
+                .entry(key.clone())
+                .or_default()
+                .add_group(&status, &rating, recognised, count);
+        }
     }
     Ok(counts)
 }
@@ -322,9 +332,13 @@ impl AssessmentsReport {
         };
         (row, target.into())
     }
+}
+
+impl Report for AssessmentsReport {
+    type Line<'a> = (AssessmentsCsvRow<'a>, TargetColumns);
 
     /// The report as CSV lines: the association's own subjects, one line per child, the total.
-    pub fn csv_rows(&self) -> Vec<(AssessmentsCsvRow<'_>, TargetColumns)> {
+    fn csv_lines(&self) -> Vec<Self::Line<'_>> {
         let mut rows = vec![self.csv_row("own", &self.association, &self.own, None)];
         for child in &self.children {
             rows.push(self.csv_row(
@@ -341,5 +355,9 @@ impl AssessmentsReport {
             self.total.target.as_ref(),
         ));
         rows
+    }
+
+    fn file_name(&self) -> String {
+        format!("assessments-{}.csv", self.period)
     }
 }

@@ -6,6 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::assessments::SetRef;
+use super::output::Report;
 use super::{AssociationRef, TargetComparison};
 use crate::assessments::model::AssessmentRow;
 use crate::assessments::rules::AssessmentStatus;
@@ -203,9 +204,11 @@ pub struct CriterionCsvRow<'a> {
     note: Option<&'a str>,
 }
 
-impl LearningDistrictReport {
+impl Report for LearningDistrictReport {
+    type Line<'a> = CriterionCsvRow<'a>;
+
     /// One CSV line per criterion (none without an assessment).
-    pub fn csv_rows(&self) -> Vec<CriterionCsvRow<'_>> {
+    fn csv_lines(&self) -> Vec<Self::Line<'_>> {
         self.criteria
             .iter()
             .map(|c| CriterionCsvRow {
@@ -227,5 +230,9 @@ impl LearningDistrictReport {
                 note: c.note.as_deref(),
             })
             .collect()
+    }
+
+    fn file_name(&self) -> String {
+        format!("learning-district-{}.csv", self.period)
     }
 }

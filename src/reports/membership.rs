@@ -10,7 +10,7 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::csv::TargetColumns;
+use super::output::{Report, TargetColumns};
 use super::{AssociationRef, Subtree, TargetComparison};
 use crate::db::schema::associations::{self, dsl as adsl};
 use crate::db::schema::yearly_stats::{self, dsl};
@@ -294,9 +294,11 @@ impl<'a> MembershipCsvRow<'a> {
     }
 }
 
-impl MembershipReport {
+impl Report for MembershipReport {
+    type Line<'a> = (MembershipCsvRow<'a>, TargetColumns);
+
     /// The report as CSV lines: the association's own figures, one line per child, the total.
-    pub fn csv_rows(&self) -> Vec<(MembershipCsvRow<'_>, TargetColumns)> {
+    fn csv_lines(&self) -> Vec<Self::Line<'_>> {
         let mut rows = vec![MembershipCsvRow::new(
             "own",
             self.year,
@@ -321,5 +323,9 @@ impl MembershipReport {
             self.total.target.as_ref(),
         ));
         rows
+    }
+
+    fn file_name(&self) -> String {
+        format!("membership-{}.csv", self.year)
     }
 }

@@ -8,12 +8,16 @@
 
 pub mod api;
 pub mod assessments;
-pub mod csv;
 pub mod learning_district;
 pub mod membership;
+pub mod output;
 pub mod trend;
 
+use std::collections::HashMap;
+
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::Text;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -75,6 +79,18 @@ impl Subtree {
             "substr(associations.path, {}, 36)",
             self.root.path.len() + 1
         )
+    }
+
+    /// The child key (see [`Self::child_key_sql`]) of every association of
+    /// the subtree, by id: one row per association, however many records
+    /// they hold.
+    pub fn child_keys(&self, conn: &mut DbConnection) -> Result<HashMap<String, String>, ApiError> {
+        let rows: Vec<(String, String)> = associations::table
+            .filter(dsl::path.ge(&self.root.path))
+            .filter(dsl::path.lt(self.path_end()))
+            .select((dsl::id, sql::<Text>(&self.child_key_sql())))
+            .load(conn)?;
+        Ok(rows.into_iter().collect())
     }
 
     /// The end of the subtree's path range.

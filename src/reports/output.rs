@@ -6,7 +6,32 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use super::TargetComparison;
+use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
+
+/// What every report gives besides its JSON body: the lines of its CSV
+/// form (flat structs, or tuples of them) and the name of the CSV file.
+pub trait Report: Serialize {
+    type Line<'a>: Serialize
+    where
+        Self: 'a;
+
+    fn csv_lines(&self) -> Vec<Self::Line<'_>>;
+
+    fn file_name(&self) -> String;
+}
+
+/// Builds a report with `build` off the event loop and answers it in the
+/// form the request prefers (406 before any work when it accepts neither).
+pub async fn answer<R, F>(req: &HttpRequest, db: &Db, build: F) -> Result<HttpResponse, ApiError>
+where
+    R: Report + Send + 'static,
+    F: FnOnce(&mut DbConnection) -> Result<R, ApiError> + Send + 'static,
+{
+    let format = negotiate(req)?;
+    let report = db.run(build).await?;
+    respond(format, &report)
+}
 
 /// The byte-order mark Excel needs to read a CSV file as UTF-8.
 pub const BOM: &str = "\u{feff}";
@@ -58,21 +83,16 @@ impl From<Option<&TargetComparison>> for TargetColumns {
     }
 }
 
-/// The report in the negotiated form. `filename` names the CSV download.
-pub fn respond<R: Serialize>(
-    format: Format,
-    report: &impl Serialize,
-    filename: &str,
-    csv_rows: impl FnOnce() -> Vec<R>,
-) -> Result<HttpResponse, ApiError> {
+/// The report in the negotiated form.
+pub fn respond(format: Format, report: &impl Report) -> Result<HttpResponse, ApiError> {
     match format {
         Format::Json => Ok(HttpResponse::Ok()
             .insert_header((header::VARY, "Accept"))
             .json(report)),
         Format::Csv => {
             let mut writer = csv::Writer::from_writer(BOM.as_bytes().to_vec());
-            for row in csv_rows() {
-                writer.serialize(row).map_err(ApiError::internal)?;
+            for line in report.csv_lines() {
+                writer.serialize(line).map_err(ApiError::internal)?;
             }
             let body = writer.into_inner().map_err(ApiError::internal)?;
             Ok(HttpResponse::Ok()
@@ -80,7 +100,7 @@ pub fn respond<R: Serialize>(
                 .insert_header((header::CONTENT_TYPE, TEXT_CSV))
                 .insert_header(ContentDisposition {
                     disposition: header::DispositionType::Attachment,
-                    parameters: vec![DispositionParam::Filename(filename.to_owned())],
+                    parameters: vec![DispositionParam::Filename(report.file_name())],
                 })
                 .body(body))
         }

@@ -8,9 +8,10 @@ use diesel::sql_types::{BigInt, Nullable};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::csv::TargetColumns;
+use super::output::{Report, TargetColumns};
 use super::{AssociationRef, Subtree, TargetComparison};
 use crate::assessments::rules::AssessmentStatus;
+use crate::associations::model::ids_in_subtree;
 use crate::criteria_sets::rules::SubjectKind;
 use crate::db::schema::assessments::{self, dsl};
 use crate::db::schema::associations::{self, dsl as adsl};
@@ -101,12 +102,10 @@ fn approved_share(
         .filter(criteria_sets::subject_kind.eq(kind.as_str()))
         .select(criteria_sets::id);
     let rows: Vec<(i32, i64, Option<i64>)> = assessments::table
-        .inner_join(associations::table.on(adsl::id.eq(dsl::subject_association_id)))
         .filter(dsl::period.eq_any((from..=to).collect::<Vec<_>>()))
         .filter(dsl::criteria_set_id.eq_any(sets))
+        .filter(dsl::subject_association_id.eq_any(ids_in_subtree(&subtree.root.path)))
         .filter(dsl::status.eq(AssessmentStatus::Approved.as_str()))
-        .filter(adsl::path.ge(&subtree.root.path))
-        .filter(adsl::path.lt(subtree.path_end()))
         .group_by(dsl::period)
         .select((
             dsl::period,
@@ -225,8 +224,11 @@ pub struct TrendCsvRow<'a> {
     denominator: i64,
 }
 
-impl TrendReport {
-    pub fn csv_rows(&self) -> Vec<(TrendCsvRow<'_>, TargetColumns)> {
+impl Report for TrendReport {
+    type Line<'a> = (TrendCsvRow<'a>, TargetColumns);
+
+    /// One CSV line per year.
+    fn csv_lines(&self) -> Vec<Self::Line<'_>> {
         self.points
             .iter()
             .map(|p| {
@@ -242,5 +244,14 @@ impl TrendReport {
                 (row, p.target.as_ref().into())
             })
             .collect()
+    }
+
+    fn file_name(&self) -> String {
+        format!(
+            "trend-{}-{}-{}.csv",
+            self.metric.as_str(),
+            self.from,
+            self.to
+        )
     }
 }
