@@ -201,3 +201,19 @@ where
         }
     }
 }
+
+/// Runs `f` in a read-only transaction that sees one snapshot of the
+/// database, so that the several queries of a report agree with each other
+/// when writes happen meanwhile. SQLite (WAL) reads one snapshot from the
+/// first read of a transaction; PostgreSQL needs REPEATABLE READ for it.
+pub fn read_snapshot<T, F>(conn: &mut DbConnection, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+{
+    conn.transaction(|conn| {
+        if let DbConnection::Postgres(c) = conn {
+            c.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+        }
+        f(conn)
+    })
+}

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use super::TargetComparison;
-use crate::db::{Db, DbConnection};
+use crate::db::{read_snapshot, Db, DbConnection};
 use crate::error::ApiError;
 
 /// What every report gives besides its JSON body: the lines of its CSV
@@ -21,15 +21,16 @@ pub trait Report: Serialize {
     fn file_name(&self) -> String;
 }
 
-/// Builds a report with `build` off the event loop and answers it in the
-/// form the request prefers (406 before any work when it accepts neither).
+/// Builds a report with `build` off the event loop, on one snapshot of the
+/// database, and answers it in the form the request prefers (406 before any
+/// work when it accepts neither).
 pub async fn answer<R, F>(req: &HttpRequest, db: &Db, build: F) -> Result<HttpResponse, ApiError>
 where
     R: Report + Send + 'static,
     F: FnOnce(&mut DbConnection) -> Result<R, ApiError> + Send + 'static,
 {
     let format = negotiate(req)?;
-    let report = db.run(build).await?;
+    let report = db.run(|conn| read_snapshot(conn, build)).await?;
     respond(format, &report)
 }
 
