@@ -274,7 +274,7 @@ pub fn build(
 }
 
 /// One line of the CSV form (before its target columns).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct AssessmentsCsvRow<'a> {
     row: &'static str,
     association_id: &'a str,

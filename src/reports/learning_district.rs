@@ -184,7 +184,7 @@ pub fn build(
 }
 
 /// One line of the CSV form: one criterion.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct CriterionCsvRow<'a> {
     association_id: &'a str,
     association_name: &'a str,

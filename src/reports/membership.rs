@@ -244,7 +244,7 @@ pub fn build(
 }
 
 /// One line of the CSV form (before its target columns): the same numbers, flat.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct MembershipCsvRow<'a> {
     row: &'static str,
     association_id: &'a str,

@@ -12,7 +12,8 @@ use crate::error::ApiError;
 /// What every report gives besides its JSON body: the lines of its CSV
 /// form (flat structs, or tuples of them) and the name of the CSV file.
 pub trait Report: Serialize {
-    type Line<'a>: Serialize
+    /// `Default` gives the header line of a report without lines.
+    type Line<'a>: Serialize + Default
     where
         Self: 'a;
 
@@ -63,7 +64,7 @@ pub fn negotiate(req: &HttpRequest) -> Result<Format, ApiError> {
 
 /// The target columns that end a CSV line: a line is serialised as the
 /// tuple `(row, TargetColumns)`, which the csv crate writes flat.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct TargetColumns {
     target_year: Option<i32>,
     target_min_value: Option<f64>,
@@ -85,17 +86,13 @@ impl From<Option<&TargetComparison>> for TargetColumns {
 }
 
 /// The report in the negotiated form.
-pub fn respond(format: Format, report: &impl Report) -> Result<HttpResponse, ApiError> {
+pub fn respond<R: Report>(format: Format, report: &R) -> Result<HttpResponse, ApiError> {
     match format {
         Format::Json => Ok(HttpResponse::Ok()
             .insert_header((header::VARY, "Accept"))
             .json(report)),
         Format::Csv => {
-            let mut writer = csv::Writer::from_writer(BOM.as_bytes().to_vec());
-            for line in report.csv_lines() {
-                writer.serialize(line).map_err(ApiError::internal)?;
-            }
-            let body = writer.into_inner().map_err(ApiError::internal)?;
+            let body = csv_body(report).map_err(ApiError::internal)?;
             Ok(HttpResponse::Ok()
                 .insert_header((header::VARY, "Accept"))
                 .insert_header((header::CONTENT_TYPE, TEXT_CSV))
@@ -106,6 +103,28 @@ pub fn respond(format: Format, report: &impl Report) -> Result<HttpResponse, Api
                 .body(body))
         }
     }
+}
+
+/// The BOM, the header line and a line per row.
+fn csv_body<R: Report>(report: &R) -> Result<Vec<u8>, csv::Error> {
+    let lines = report.csv_lines();
+    let mut writer = csv::Writer::from_writer(BOM.as_bytes().to_vec());
+    if lines.is_empty() {
+        // The csv crate writes the header with the first record: write a
+        // blank one and keep the header line alone.
+        writer.serialize(R::Line::default())?;
+        let mut body = writer.into_inner().map_err(|e| e.into_error())?;
+        let header_end = body
+            .iter()
+            .position(|b| *b == b'\n')
+            .map_or(body.len(), |i| i + 1);
+        body.truncate(header_end);
+        return Ok(body);
+    }
+    for line in lines {
+        writer.serialize(line)?;
+    }
+    writer.into_inner().map_err(|e| e.into_error().into())
 }
 
 #[cfg(test)]

@@ -213,7 +213,7 @@ pub fn build(
 }
 
 /// One line of the CSV form (before its target columns): one year.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct TrendCsvRow<'a> {
     association_id: &'a str,
     association_name: &'a str,
