@@ -62,6 +62,7 @@ pub struct AssessmentCounts {
 }
 
 impl AssessmentCounts {
+    /// Adds a group of assessments; the ratios are set once all are in.
     fn add_group(&mut self, status: &str, rating: &str, recognised: bool, count: i64) {
         self.assessment_count += count;
         match AssessmentStatus::parse(status) {
@@ -81,7 +82,6 @@ impl AssessmentCounts {
                 }
             }
         }
-        self.set_ratios();
     }
 
     fn plus(&mut self, other: &AssessmentCounts) {
@@ -216,6 +216,7 @@ fn counts_by_child(
                 .add_group(&status, &rating, recognised, count);
         }
     }
+    counts.values_mut().for_each(AssessmentCounts::set_ratios);
     Ok(counts)
 }
 

@@ -229,7 +229,6 @@ pub fn build(
             }
         })
         .collect();
-    total.membership_ratio = ratio(total.member_count, total.population);
     Ok(MembershipReport {
         association: (&subtree.root).into(),
         year,

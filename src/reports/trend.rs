@@ -176,15 +176,8 @@ pub fn build(
         )?,
         Metric::LearningDistrictCriteriaMet => criteria_met(conn, &subtree, from, to)?,
     };
-    let targets: Vec<targets_model::TargetRow> = {
-        use crate::db::schema::targets::dsl as tdsl;
-        crate::db::schema::targets::table
-            .filter(tdsl::association_id.eq(&subtree.root.id))
-            .filter(tdsl::metric.eq(metric.as_str()))
-            .filter(tdsl::year.ge(from))
-            .order(tdsl::year.asc())
-            .load(conn)?
-    };
+    let targets =
+        targets_model::due_from(conn, std::slice::from_ref(&subtree.root.id), metric, from)?;
     let points = (from..=to)
         .map(|year| {
             let (numerator, denominator) = series.get(&year).copied().unwrap_or((0, 0));
@@ -192,8 +185,7 @@ pub fn build(
                 Metric::LearningDistrictCriteriaMet => series.get(&year).map(|_| numerator as f64),
                 _ => ratio(numerator, Some(denominator)),
             };
-            // The nearest target due this year or later.
-            let target = targets.iter().find(|t| t.year >= year);
+            let target = targets_model::applicable_to(&targets, year);
             TrendPoint {
                 year,
                 value,

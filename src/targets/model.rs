@@ -287,24 +287,38 @@ pub fn list(
     Ok(page.finish(rows, cursor_of))
 }
 
-/// The target that applies to `year` for each of `association_ids`: the
-/// nearest one to be reached in that year or later ("35–40 % by 2025" is
-/// what a 2020 report measures against).
+/// The `metric` targets of `association_ids` due in `from` or later, nearest first.
+pub fn due_from(
+    conn: &mut DbConnection,
+    association_ids: &[String],
+    metric: Metric,
+    from: i32,
+) -> Result<Vec<TargetRow>, ApiError> {
+    Ok(targets::table
+        .filter(dsl::association_id.eq_any(association_ids))
+        .filter(dsl::metric.eq(metric.as_str()))
+        .filter(dsl::year.ge(from))
+        .order((dsl::year.asc(), dsl::id.asc()))
+        .load(conn)?)
+}
+
+/// The target a year is measured against, among one association's targets
+/// nearest first: the nearest one due that year or later ("35–40 % by 2025"
+/// is what a 2020 report measures against).
+pub fn applicable_to(targets: &[TargetRow], year: i32) -> Option<&TargetRow> {
+    targets.iter().find(|t| t.year >= year)
+}
+
+/// The target that applies to `year` for each of `association_ids` (see [`applicable_to`]).
 pub fn applicable(
     conn: &mut DbConnection,
     association_ids: &[String],
     metric: Metric,
     year: i32,
 ) -> Result<HashMap<String, TargetRow>, ApiError> {
-    let rows: Vec<TargetRow> = targets::table
-        .filter(dsl::association_id.eq_any(association_ids))
-        .filter(dsl::metric.eq(metric.as_str()))
-        .filter(dsl::year.ge(year))
-        .order(dsl::year.desc())
-        .load(conn)?;
-    // Later years first, so the nearest one is inserted last and stays.
-    Ok(rows
-        .into_iter()
-        .map(|row| (row.association_id.clone(), row))
-        .collect())
+    let mut nearest = HashMap::new();
+    for row in due_from(conn, association_ids, metric, year)? {
+        nearest.entry(row.association_id.clone()).or_insert(row);
+    }
+    Ok(nearest)
 }

@@ -206,20 +206,6 @@ pub struct PageParams {
     pub page_token: Option<String>,
 }
 
-async fn list(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    filter: StatsFilter,
-    page_size: Option<u32>,
-    page_token: Option<String>,
-) -> Result<HttpResponse, ApiError> {
-    let page = PageRequest::new(page_size, page_token.as_deref(), &format!("{filter:?}"))?;
-    let rows = db
-        .run(move |conn| model::list(conn, &filter, &page))
-        .await?;
-    Ok(paging::page_response(&req, rows.map(YearlyStats::from)))
-}
-
 /// List yearly statistics across associations, by year.
 #[utoipa::path(
     tag = "yearly-stats",
@@ -245,7 +231,15 @@ pub async fn list_yearly_stats(
         year: params.year,
         scope: caller.scope_path().map(str::to_owned),
     };
-    list(req, db, filter, params.page_size, params.page_token).await
+    let page = PageRequest::new(
+        params.page_size,
+        params.page_token.as_deref(),
+        &format!("{filter:?}"),
+    )?;
+    let rows = db
+        .run(move |conn| model::list(conn, &filter, &page))
+        .await?;
+    Ok(paging::page_response(&req, rows.map(YearlyStats::from)))
 }
 
 /// List the years an association has reported.
@@ -269,19 +263,12 @@ pub async fn list_association_yearly_stats(
     id: web::Path<String>,
     Query(params): Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
+    let page = PageRequest::new(params.page_size, params.page_token.as_deref(), &id)?;
     let scope = caller.scope_path().map(str::to_owned);
-    let id = id.into_inner();
-    let association_id = id.clone();
-    db.run(move |conn| {
-        crate::associations::model::get_visible(conn, scope.as_deref(), &association_id)
-    })
-    .await?;
-    let filter = StatsFilter {
-        association_id: Some(id),
-        scope: caller.scope_path().map(str::to_owned),
-        ..StatsFilter::default()
-    };
-    list(req, db, filter, params.page_size, params.page_token).await
+    let rows = db
+        .run(move |conn| model::list_for_association(conn, scope.as_deref(), &id, &page))
+        .await?;
+    Ok(paging::page_response(&req, rows.map(YearlyStats::from)))
 }
 
 /// Report a year's statistics of an association (editors and admins, in their scope).

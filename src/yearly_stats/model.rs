@@ -272,6 +272,22 @@ pub fn list(
     Ok(page.finish(rows, cursor_of))
 }
 
+/// One page of one association's years; 404 for an association the caller cannot see.
+pub fn list_for_association(
+    conn: &mut DbConnection,
+    scope: Option<&str>,
+    association_id: &str,
+    page: &PageRequest,
+) -> Result<Page<StatsRow>, ApiError> {
+    associations_model::get_visible(conn, scope, association_id)?;
+    let filter = StatsFilter {
+        association_id: Some(association_id.to_owned()),
+        scope: scope.map(str::to_owned),
+        ..StatsFilter::default()
+    };
+    list(conn, &filter, page)
+}
+
 /// How many yearly statistics and targets an association has (its delete is
 /// refused while any exist: they are its history).
 pub fn count_for_association(conn: &mut DbConnection, id: &str) -> Result<i64, ApiError> {
