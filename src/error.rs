@@ -337,6 +337,11 @@ impl From<DieselError> for ApiError {
                 DatabaseErrorKind::SerializationFailure => {
                     Self::unavailable("a concurrent change interfered; retry the request")
                 }
+                // Two transactions that wait for each other: PostgreSQL ends
+                // one; retrying it succeeds.
+                _ if info.message().contains("deadlock detected") => {
+                    Self::unavailable("a concurrent change interfered; retry the request")
+                }
                 // SQLite answers "database is locked" when a writer waited
                 // longer than busy_timeout: a load condition, not a fault.
                 _ if info.message().contains("database is locked") => {

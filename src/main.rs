@@ -29,6 +29,10 @@ enum Command {
     Migrate(DatabaseArgs),
     /// Print the OpenAPI document (JSON) on standard output.
     Openapi,
+    /// Verify the database's invariants (tree paths, depths, level order, no
+    /// cycles, where assessments are counted); print each broken row and exit
+    /// with status 1 if there is one.
+    Check(DatabaseArgs),
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -217,6 +221,19 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", startup::openapi().to_pretty_json()?);
         }
         Command::Token(command) => token_command(command)?,
+        Command::Check(args) => {
+            let db = Db::open(&database_url(&args)?, 1)?;
+            let violations = khuyenhoc::check::run(&mut *db.connection()?)
+                .map_err(|e| anyhow::anyhow!("{}", problem_text(&e)))?;
+            for violation in &violations {
+                println!("{violation}");
+            }
+            if !violations.is_empty() {
+                eprintln!("{} broken row(s)", violations.len());
+                std::process::exit(1);
+            }
+            eprintln!("every invariant holds");
+        }
     }
     Ok(())
 }

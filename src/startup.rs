@@ -16,6 +16,7 @@ use crate::auth::middleware::authenticate;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::http::ids::path_config;
 use crate::http::request_context;
 use crate::openapi::ApiDoc;
 use crate::{
@@ -32,7 +33,10 @@ where
         .service(health::healthz)
         .service(health::readyz)
         .service(
+            // Authentication wraps the scope, so it applies to whatever the
+            // router sends here, however the path was spelt (`/%61pi/v1/…`).
             scope("/api/v1")
+                .wrap(from_fn(authenticate))
                 .configure(associations::api::configure)
                 .configure(tokens::api::configure)
                 .configure(criteria_sets::api::configure)
@@ -151,8 +155,8 @@ impl Application {
                 .app_data(routes.clone())
                 .service(web::redirect("/docs", "/docs/"))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api))
+                .app_data(path_config())
                 .default_service(web::to(no_such_route))
-                .wrap(from_fn(authenticate))
                 .wrap(from_fn(request_context::middleware))
                 .wrap(cors(&cors_origins))
                 .wrap(

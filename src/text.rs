@@ -32,20 +32,56 @@ pub fn contains_pattern(q: &str) -> String {
     format!("%{folded}%")
 }
 
+/// Whether `c` makes text look like something else: it is invisible, or it
+/// reorders what is shown (bidirectional controls, as in "Trojan Source"),
+/// or it breaks a line without being a line break. A name holding one can
+/// pass for another name, or show a different code, in every list and file
+/// it appears in; no Vietnamese text needs any of them.
+pub fn is_deceptive(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}'                 // soft hyphen
+        | '\u{034F}'               // combining grapheme joiner
+        | '\u{061C}'               // Arabic letter mark
+        | '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}' // Hangul fillers
+        | '\u{180E}'               // Mongolian vowel separator
+        | '\u{200B}'..='\u{200F}'   // zero-width space, (non-)joiner, direction marks
+        | '\u{2028}'..='\u{202E}'   // line and paragraph separators, bidi embeddings and overrides
+        | '\u{2060}'..='\u{206F}'   // word joiner, invisible operators, bidi isolates
+        | '\u{FE00}'..='\u{FE0F}'   // variation selectors
+        | '\u{FEFF}'               // byte-order mark, zero-width no-break space
+        | '\u{FFF9}'..='\u{FFFB}'   // interlinear annotations
+        | '\u{E0000}'..='\u{E007F}' // tags
+    )
+}
+
+/// The first character `allowed` refuses, as a field error naming it.
+fn refuse_characters(
+    pointer: &str,
+    value: &str,
+    allowed: impl Fn(char) -> bool,
+) -> Result<(), FieldError> {
+    match value.chars().find(|c| !allowed(*c)) {
+        None => Ok(()),
+        Some(c) => Err(FieldError::new(
+            pointer,
+            "INVALID_CHARACTERS",
+            format!(
+                "must not contain control, invisible or text-direction characters \
+                 (found U+{:04X})",
+                u32::from(c)
+            ),
+        )),
+    }
+}
+
 /// Cleans one line of user text: NFC-normalised and trimmed, not empty, no
-/// control characters, at most `max_chars` characters.
+/// control characters and nothing [`is_deceptive`], at most `max_chars` characters.
 pub fn single_line(pointer: &str, value: &str, max_chars: usize) -> Result<String, FieldError> {
     let value: String = value.trim().nfc().collect();
     if value.is_empty() {
         return Err(FieldError::new(pointer, "REQUIRED", "must not be empty"));
     }
-    if value.chars().any(char::is_control) {
-        return Err(FieldError::new(
-            pointer,
-            "INVALID_CHARACTERS",
-            "must not contain control characters (line breaks, tabs, NUL)",
-        ));
-    }
+    refuse_characters(pointer, &value, |c| !c.is_control() && !is_deceptive(c))?;
     let length = value.chars().count();
     if length > max_chars {
         return Err(FieldError::new(
@@ -59,7 +95,7 @@ pub fn single_line(pointer: &str, value: &str, max_chars: usize) -> Result<Strin
 
 /// Cleans optional free text that may span lines (descriptions, notes):
 /// NFC, trimmed, blank counts as absent, no control characters but line
-/// breaks and tabs, at most `max_chars` characters.
+/// breaks and tabs, nothing [`is_deceptive`], at most `max_chars` characters.
 pub fn optional_text(
     pointer: &str,
     value: Option<String>,
@@ -70,16 +106,9 @@ pub fn optional_text(
     if value.is_empty() {
         return Ok(None);
     }
-    if value
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        return Err(FieldError::new(
-            pointer,
-            "INVALID_CHARACTERS",
-            "must not contain control characters",
-        ));
-    }
+    refuse_characters(pointer, &value, |c| {
+        (!c.is_control() || matches!(c, '\n' | '\r' | '\t')) && !is_deceptive(c)
+    })?;
     let length = value.chars().count();
     if length > max_chars {
         return Err(FieldError::new(
@@ -171,5 +200,33 @@ mod tests {
             "INVALID_CHARACTERS"
         );
         assert_eq!(single_line("/name", "ấấấ", 2).unwrap_err().code, "TOO_LONG");
+    }
+
+    #[test]
+    fn invisible_and_direction_characters_are_refused() {
+        for bad in [
+            "abc\u{202E}fed",     // right-to-left override
+            "Trấn\u{200B}Yên",    // zero-width space
+            "\u{FEFF}Trấn Yên",   // byte-order mark (not white space: trim keeps it)
+            "a\u{2028}b",         // line separator
+            "a\u{2066}b\u{2069}", // bidi isolate
+            "a\u{00AD}b",         // soft hyphen
+        ] {
+            let error = single_line("/name", bad, 100).unwrap_err();
+            assert_eq!(error.code, "INVALID_CHARACTERS", "{bad:?}");
+            assert!(error.detail.contains("U+"), "{}", error.detail);
+            assert_eq!(
+                optional_text("/note", Some(bad.into()), 100)
+                    .unwrap_err()
+                    .code,
+                "INVALID_CHARACTERS",
+                "{bad:?}"
+            );
+        }
+        // Vietnamese, typed composed or decomposed, is kept (as NFC).
+        assert_eq!(
+            single_line("/name", "Tra\u{0302}\u{0301}n Ye\u{0302}n", 100).unwrap(),
+            "Trấn Yên"
+        );
     }
 }

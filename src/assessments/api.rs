@@ -15,6 +15,7 @@ use crate::criteria_sets::scoring::Rating;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::extract::{JsonBody, Query};
+use crate::http::ids::Id;
 use crate::http::paging::{self, Page, PageRequest};
 use crate::http::preconditions::{created_response, resource_response, IfMatch};
 
@@ -239,10 +240,10 @@ macro_rules! subject_view {
             req: HttpRequest,
             db: web::Data<Db>,
             caller: Caller,
-            id: web::Path<String>,
+            id: web::Path<Id>,
             Query(params): Query<ListAssessmentsParams>,
         ) -> Result<HttpResponse, ApiError> {
-            let id = id.into_inner();
+            let id = id.into_inner().into_string();
             let (scope, subject) = (caller.scope_path().map(str::to_owned), id.clone());
             let kind = db
                 .run(move |conn| $check(conn, scope.as_deref(), &subject))
@@ -370,7 +371,7 @@ pub async fn get_assessment(
     req: HttpRequest,
     db: web::Data<Db>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<Id>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = caller.scope_path().map(str::to_owned);
     let (row, _) = db
@@ -412,7 +413,7 @@ pub async fn update_assessment(
     req: HttpRequest,
     db: web::Data<Db>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     if_match: IfMatch,
     JsonBody(body): JsonBody<UpdateAssessment>,
 ) -> Result<HttpResponse, ApiError> {
@@ -456,7 +457,7 @@ pub async fn update_assessment(
 pub async fn delete_assessment(
     db: web::Data<Db>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_editor()?;
@@ -491,7 +492,7 @@ pub async fn submit_assessment(
     req: HttpRequest,
     db: web::Data<Db>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_editor()?;
@@ -565,7 +566,7 @@ pub async fn approve_assessment(
     req: HttpRequest,
     db: web::Data<Db>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     if_match: IfMatch,
     body: Option<JsonBody<Review>>,
 ) -> Result<HttpResponse, ApiError> {
@@ -573,7 +574,7 @@ pub async fn approve_assessment(
         req,
         db,
         caller,
-        id.into_inner(),
+        id.into_inner().into_string(),
         if_match,
         body.map(|b| b.0),
         true,
@@ -608,7 +609,7 @@ pub async fn return_assessment(
     req: HttpRequest,
     db: web::Data<Db>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     if_match: IfMatch,
     body: Option<JsonBody<Review>>,
 ) -> Result<HttpResponse, ApiError> {
@@ -616,7 +617,7 @@ pub async fn return_assessment(
         req,
         db,
         caller,
-        id.into_inner(),
+        id.into_inner().into_string(),
         if_match,
         body.map(|b| b.0),
         false,

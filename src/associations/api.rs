@@ -13,6 +13,7 @@ use crate::auth::Caller;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::extract::{search_param, JsonBody, Query};
+use crate::http::ids::Id;
 use crate::http::merge_patch;
 use crate::http::paging::{self, Page, PageRequest};
 use crate::http::preconditions::{created_response, resource_response, IfMatch};
@@ -174,7 +175,7 @@ impl From<CreateAssociation> for AssociationFields {
 /// A JSON Merge Patch: members sent are changed, `null` clears an optional
 /// member, absent members stay. Setting `parent_id` moves the association with
 /// its whole subtree.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Hội Khuyến học xã Trấn Yên", "parent_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a51", "phone": null}))]
 pub struct UpdateAssociation {
@@ -398,7 +399,7 @@ pub async fn get_association(
     req: HttpRequest,
     db: web::Data<Db>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<Id>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = caller.scope_path().map(str::to_owned);
     let row = db
@@ -415,7 +416,13 @@ pub async fn get_association(
 /// Update an association (JSON Merge Patch).
 ///
 /// Changing `parent_id` moves the association and its subtree; the new parent
-/// must be strictly higher in level, not dissolved, and not below it.
+/// must be strictly higher in level, not dissolved, and not below it. Both
+/// ends stay in the token's scope: the root needs a token for the whole tree
+/// (403 `OUTSIDE_SCOPE`), the association a token's scope starts at cannot be
+/// moved by that token (403 `SCOPE_ROOT`), and a parent or successor outside
+/// the scope is 422 `NOT_FOUND`, as if it did not exist. Concurrent moves and
+/// creates below are serialised by the database: of two crossed moves one
+/// succeeds and the other is 409 `CYCLE`.
 #[utoipa::path(
     tag = "associations",
     params(
@@ -443,7 +450,7 @@ pub async fn update_association(
     req: HttpRequest,
     db: web::Data<Db>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     if_match: IfMatch,
     JsonBody(patch): JsonBody<UpdateAssociation>,
 ) -> Result<HttpResponse, ApiError> {
@@ -452,7 +459,7 @@ pub async fn update_association(
     let row = db
         .write(move |conn| {
             model::update(conn, &actor, scope.as_deref(), &id, &if_match, |fields| {
-                patch.apply(fields)
+                patch.clone().apply(fields)
             })
         })
         .await?;
@@ -488,7 +495,7 @@ pub async fn update_association(
 pub async fn delete_association(
     db: web::Data<Db>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_editor()?;
@@ -516,7 +523,7 @@ pub async fn list_association_ancestors(
     req: HttpRequest,
     db: web::Data<Db>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<Id>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = caller.scope_path().map(str::to_owned);
     let rows = db

@@ -4,6 +4,8 @@
 //! from the root down to the row itself, so a subtree is one index range and
 //! the ancestors are read off the path without a recursive query.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
 use diesel::expression::BoxableExpression;
@@ -139,6 +141,98 @@ pub fn get_visible(
         .ok_or_else(|| ApiError::not_found("the association"))
 }
 
+/// How a write depends on an association it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Hold {
+    /// Its place in the tree (path, depth, level, being there at all) must
+    /// not change until the write commits: a parent, a new parent.
+    Position,
+    /// The row itself is written as well: the association updated or deleted.
+    Row,
+}
+
+/// How many times [`hold`] follows paths that moved while it waited.
+const HOLD_ROUNDS: usize = 8;
+
+/// Reads the associations a tree write depends on, after locking what keeps
+/// them true until the transaction ends, and returns them in the order asked
+/// (`None` for one that does not exist).
+///
+/// Paths are copies of the ancestors' ids, so a write that reads a path and
+/// writes one (a create under a parent, a move) races every move above it.
+/// On PostgreSQL the rows decide: every row on each path is locked FOR SHARE
+/// and a written row FOR UPDATE, all in id order (so two writes locking the
+/// same rows cannot deadlock), and the rows are read again once locked. A
+/// move locks its row FOR UPDATE and rewrites every row below it, so it waits
+/// for the writes that hold any of them and they wait for it; a write that
+/// waited reads the path the move left, and holds that path in turn. SQLite
+/// needs none of it: a write transaction there (`BEGIN IMMEDIATE`) is the
+/// only writer.
+pub fn hold(
+    conn: &mut DbConnection,
+    targets: &[(&str, Hold)],
+) -> Result<Vec<Option<AssociationRow>>, ApiError> {
+    let read = |conn: &mut DbConnection| -> Result<Vec<Option<AssociationRow>>, ApiError> {
+        targets.iter().map(|(id, _)| find(conn, id)).collect()
+    };
+    let mut rows = read(conn)?;
+    if !matches!(conn, DbConnection::Postgres(_)) {
+        return Ok(rows);
+    }
+    let mut locked: BTreeMap<String, Hold> = BTreeMap::new();
+    for _ in 0..HOLD_ROUNDS {
+        let mut wanted: BTreeMap<String, Hold> = BTreeMap::new();
+        for ((_, how), row) in targets.iter().zip(&rows) {
+            let Some(row) = row else { continue };
+            for ancestor in row.ancestor_ids() {
+                wanted.entry(ancestor).or_insert(Hold::Position);
+            }
+            let entry = wanted.entry(row.id.clone()).or_insert(*how);
+            *entry = (*entry).max(*how);
+        }
+        wanted.retain(|id, how| locked.get(id).is_none_or(|held| held < how));
+        lock_rows(conn, &wanted)?;
+        locked.extend(wanted);
+        let again = read(conn)?;
+        let paths = |rows: &[Option<AssociationRow>]| -> Vec<Option<String>> {
+            rows.iter()
+                .map(|r| r.as_ref().map(|r| r.path.clone()))
+                .collect()
+        };
+        if paths(&again) == paths(&rows) {
+            return Ok(again);
+        }
+        rows = again;
+    }
+    Err(ApiError::unavailable(
+        "the association tree kept changing while this request waited; retry it",
+    ))
+}
+
+/// Locks the rows in id order (PostgreSQL only): each run of rows held the
+/// same way in one statement, whose ORDER BY is the order rows are locked in.
+fn lock_rows(conn: &mut DbConnection, rows: &BTreeMap<String, Hold>) -> Result<(), ApiError> {
+    let DbConnection::Postgres(pg) = conn else {
+        return Ok(());
+    };
+    let mut rows = rows.iter().peekable();
+    while let Some((id, how)) = rows.next() {
+        let mut run = vec![id.clone()];
+        while let Some((id, _)) = rows.next_if(|(_, next)| *next == how) {
+            run.push(id.clone());
+        }
+        let query = associations::table
+            .filter(dsl::id.eq_any(run))
+            .order(dsl::id)
+            .select(dsl::id);
+        match how {
+            Hold::Position => query.for_share().execute(pg)?,
+            Hold::Row => query.for_update().execute(pg)?,
+        };
+    }
+    Ok(())
+}
+
 /// The tree path of an association the caller may attach a record to (a
 /// unit, a citizen); a 422 on `/association_id` for one it cannot see, as for
 /// one that does not exist.
@@ -221,8 +315,18 @@ pub fn create(
     scope: Option<&str>,
     fields: AssociationFields,
 ) -> Result<AssociationRow, ApiError> {
-    let parent = check_new_parent(conn, scope, fields.parent_id.as_deref(), fields.level, None)?;
-    check_successor(conn, fields.successor_id.as_deref(), None)?;
+    let parent = match fields.parent_id.as_deref() {
+        Some(parent_id) => hold(conn, &[(parent_id, Hold::Position)])?.pop().flatten(),
+        None => None,
+    };
+    let parent = check_new_parent(
+        scope,
+        fields.parent_id.as_deref(),
+        parent,
+        fields.level,
+        None,
+    )?;
+    check_successor(conn, scope, fields.successor_id.as_deref(), None)?;
     check_code_free(conn, &fields.code, None)?;
     let now = now();
     let mut row = AssociationRow {
@@ -263,36 +367,75 @@ pub fn update(
     scope: Option<&str>,
     id: &str,
     if_match: &IfMatch,
-    change: impl FnOnce(AssociationFields) -> Result<AssociationFields, ApiError>,
+    change: impl Fn(AssociationFields) -> Result<AssociationFields, ApiError>,
 ) -> Result<AssociationRow, ApiError> {
-    let current = get_visible(conn, scope, id)?;
+    let read = get_visible(conn, scope, id)?;
     // An invalid body is a 422 whatever the precondition (RFC 9110 §13.2.1:
     // preconditions are evaluated after the request itself is found valid).
-    let fields = change(current.fields())?.validated()?;
+    let planned = change(read.fields())?.validated()?;
+    if_match.check(read.version)?;
+    if planned == read.fields() {
+        return Ok(read);
+    }
+    // The row is written and its place in the tree must hold; so must the
+    // new parent's when it moves (the one planned from the unlocked read).
+    let mut targets = vec![(id, Hold::Row)];
+    if let Some(parent_id) = planned.parent_id.as_deref() {
+        targets.push((parent_id, Hold::Position));
+    }
+    let mut held = hold(conn, &targets)?.into_iter();
+    let current = held
+        .next()
+        .flatten()
+        .filter(|row| in_scope(scope, &row.path))
+        .ok_or_else(|| ApiError::not_found("the association"))?;
+    let mut parent = held.next().flatten();
     if_match.check(current.version)?;
+    // Another write got in before the lock: the change applies to what it
+    // left. A parent it did not plan for is the current one, held already
+    // as an ancestor of the row.
+    let fields = if current.version == read.version {
+        planned
+    } else {
+        let fields = change(current.fields())?.validated()?;
+        if fields.parent_id != planned.parent_id {
+            parent = match fields.parent_id.as_deref() {
+                Some(parent_id) => find(conn, parent_id)?,
+                None => None,
+            };
+        }
+        fields
+    };
     if fields == current.fields() {
         return Ok(current);
     }
+    let moving = fields.parent_id != current.parent_id;
     let mut row = current.clone();
-    if fields.parent_id != current.parent_id {
+    if moving {
+        if scope == Some(current.path.as_str()) {
+            return Err(ApiError::forbidden(
+                "SCOPE_ROOT",
+                "a token cannot move the association its own scope starts at",
+            ));
+        }
         let parent = check_new_parent(
-            conn,
             scope,
             fields.parent_id.as_deref(),
+            parent,
             fields.level,
             Some(&current),
         )?;
         row.place_under(parent.as_ref());
     } else if fields.level != current.level() {
-        if let Some(parent_id) = &fields.parent_id {
-            check_level_order(get(conn, parent_id)?.level(), fields.level)?;
+        if let Some(parent) = &parent {
+            check_level_order(parent.level(), fields.level)?;
         }
     }
     if fields.level != current.level() {
         check_children_below(conn, id, fields.level)?;
     }
     if fields.successor_id != current.successor_id {
-        check_successor(conn, fields.successor_id.as_deref(), Some(id))?;
+        check_successor(conn, scope, fields.successor_id.as_deref(), Some(id))?;
     }
     if fields.code != current.code {
         check_code_free(conn, &fields.code, Some(id))?;
@@ -353,7 +496,13 @@ pub fn delete(
     id: &str,
     if_match: &IfMatch,
 ) -> Result<(), ApiError> {
-    let current = get_visible(conn, scope, id)?;
+    // Locked first: a child created meanwhile either committed before (and is
+    // counted below) or waits for this delete and finds its parent gone.
+    let current = hold(conn, &[(id, Hold::Row)])?
+        .pop()
+        .flatten()
+        .filter(|row| in_scope(scope, &row.path))
+        .ok_or_else(|| ApiError::not_found("the association"))?;
     if_match.check(current.version)?;
     let children: i64 = associations::table
         .filter(dsl::parent_id.eq(id))
@@ -432,23 +581,29 @@ fn concurrent_change(if_match: &IfMatch, version: i64) -> ApiError {
     }
 }
 
-/// The parent an association is created under or moved to.
+/// Checks the parent an association is created under or moved to (`parent`:
+/// the row `parent_id` names, read under [`hold`]). Both ends stay in the
+/// caller's scope: the root takes a token for the whole tree, and a parent
+/// outside the scope is reported like a missing one.
 fn check_new_parent(
-    conn: &mut DbConnection,
     scope: Option<&str>,
     parent_id: Option<&str>,
+    parent: Option<AssociationRow>,
     level: Level,
     moving: Option<&AssociationRow>,
 ) -> Result<Option<AssociationRow>, ApiError> {
-    let Some(parent_id) = parent_id else {
-        return Ok(None);
-    };
-    // A parent outside the caller's scope is reported like a missing one.
-    let parent = find(conn, parent_id)?
-        .filter(|p| in_scope(scope, &p.path))
-        .ok_or_else(|| {
-            ApiError::invalid_field("/parent_id", "NOT_FOUND", "no association has this id")
-        })?;
+    if parent_id.is_none() {
+        return match scope {
+            None => Ok(None),
+            Some(_) => Err(ApiError::forbidden(
+                "OUTSIDE_SCOPE",
+                "placing an association at the root needs a token for the whole tree",
+            )),
+        };
+    }
+    let parent = parent.filter(|p| in_scope(scope, &p.path)).ok_or_else(|| {
+        ApiError::invalid_field("/parent_id", "NOT_FOUND", "no association has this id")
+    })?;
     if let Some(moving) = moving {
         if parent.path.starts_with(&moving.path) {
             return Err(ApiError::conflict(
@@ -507,8 +662,11 @@ fn check_children_below(conn: &mut DbConnection, id: &str, level: Level) -> Resu
     }
 }
 
+/// The successor named must exist and be one the caller sees (reported like
+/// a missing one otherwise, so that ids outside the scope reveal nothing).
 fn check_successor(
     conn: &mut DbConnection,
+    scope: Option<&str>,
     successor_id: Option<&str>,
     own_id: Option<&str>,
 ) -> Result<(), ApiError> {
@@ -522,7 +680,10 @@ fn check_successor(
             "an association cannot be its own successor",
         ));
     }
-    if find(conn, successor_id)?.is_none() {
+    if find(conn, successor_id)?
+        .filter(|s| in_scope(scope, &s.path))
+        .is_none()
+    {
         return Err(ApiError::invalid_field(
             "/successor_id",
             "NOT_FOUND",

@@ -1,5 +1,6 @@
 //! Every `/api/v1` request must carry `Authorization: Bearer <token>`; the
-//! middleware resolves it to a [`Caller`] that handlers extract. Probes, the
+//! middleware, wrapped around the `/api/v1` scope (not matched against the raw
+//! path), resolves it to a [`Caller`] that handlers extract. Probes, the
 //! document and Swagger UI stay open.
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -13,8 +14,6 @@ use super::Caller;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::tokens;
-
-pub const PROTECTED_PREFIX: &str = "/api/";
 
 fn bearer_token(req: &ServiceRequest) -> Result<String, ApiError> {
     let missing = || {
@@ -43,12 +42,6 @@ pub async fn authenticate(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    if !req.path().starts_with(PROTECTED_PREFIX) {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body);
-    }
     let token = match bearer_token(&req) {
         Ok(token) => token,
         Err(error) => return Ok(req.error_response(error)),
@@ -75,8 +68,15 @@ impl FromRequest for Caller {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // Every handler that takes a caller is mounted inside the scope the
+        // middleware wraps; should one ever be reached without, it refuses.
         ready(req.extensions().get::<Caller>().cloned().ok_or_else(|| {
-            ApiError::internal("a handler that needs a caller is mounted outside /api")
+            log::error!("a handler that needs a caller was reached without authentication");
+            ApiError::unauthorized(
+                "MISSING_TOKEN",
+                "send an API token as `Authorization: Bearer <token>`",
+                false,
+            )
         }))
     }
 }

@@ -13,6 +13,7 @@ use crate::auth::Caller;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::extract::{search_param, JsonBody, Query};
+use crate::http::ids::Id;
 use crate::http::merge_patch;
 use crate::http::paging::{self, Page, PageRequest};
 use crate::http::preconditions::{created_response, resource_response, IfMatch};
@@ -223,6 +224,11 @@ pub async fn list_citizens(
 }
 
 /// Register a citizen (editors and admins, in their scope).
+///
+/// `national_id` is unique in the whole country: one already registered is
+/// 409 `DUPLICATE_NATIONAL_ID`, the same answer wherever the holder lives,
+/// naming neither the holder nor where. The attempt is recorded in the audit
+/// trail on the holder (`refuse_duplicate_national_id`), never the number.
 #[utoipa::path(
     tag = "citizens",
     request_body(content = CreateCitizen, content_type = "application/json"),
@@ -258,10 +264,12 @@ pub async fn create_citizen(
         national_id: body.national_id,
     }
     .validated()?;
+    let national_id = fields.national_id.clone();
     let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
     let row = db
         .write(move |conn| model::create(conn, &actor, scope.as_deref(), fields))
-        .await?;
+        .await;
+    let row = audit_refusal(&db, &caller, national_id, row).await?;
     let location = format!("/api/v1/citizens/{}", row.id);
     let version = row.version;
     Ok(created_response(
@@ -270,6 +278,29 @@ pub async fn create_citizen(
         version,
         &Citizen::for_caller(row, &caller),
     ))
+}
+
+/// Passes `result` on; when it refused `national_id` as registered already,
+/// records the attempt first (see [`model::audit_refused_national_id`]).
+async fn audit_refusal<T>(
+    db: &Db,
+    caller: &Caller,
+    national_id: Option<String>,
+    result: Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    match (result, national_id) {
+        (Err(error), Some(national_id)) if error.code() == model::DUPLICATE_NATIONAL_ID => {
+            log::warn!(
+                "token {} was refused a national_id registered already",
+                caller.token_id
+            );
+            let actor = caller.actor();
+            db.write(move |conn| model::audit_refused_national_id(conn, &actor, &national_id))
+                .await?;
+            Err(error)
+        }
+        (result, _) => result,
+    }
 }
 
 /// Get a citizen.
@@ -289,7 +320,7 @@ pub async fn get_citizen(
     req: HttpRequest,
     db: web::Data<Db>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<Id>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = caller.scope_path().map(str::to_owned);
     let (row, _) = db
@@ -305,6 +336,8 @@ pub async fn get_citizen(
 }
 
 /// Update a citizen (JSON Merge Patch).
+///
+/// A `national_id` registered already is refused and audited as on create.
 #[utoipa::path(
     tag = "citizens",
     params(
@@ -331,11 +364,12 @@ pub async fn update_citizen(
     req: HttpRequest,
     db: web::Data<Db>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     if_match: IfMatch,
     JsonBody(patch): JsonBody<UpdateCitizen>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_editor()?;
+    let national_id = patch.national_id.clone().flatten();
     let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
     let row = db
         .write(move |conn| {
@@ -343,7 +377,8 @@ pub async fn update_citizen(
                 patch.apply(f)
             })
         })
-        .await?;
+        .await;
+    let row = audit_refusal(&db, &caller, national_id, row).await?;
     let version = row.version;
     Ok(resource_response(
         &req,
@@ -374,7 +409,7 @@ pub async fn update_citizen(
 pub async fn delete_citizen(
     db: web::Data<Db>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_editor()?;

@@ -112,13 +112,55 @@ fn check_unique(
             .first(conn)
             .optional()?;
         if holder.is_some_and(|h| Some(h.as_str()) != own_id) {
-            return Err(ApiError::conflict(
-                "DUPLICATE_NATIONAL_ID",
-                "another citizen has this national_id",
-            ));
+            return Err(national_id_taken());
         }
     }
     Ok(())
+}
+
+/// The code of the answer to a national id registered already.
+pub const DUPLICATE_NATIONAL_ID: &str = "DUPLICATE_NATIONAL_ID";
+
+/// A national id names one person, registered once in the whole country, so
+/// it stays unique across every scope. The answer is the same wherever the
+/// holder is registered (inside the caller's scope or not) and names neither
+/// the holder nor where they are: it tells only that the id is taken, which
+/// the caller needs to know to correct a typo or to ask for a transfer.
+fn national_id_taken() -> ApiError {
+    ApiError::conflict(
+        DUPLICATE_NATIONAL_ID,
+        "a citizen with this national_id is registered already (a person is registered \
+         once): check the number, or ask an administrator to move the existing record",
+    )
+}
+
+/// Records that `actor` was refused `national_id` because a citizen holds it:
+/// an audit event on the holder (action `refuse_duplicate_national_id`, in
+/// the holder's scope), so the editors of the holder's association and the
+/// admins see who tried it, and repeated probing by one token shows in the
+/// trail. Runs after the refused write rolled back; never records the number.
+pub fn audit_refused_national_id(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    national_id: &str,
+) -> Result<(), ApiError> {
+    let holder: Option<(String, i64, String)> = citizens::table
+        .inner_join(associations::table)
+        .filter(dsl::national_id.eq(national_id))
+        .select((dsl::id, dsl::version, associations::path))
+        .first(conn)
+        .optional()?;
+    let Some((id, version, path)) = holder else {
+        return Ok(());
+    };
+    audit(
+        conn,
+        actor,
+        "refuse_duplicate_national_id",
+        &id,
+        &path,
+        (Some(version), Some(version)),
+    )
 }
 
 fn audit(

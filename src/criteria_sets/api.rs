@@ -14,6 +14,7 @@ use crate::auth::Caller;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::extract::{search_param, JsonBody, Query};
+use crate::http::ids::Id;
 use crate::http::merge_patch;
 use crate::http::paging::{self, Page, PageRequest};
 use crate::http::preconditions::{created_response, resource_response, IfMatch};
@@ -385,7 +386,7 @@ pub async fn get_criteria_set(
     req: HttpRequest,
     db: web::Data<Db>,
     _caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<Id>,
 ) -> Result<HttpResponse, ApiError> {
     let row = db.run(move |conn| model::get_set(conn, &id)).await?;
     Ok(resource_response(
@@ -424,7 +425,7 @@ pub async fn update_criteria_set(
     req: HttpRequest,
     db: web::Data<Db>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     if_match: IfMatch,
     JsonBody(patch): JsonBody<UpdateCriteriaSet>,
 ) -> Result<HttpResponse, ApiError> {
@@ -464,7 +465,7 @@ pub async fn update_criteria_set(
 pub async fn delete_criteria_set(
     db: web::Data<Db>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
@@ -502,7 +503,7 @@ pub async fn publish_criteria_set(
     req: HttpRequest,
     db: web::Data<Db>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
@@ -542,7 +543,7 @@ pub async fn retire_criteria_set(
     req: HttpRequest,
     db: web::Data<Db>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
@@ -583,7 +584,7 @@ pub async fn create_criteria_set_edition(
     req: HttpRequest,
     db: web::Data<Db>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     JsonBody(body): JsonBody<CreateEdition>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;

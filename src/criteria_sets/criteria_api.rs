@@ -13,6 +13,7 @@ use crate::auth::Caller;
 use crate::db::Db;
 use crate::error::{ApiError, FieldError};
 use crate::http::extract::JsonBody;
+use crate::http::ids::Id;
 use crate::http::merge_patch;
 use crate::http::paging::{self, Page};
 use crate::http::preconditions::{created_response, resource_response, IfMatch};
@@ -221,7 +222,7 @@ pub async fn list_criteria(
     req: HttpRequest,
     db: web::Data<Db>,
     _caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<Id>,
 ) -> Result<HttpResponse, ApiError> {
     let rows = db
         .run(move |conn| {
@@ -261,7 +262,7 @@ pub async fn create_criterion(
     req: HttpRequest,
     db: web::Data<Db>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     JsonBody(body): JsonBody<CreateCriterion>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
@@ -302,7 +303,7 @@ pub async fn get_criterion(
     req: HttpRequest,
     db: web::Data<Db>,
     _caller: Caller,
-    path: web::Path<(String, String)>,
+    path: web::Path<(Id, Id)>,
 ) -> Result<HttpResponse, ApiError> {
     let (set_id, id) = path.into_inner();
     let row = db
@@ -345,7 +346,7 @@ pub async fn update_criterion(
     req: HttpRequest,
     db: web::Data<Db>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: web::Path<(Id, Id)>,
     if_match: IfMatch,
     JsonBody(patch): JsonBody<UpdateCriterion>,
 ) -> Result<HttpResponse, ApiError> {
@@ -389,7 +390,7 @@ pub async fn update_criterion(
 pub async fn delete_criterion(
     db: web::Data<Db>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: web::Path<(Id, Id)>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;

@@ -1,6 +1,8 @@
 //! Cross-cutting HTTP mechanics, written once and used by every resource.
 
+pub mod csv_cells;
 pub mod extract;
+pub mod ids;
 pub mod merge_patch;
 pub mod paging;
 pub mod preconditions;

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::TargetComparison;
 use crate::db::{read_snapshot, Db, DbConnection};
 use crate::error::ApiError;
+use crate::http::csv_cells;
 
 /// What every report gives besides its JSON body: the lines of its CSV
 /// form (flat structs, or tuples of them) and the name of the CSV file.
@@ -105,11 +106,12 @@ pub fn respond<R: Report>(format: Format, report: &R) -> Result<HttpResponse, Ap
     }
 }
 
-/// The BOM, the header line and a line per row.
+/// The BOM, the header line and a line per row, every cell made safe for
+/// spreadsheets.
 fn csv_body<R: Report>(report: &R) -> Result<Vec<u8>, csv::Error> {
     let lines = report.csv_lines();
-    let mut writer = csv::Writer::from_writer(BOM.as_bytes().to_vec());
-    if lines.is_empty() {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let raw = if lines.is_empty() {
         // The csv crate writes the header with the first record: write a
         // blank one and keep the header line alone.
         writer.serialize(R::Line::default())?;
@@ -119,12 +121,14 @@ fn csv_body<R: Report>(report: &R) -> Result<Vec<u8>, csv::Error> {
             .position(|b| *b == b'\n')
             .map_or(body.len(), |i| i + 1);
         body.truncate(header_end);
-        return Ok(body);
-    }
-    for line in lines {
-        writer.serialize(line)?;
-    }
-    writer.into_inner().map_err(|e| e.into_error().into())
+        body
+    } else {
+        for line in lines {
+            writer.serialize(line)?;
+        }
+        writer.into_inner().map_err(|e| e.into_error())?
+    };
+    csv_cells::write_safe(&raw, BOM.as_bytes().to_vec())
 }
 
 #[cfg(test)]

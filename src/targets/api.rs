@@ -13,6 +13,7 @@ use crate::auth::Caller;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::extract::{JsonBody, Query};
+use crate::http::ids::Id;
 use crate::http::merge_patch;
 use crate::http::paging::{self, Page, PageRequest};
 use crate::http::preconditions::{created_response, resource_response, IfMatch};
@@ -256,7 +257,7 @@ pub async fn get_target(
     req: HttpRequest,
     db: web::Data<Db>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<Id>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = caller.scope_path().map(str::to_owned);
     let (row, _) = db
@@ -297,7 +298,7 @@ pub async fn update_target(
     req: HttpRequest,
     db: web::Data<Db>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     if_match: IfMatch,
     JsonBody(patch): JsonBody<UpdateTarget>,
 ) -> Result<HttpResponse, ApiError> {
@@ -338,7 +339,7 @@ pub async fn update_target(
 pub async fn delete_target(
     db: web::Data<Db>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_editor()?;

@@ -12,6 +12,7 @@ use crate::auth::{Caller, Role};
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::extract::{JsonBody, Query};
+use crate::http::ids::Id;
 use crate::http::paging::{self, Page, PageRequest};
 use crate::http::preconditions::{resource_response, IfMatch};
 
@@ -221,7 +222,7 @@ pub async fn get_token(
     req: HttpRequest,
     db: web::Data<Db>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<Id>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
     let scope = caller.scope_path().map(str::to_owned);
@@ -258,7 +259,7 @@ pub async fn revoke_token(
     req: HttpRequest,
     db: web::Data<Db>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;

@@ -13,6 +13,7 @@ use crate::auth::Caller;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::extract::{search_param, JsonBody, Query};
+use crate::http::ids::Id;
 use crate::http::merge_patch;
 use crate::http::paging::{self, Page, PageRequest};
 use crate::http::preconditions::{created_response, resource_response, IfMatch};
@@ -266,7 +267,7 @@ pub async fn get_unit(
     req: HttpRequest,
     db: web::Data<Db>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<Id>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = caller.scope_path().map(str::to_owned);
     let (row, _) = db
@@ -307,7 +308,7 @@ pub async fn update_unit(
     req: HttpRequest,
     db: web::Data<Db>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     if_match: IfMatch,
     JsonBody(patch): JsonBody<UpdateUnit>,
 ) -> Result<HttpResponse, ApiError> {
@@ -349,7 +350,7 @@ pub async fn update_unit(
 pub async fn delete_unit(
     db: web::Data<Db>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_editor()?;

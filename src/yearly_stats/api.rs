@@ -14,6 +14,7 @@ use crate::auth::Caller;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::extract::{JsonBody, Query};
+use crate::http::ids::Id;
 use crate::http::merge_patch;
 use crate::http::paging::{self, Page, PageRequest};
 use crate::http::preconditions::{created_response, resource_response, IfMatch};
@@ -260,7 +261,7 @@ pub async fn list_association_yearly_stats(
     req: HttpRequest,
     db: web::Data<Db>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     Query(params): Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let page = PageRequest::new(params.page_size, params.page_token.as_deref(), &id)?;
@@ -295,7 +296,7 @@ pub async fn create_yearly_stats(
     req: HttpRequest,
     db: web::Data<Db>,
     caller: Caller,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     JsonBody(body): JsonBody<CreateYearlyStats>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_editor()?;
@@ -327,15 +328,6 @@ pub async fn create_yearly_stats(
     ))
 }
 
-/// The `{year}` of a path: anything but a year names nothing (404).
-fn key(path: (String, String)) -> Result<(String, i32), ApiError> {
-    let (id, year) = path;
-    match year.parse::<i32>() {
-        Ok(year) => Ok((id, year)),
-        Err(_) => Err(ApiError::not_found("the statistics")),
-    }
-}
-
 /// Get an association's statistics of one year.
 #[utoipa::path(
     tag = "yearly-stats",
@@ -356,9 +348,9 @@ pub async fn get_yearly_stats(
     req: HttpRequest,
     db: web::Data<Db>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: web::Path<(Id, i32)>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, year) = key(path.into_inner())?;
+    let (id, year) = path.into_inner();
     let scope = caller.scope_path().map(str::to_owned);
     let (row, _) = db
         .run(move |conn| model::get_visible(conn, scope.as_deref(), &id, year))
@@ -398,12 +390,12 @@ pub async fn update_yearly_stats(
     req: HttpRequest,
     db: web::Data<Db>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: web::Path<(Id, i32)>,
     if_match: IfMatch,
     JsonBody(patch): JsonBody<UpdateYearlyStats>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_editor()?;
-    let (id, year) = key(path.into_inner())?;
+    let (id, year) = path.into_inner();
     let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
     let row = db
         .write(move |conn| {
@@ -446,11 +438,11 @@ pub async fn update_yearly_stats(
 pub async fn delete_yearly_stats(
     db: web::Data<Db>,
     caller: Caller,
-    path: web::Path<(String, String)>,
+    path: web::Path<(Id, i32)>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_editor()?;
-    let (id, year) = key(path.into_inner())?;
+    let (id, year) = path.into_inner();
     let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
     db.write(move |conn| model::delete(conn, &actor, scope.as_deref(), (&id, year), &if_match))
         .await?;

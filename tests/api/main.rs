@@ -10,6 +10,9 @@ mod citizens;
 mod conventions;
 mod criteria_sets;
 mod helpers;
+mod hostile;
+mod integrity;
+
 mod operations;
 mod paging;
 mod reports;
