@@ -28,20 +28,26 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub struct Problem {
     /// A URI reference naming the kind of problem.
     #[serde(rename = "type")]
+    #[schema(max_length = 100)]
     pub type_: String,
     /// A short summary of the kind of problem.
+    #[schema(max_length = 100)]
     pub title: String,
     /// The HTTP status code.
     pub status: u16,
     /// What went wrong in this occurrence.
+    #[schema(max_length = 1000)]
     pub detail: String,
     /// The path of the request that failed.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 1000)]
     pub instance: Option<String>,
     /// A stable UPPER_SNAKE reason that clients can branch on.
+    #[schema(max_length = 64)]
     pub code: String,
     /// The request id, as in the `X-Request-Id` response header.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 128)]
     pub request_id: Option<String>,
     /// One entry per invalid field or parameter.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -52,19 +58,34 @@ pub struct Problem {
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct FieldError {
     /// A JSON Pointer into the request body (`/parent_id`), or the name of the parameter.
+    #[schema(max_length = 1000)]
     pub pointer: String,
     /// A stable UPPER_SNAKE reason.
+    #[schema(max_length = 64)]
     pub code: String,
     /// A human-readable explanation.
+    #[schema(max_length = 1000)]
     pub detail: String,
+}
+
+/// The most characters of client-influenced text (a member name, a path)
+/// a problem document repeats, as its schema says.
+const ECHO_MAX: usize = 1000;
+
+/// `text` cut to [`ECHO_MAX`] characters, ending in '…' when cut.
+fn bounded(text: String) -> String {
+    match text.char_indices().nth(ECHO_MAX - 1) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text,
+    }
 }
 
 impl FieldError {
     pub fn new(pointer: impl Into<String>, code: &str, detail: impl Into<String>) -> Self {
         Self {
-            pointer: pointer.into(),
+            pointer: bounded(pointer.into()),
             code: code.to_owned(),
-            detail: detail.into(),
+            detail: bounded(detail.into()),
         }
     }
 }
@@ -78,11 +99,15 @@ pub struct ApiError {
     detail: String,
     errors: Vec<FieldError>,
     headers: Vec<(header::HeaderName, String)>,
+    /// The request the error was made in: an error that actix renders after
+    /// the request's task (one a middleware returns) still names it.
+    context: Option<Box<request_context::RequestContext>>,
 }
 
 impl ApiError {
     fn new(status: StatusCode, code: &'static str, title: &'static str, detail: String) -> Self {
         Self {
+            context: request_context::current().map(Box::new),
             status,
             code,
             title,
@@ -153,6 +178,22 @@ impl ApiError {
             "no resource has this path; the operations are listed at /api-docs/openapi.json"
                 .to_owned(),
         )
+    }
+
+    /// An error raised by a layer that does not speak problem documents (the
+    /// CORS middleware refusing a preflight), with its status and reason.
+    pub fn refused(status: StatusCode, detail: impl Into<String>) -> Self {
+        let reason = status.canonical_reason().unwrap_or("Error");
+        let code = match status.as_u16() {
+            400 => "BAD_REQUEST",
+            401 => "UNAUTHORIZED",
+            403 => "FORBIDDEN",
+            404 => "NOT_FOUND",
+            405 => "METHOD_NOT_ALLOWED",
+            500..=599 => "INTERNAL_ERROR",
+            _ => "REQUEST_REFUSED",
+        };
+        Self::new(status, code, reason, detail.into())
     }
 
     /// 409: the request conflicts with the current state of a resource.
@@ -284,13 +325,17 @@ impl ApiError {
 
     /// The problem document for this error in the current request.
     pub fn problem(&self) -> Problem {
-        let context = request_context::current();
+        let context = self
+            .context
+            .as_deref()
+            .cloned()
+            .or_else(request_context::current);
         Problem {
             type_: format!("/problems/{}", self.code.to_lowercase().replace('_', "-")),
             title: self.title.to_owned(),
             status: self.status.as_u16(),
-            detail: self.detail.clone(),
-            instance: context.as_ref().map(|c| c.path.clone()),
+            detail: bounded(self.detail.clone()),
+            instance: context.as_ref().map(|c| bounded(c.path.clone())),
             code: self.code.to_owned(),
             request_id: context.map(|c| c.request_id),
             errors: self.errors.clone(),
@@ -317,7 +362,11 @@ impl ResponseError for ApiError {
         for (name, value) in &self.headers {
             response.insert_header((name.clone(), value.as_str()));
         }
-        response.json(self.problem())
+        let problem = self.problem();
+        if let Some(id) = &problem.request_id {
+            response.insert_header((request_context::X_REQUEST_ID, id.as_str()));
+        }
+        response.json(problem)
     }
 }
 

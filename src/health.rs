@@ -10,7 +10,7 @@ use crate::error::ApiError;
 /// The state of a probe.
 #[derive(Serialize, ToSchema)]
 pub struct Health {
-    #[schema(example = "ok")]
+    #[schema(example = "ok", max_length = 16)]
     pub status: String,
 }
 

@@ -52,7 +52,7 @@ where
 
 /// The OpenAPI document, as served at `/api-docs/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    mount(App::new().into_utoipa_app()).split_for_parts().1
+    crate::openapi::finish(mount(App::new().into_utoipa_app()).split_for_parts().1)
 }
 
 /// The methods each documented path answers, so that an unsupported method
@@ -143,22 +143,25 @@ impl Application {
     /// Connects to the database (migrating it) and binds the listener.
     pub fn build(settings: &Settings) -> anyhow::Result<Self> {
         let db = web::Data::new(Db::connect(&settings.database_url, settings.pool_size)?);
-        let routes = web::Data::new(Routes::from_document(&openapi()));
+        let document = openapi();
+        let routes = web::Data::new(Routes::from_document(&document));
         let cors_origins = settings.cors_allowed_origins.clone();
         first_start_hint(&db);
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
         let app_db = db.clone();
         let mut server = HttpServer::new(move || {
-            let (app, api) = mount(App::new().into_utoipa_app()).split_for_parts();
+            let (app, _) = mount(App::new().into_utoipa_app()).split_for_parts();
             app.app_data(app_db.clone())
                 .app_data(routes.clone())
                 .service(web::redirect("/docs", "/docs/"))
-                .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api))
+                .service(
+                    SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", document.clone()),
+                )
                 .app_data(path_config())
                 .default_service(web::to(no_such_route))
-                .wrap(from_fn(request_context::middleware))
                 .wrap(cors(&cors_origins))
+                .wrap(from_fn(request_context::middleware))
                 .wrap(
                     DefaultHeaders::new()
                         .add(("X-Content-Type-Options", "nosniff"))

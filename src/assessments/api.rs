@@ -15,7 +15,7 @@ use crate::criteria_sets::scoring::Rating;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::extract::{JsonBody, Query};
-use crate::http::ids::Id;
+use crate::http::ids::{self, Id};
 use crate::http::paging::{self, Page, PageRequest};
 use crate::http::preconditions::{created_response, resource_response, IfMatch};
 
@@ -48,17 +48,22 @@ pub fn configure(config: &mut ServiceConfig) {
     "created_at": "2026-11-27T09:00:00Z", "updated_at": "2026-12-05T03:00:00Z"
 }))]
 pub struct Assessment {
+    #[schema(format = Uuid)]
     pub id: String,
     /// The published set it is made against.
+    #[schema(format = Uuid)]
     pub criteria_set_id: String,
     pub subject_kind: SubjectKind,
     /// The association, unit or citizen assessed.
+    #[schema(format = Uuid)]
     pub subject_id: String,
     /// The association the subject belongs to (itself for an association).
+    #[schema(format = Uuid)]
     pub subject_association_id: String,
     /// The year assessed.
     pub period: i32,
     /// The association that made the self-assessment.
+    #[schema(format = Uuid)]
     pub assessor_association_id: String,
     /// One entry per criterion (a draft may lack some).
     pub results: Vec<ResultEntry>,
@@ -73,6 +78,7 @@ pub struct Assessment {
     pub status: AssessmentStatus,
     pub submitted_at: Option<DateTime<Utc>>,
     pub reviewed_at: Option<DateTime<Utc>>,
+    #[schema(format = "text", max_length = 2000)]
     pub reviewer_note: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -111,14 +117,19 @@ impl From<AssessmentRow> for Assessment {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateAssessment {
+    #[schema(format = Uuid)]
+    #[serde(deserialize_with = "ids::string")]
     pub criteria_set_id: String,
     /// Must match the set's `subject_kind`.
     pub subject_kind: SubjectKind,
+    #[schema(format = Uuid)]
+    #[serde(deserialize_with = "ids::string")]
     pub subject_id: String,
     #[schema(minimum = 2000, maximum = 2100)]
     pub period: i32,
     /// Default: the subject's association (a self-assessment).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "ids::optional")]
+    #[schema(format = Uuid)]
     pub assessor_association_id: Option<String>,
     #[serde(default)]
     pub results: Vec<ResultEntry>,
@@ -130,7 +141,8 @@ pub struct CreateAssessment {
 pub struct UpdateAssessment {
     #[serde(default)]
     pub results: Option<Vec<ResultEntry>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "ids::optional")]
+    #[schema(format = Uuid)]
     pub assessor_association_id: Option<String>,
 }
 
@@ -140,7 +152,7 @@ pub struct UpdateAssessment {
 pub struct Review {
     /// Required to return an assessment.
     #[serde(default)]
-    #[schema(max_length = 2000)]
+    #[schema(max_length = 2000, format = "text")]
     pub reviewer_note: Option<String>,
 }
 
@@ -149,8 +161,10 @@ pub struct Review {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListAssessmentsParams {
+    #[serde(default, deserialize_with = "ids::optional")]
     pub criteria_set_id: Option<String>,
     pub subject_kind: Option<SubjectKind>,
+    #[serde(default, deserialize_with = "ids::optional")]
     pub subject_id: Option<String>,
     /// The year assessed.
     pub period: Option<i32>,
@@ -158,6 +172,7 @@ pub struct ListAssessmentsParams {
     pub rating: Option<Rating>,
     pub recognised: Option<bool>,
     /// Subjects anywhere in this association's subtree, itself included.
+    #[serde(default, deserialize_with = "ids::optional")]
     pub ancestor_id: Option<String>,
     /// 1–500, default 50.
     #[param(minimum = 1, maximum = 500)]
@@ -226,6 +241,8 @@ macro_rules! subject_view {
         #[doc = concat!("List the assessments of ", $what, ".")]
         #[utoipa::path(
             tag = "assessments",
+            summary = concat!("List the assessments of ", $what),
+            description = concat!("The assessments whose subject is this ", $what, ", with the filters of `GET /api/v1/assessments`; 404 when the ", $what, " is outside the token's scope."),
             params(("id" = String, Path, description = concat!("The id of the ", $what)), ListAssessmentsParams),
             responses(
                 (status = 200, description = "One page of assessments", body = Page<Assessment>),

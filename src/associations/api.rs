@@ -13,7 +13,7 @@ use crate::auth::Caller;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::extract::{search_param, JsonBody, Query};
-use crate::http::ids::Id;
+use crate::http::ids::{self, Id};
 use crate::http::merge_patch;
 use crate::http::paging::{self, Page, PageRequest};
 use crate::http::preconditions::{created_response, resource_response, IfMatch};
@@ -40,27 +40,37 @@ pub fn configure(config: &mut ServiceConfig) {
 }))]
 pub struct Association {
     /// Server-made UUIDv7.
+    #[schema(format = Uuid)]
     pub id: String,
     /// Unique stable code, such as the administrative-unit code.
+    #[schema(format = "code", max_length = 32)]
     pub code: String,
     /// Name, in Vietnamese, as given.
+    #[schema(format = "text-line", max_length = 200)]
     pub name: String,
     pub level: Level,
     /// The association directly above; null for a root.
+    #[schema(format = Uuid)]
     pub parent_id: Option<String>,
     /// The ids of every association above, root first.
+    #[schema(value_type = Vec<uuid::Uuid>)]
     pub ancestor_ids: Vec<String>,
     /// 0 for a root, 1 for its children, and so on.
     pub depth: i32,
+    #[schema(format = "text-line", max_length = 500)]
     pub address: Option<String>,
+    #[schema(format = "phone", max_length = 20)]
     pub phone: Option<String>,
+    #[schema(format = "email", max_length = 254)]
     pub email: Option<String>,
     /// The chair of the association's board.
+    #[schema(format = "text-line", max_length = 200)]
     pub chair_name: Option<String>,
     pub founded_on: Option<NaiveDate>,
     /// Set when the association was dissolved (it keeps its history, takes no new children).
     pub dissolved_on: Option<NaiveDate>,
     /// The association that took over after dissolution.
+    #[schema(format = Uuid)]
     pub successor_id: Option<String>,
     /// Incremented on each write; also the `ETag`.
     pub version: i64,
@@ -109,36 +119,38 @@ pub struct CreateAssociation {
     )]
     pub code: String,
     /// 1–200 characters.
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, format = "text-line")]
     pub name: String,
     pub level: Level,
     /// The association directly above, strictly higher in level; absent or null for a root.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "ids::optional")]
+    #[schema(format = Uuid)]
     pub parent_id: Option<String>,
     #[serde(default)]
-    #[schema(max_length = 500)]
+    #[schema(max_length = 500, format = "text-line-or-blank")]
     pub address: Option<String>,
     #[serde(default)]
-    #[schema(max_length = 20)]
+    #[schema(max_length = 20, format = "phone")]
     pub phone: Option<String>,
     #[serde(default)]
     #[schema(max_length = 254, format = "email")]
     pub email: Option<String>,
     #[serde(default)]
-    #[schema(max_length = 200)]
+    #[schema(max_length = 200, format = "text-line-or-blank")]
     pub chair_name: Option<String>,
     #[serde(default)]
     pub founded_on: Option<NaiveDate>,
     #[serde(default)]
     pub dissolved_on: Option<NaiveDate>,
     /// Only with `dissolved_on`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "ids::optional")]
+    #[schema(format = Uuid)]
     pub successor_id: Option<String>,
-    #[serde(default)]
-    #[schema(read_only)]
+    #[serde(default, deserialize_with = "ids::optional")]
+    #[schema(read_only, format = Uuid)]
     pub id: Option<String>,
-    #[serde(default)]
-    #[schema(read_only)]
+    #[serde(default, deserialize_with = "ids::optional_list")]
+    #[schema(read_only, value_type = Option<Vec<uuid::Uuid>>)]
     pub ancestor_ids: Option<Vec<String>>,
     #[serde(default)]
     #[schema(read_only)]
@@ -183,25 +195,25 @@ pub struct UpdateAssociation {
     #[schema(value_type = String, min_length = 1, max_length = 32, pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")]
     pub code: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch::member")]
-    #[schema(value_type = String, min_length = 1, max_length = 200)]
+    #[schema(value_type = String, min_length = 1, max_length = 200, format = "text-line")]
     pub name: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch::member")]
     #[schema(value_type = Level)]
     pub level: Option<Option<Level>>,
-    #[serde(default, deserialize_with = "merge_patch::member")]
-    #[schema(value_type = Option<String>)]
+    #[serde(default, deserialize_with = "ids::member")]
+    #[schema(value_type = Option<String>, format = Uuid)]
     pub parent_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch::member")]
-    #[schema(value_type = Option<String>, max_length = 500)]
+    #[schema(value_type = Option<String>, max_length = 500, format = "text-line-or-blank")]
     pub address: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch::member")]
-    #[schema(value_type = Option<String>, max_length = 20)]
+    #[schema(value_type = Option<String>, max_length = 20, format = "phone")]
     pub phone: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch::member")]
     #[schema(value_type = Option<String>, max_length = 254, format = "email")]
     pub email: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch::member")]
-    #[schema(value_type = Option<String>, max_length = 200)]
+    #[schema(value_type = Option<String>, max_length = 200, format = "text-line-or-blank")]
     pub chair_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch::member")]
     #[schema(value_type = Option<NaiveDate>)]
@@ -209,14 +221,14 @@ pub struct UpdateAssociation {
     #[serde(default, deserialize_with = "merge_patch::member")]
     #[schema(value_type = Option<NaiveDate>)]
     pub dissolved_on: Option<Option<NaiveDate>>,
-    #[serde(default, deserialize_with = "merge_patch::member")]
-    #[schema(value_type = Option<String>)]
+    #[serde(default, deserialize_with = "ids::member")]
+    #[schema(value_type = Option<String>, format = Uuid)]
     pub successor_id: Option<Option<String>>,
-    #[serde(default)]
-    #[schema(read_only)]
+    #[serde(default, deserialize_with = "ids::optional")]
+    #[schema(read_only, format = Uuid)]
     pub id: Option<String>,
-    #[serde(default)]
-    #[schema(read_only)]
+    #[serde(default, deserialize_with = "ids::optional_list")]
+    #[schema(read_only, value_type = Option<Vec<uuid::Uuid>>)]
     pub ancestor_ids: Option<Vec<String>>,
     #[serde(default)]
     #[schema(read_only)]
@@ -261,10 +273,12 @@ impl UpdateAssociation {
 #[into_params(parameter_in = Query)]
 pub struct ListAssociationsParams {
     /// Only the direct children of this association.
+    #[serde(default, deserialize_with = "ids::optional")]
     pub parent_id: Option<String>,
     /// Only associations of this level.
     pub level: Option<Level>,
     /// Only associations anywhere below this one (not itself).
+    #[serde(default, deserialize_with = "ids::optional")]
     pub ancestor_id: Option<String>,
     /// Text in the name or code, ignoring case and Vietnamese diacritics
     /// (`tran yen` finds "Trấn Yên").

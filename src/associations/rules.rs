@@ -54,7 +54,6 @@ pub const NAME_MAX: usize = 200;
 pub const ADDRESS_MAX: usize = 500;
 pub const PERSON_NAME_MAX: usize = 200;
 pub const EMAIL_MAX: usize = 254;
-pub const PHONE_MAX: usize = 20;
 pub const EARLIEST_DATE: NaiveDate = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap();
 pub const LATEST_DATE: NaiveDate = NaiveDate::from_ymd_opt(2100, 12, 31).unwrap();
 
@@ -95,17 +94,17 @@ impl AssociationFields {
                     None
                 })
             };
-            self.address = keep(optional_line("/address", self.address, ADDRESS_MAX));
-            self.chair_name = keep(optional_line(
+            self.address = keep(text::optional_line("/address", self.address, ADDRESS_MAX));
+            self.chair_name = keep(text::optional_line(
                 "/chair_name",
                 self.chair_name,
                 PERSON_NAME_MAX,
             ));
-            self.phone = keep(optional_line("/phone", self.phone, PHONE_MAX).and_then(check_phone));
+            self.phone = keep(text::optional_phone("/phone", self.phone));
             // Blank free text counts as absent, but a blank e-mail is no e-mail.
             self.email = keep(match self.email {
                 Some(email) if email.trim().is_empty() => Err(invalid_email()),
-                email => optional_line("/email", email, EMAIL_MAX).and_then(check_email),
+                email => text::optional_line("/email", email, EMAIL_MAX).and_then(check_email),
             });
         }
         for (pointer, date) in [
@@ -141,37 +140,6 @@ impl AssociationFields {
         } else {
             Err(ApiError::validation(errors))
         }
-    }
-}
-
-/// An optional line of text; empty or blank counts as absent.
-fn optional_line(
-    pointer: &str,
-    value: Option<String>,
-    max_chars: usize,
-) -> Result<Option<String>, FieldError> {
-    match value {
-        Some(v) if !v.trim().is_empty() => text::single_line(pointer, &v, max_chars).map(Some),
-        _ => Ok(None),
-    }
-}
-
-fn check_phone(phone: Option<String>) -> Result<Option<String>, FieldError> {
-    let Some(phone) = phone else { return Ok(None) };
-    let digits = phone.chars().filter(char::is_ascii_digit).count();
-    let body = phone.strip_prefix('+').unwrap_or(&phone);
-    if digits >= 3
-        && body
-            .chars()
-            .all(|c| c.is_ascii_digit() || " .()-".contains(c))
-    {
-        Ok(Some(phone))
-    } else {
-        Err(FieldError::new(
-            "/phone",
-            "INVALID_PHONE",
-            "must be a telephone number: digits, spaces, '.', '-', '(', ')', an optional leading '+'",
-        ))
     }
 }
 

@@ -11,6 +11,7 @@ use crate::auth::{Caller, Role};
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::extract::Query;
+use crate::http::ids;
 use crate::http::paging::{self, Page, PageRequest};
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -27,23 +28,30 @@ pub fn configure(config: &mut ServiceConfig) {
 }))]
 pub struct AuditEvent {
     /// UUIDv7: ids sort in the order the writes happened.
+    #[schema(format = Uuid)]
     pub id: String,
     pub occurred_at: DateTime<Utc>,
     /// The token that made the change; null for the command line.
+    #[schema(format = Uuid)]
     pub actor_token_id: Option<String>,
     /// The token's name at the time (or "command line").
+    #[schema(max_length = 100)]
     pub actor_name: String,
     /// `create`, `update`, `delete`, `issue` or `revoke`.
+    #[schema(max_length = 64)]
     pub action: String,
     /// `association`, `token`, `criteria_set`, `criterion`, `unit`, `citizen`,
     /// `assessment`, `yearly_stats` or `target`.
+    #[schema(max_length = 64)]
     pub resource_type: String,
+    #[schema(format = Uuid)]
     pub resource_id: String,
     /// The resource's version before the change; null for a creation.
     pub version_before: Option<i64>,
     /// The resource's version after the change; null for a deletion.
     pub version_after: Option<i64>,
     /// The `X-Request-Id` of the request that made the change.
+    #[schema(max_length = 128)]
     pub request_id: Option<String>,
 }
 
@@ -73,8 +81,11 @@ pub struct ListAuditEventsParams {
     /// `criterion`, `unit`, `citizen`, `assessment`, `yearly_stats`, `target`).
     pub resource_type: Option<String>,
     /// Only changes to this resource.
+    #[serde(default, deserialize_with = "ids::optional")]
     pub resource_id: Option<String>,
     /// Only changes made with this token (its id).
+    #[serde(default, deserialize_with = "ids::optional")]
+    #[param(format = Uuid)]
     pub actor: Option<String>,
     /// Only changes at or after this time (RFC 3339).
     pub since: Option<DateTime<Utc>>,

@@ -13,7 +13,7 @@ use crate::auth::Caller;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::extract::{search_param, JsonBody, Query};
-use crate::http::ids::Id;
+use crate::http::ids::{self, Id};
 use crate::http::merge_patch;
 use crate::http::paging::{self, Page, PageRequest};
 use crate::http::preconditions::{created_response, resource_response, IfMatch};
@@ -38,20 +38,27 @@ pub fn configure(config: &mut ServiceConfig) {
     "created_at": "2026-11-27T09:00:00Z", "updated_at": "2026-11-27T09:00:00Z"
 }))]
 pub struct Citizen {
+    #[schema(format = Uuid)]
     pub id: String,
     /// Optional unique id from another system.
+    #[schema(format = "code", max_length = 64)]
     pub external_id: Option<String>,
+    #[schema(format = "text-line", max_length = 200)]
     pub full_name: String,
     pub birth_year: Option<i32>,
     pub gender: Option<Gender>,
     /// The commune or branch where the citizen lives.
+    #[schema(format = Uuid)]
     pub association_id: String,
+    #[schema(format = "text", max_length = 200)]
     pub occupation: Option<String>,
     /// Personal data: admins and editors only.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = "phone", max_length = 20)]
     pub phone: Option<String>,
     /// Personal data (12 digits): admins and editors only.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 12, pattern = r"^([0-9]{12})?$")]
     pub national_id: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -88,7 +95,7 @@ pub struct CreateCitizen {
     #[serde(default)]
     #[schema(max_length = 64, pattern = r"^([A-Za-z0-9][A-Za-z0-9._-]{0,63})?$")]
     pub external_id: Option<String>,
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, format = "text-line")]
     pub full_name: String,
     /// From 1900 to the current year.
     #[serde(default)]
@@ -96,15 +103,17 @@ pub struct CreateCitizen {
     pub birth_year: Option<i32>,
     #[serde(default)]
     pub gender: Option<Gender>,
+    #[schema(format = Uuid)]
+    #[serde(deserialize_with = "ids::string")]
     pub association_id: String,
     #[serde(default)]
-    #[schema(max_length = 200)]
+    #[schema(max_length = 200, format = "text")]
     pub occupation: Option<String>,
     #[serde(default)]
-    #[schema(max_length = 20)]
+    #[schema(max_length = 20, format = "phone")]
     pub phone: Option<String>,
     #[serde(default)]
-    #[schema(pattern = r"^([0-9]{12})?$")]
+    #[schema(max_length = 12, pattern = r"^([0-9]{12})?$")]
     pub national_id: Option<String>,
 }
 
@@ -116,7 +125,7 @@ pub struct UpdateCitizen {
     #[schema(value_type = Option<String>, max_length = 64, pattern = r"^([A-Za-z0-9][A-Za-z0-9._-]{0,63})?$")]
     pub external_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch::member")]
-    #[schema(value_type = String, min_length = 1, max_length = 200)]
+    #[schema(value_type = String, min_length = 1, max_length = 200, format = "text-line")]
     pub full_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch::member")]
     #[schema(value_type = Option<i32>, minimum = 1900, maximum = 2100)]
@@ -124,17 +133,17 @@ pub struct UpdateCitizen {
     #[serde(default, deserialize_with = "merge_patch::member")]
     #[schema(value_type = Option<Gender>)]
     pub gender: Option<Option<Gender>>,
-    #[serde(default, deserialize_with = "merge_patch::member")]
-    #[schema(value_type = String)]
+    #[serde(default, deserialize_with = "ids::member")]
+    #[schema(value_type = String, format = Uuid)]
     pub association_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch::member")]
-    #[schema(value_type = Option<String>, max_length = 200)]
+    #[schema(value_type = Option<String>, max_length = 200, format = "text")]
     pub occupation: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch::member")]
-    #[schema(value_type = Option<String>, max_length = 20)]
+    #[schema(value_type = Option<String>, max_length = 20, format = "phone")]
     pub phone: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch::member")]
-    #[schema(value_type = Option<String>, pattern = r"^([0-9]{12})?$")]
+    #[schema(value_type = Option<String>, max_length = 12, pattern = r"^([0-9]{12})?$")]
     pub national_id: Option<Option<String>>,
 }
 
@@ -168,8 +177,10 @@ impl UpdateCitizen {
 #[into_params(parameter_in = Query)]
 pub struct ListCitizensParams {
     /// Only citizens of this association.
+    #[serde(default, deserialize_with = "ids::optional")]
     pub association_id: Option<String>,
     /// Only citizens of this association and of every association below it.
+    #[serde(default, deserialize_with = "ids::optional")]
     pub ancestor_id: Option<String>,
     pub birth_year: Option<i32>,
     /// Text in the name, ignoring case and Vietnamese diacritics.

@@ -76,24 +76,9 @@ impl CitizenFields {
             Ok(v) => self.occupation = v,
             Err(error) => errors.push(error),
         }
-        if let Some(phone) = self.phone.take().filter(|p| !p.trim().is_empty()) {
-            let phone = phone.trim().to_owned();
-            let digits = phone.chars().filter(char::is_ascii_digit).count();
-            let body = phone.strip_prefix('+').unwrap_or(&phone);
-            if (3..=15).contains(&digits)
-                && body
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || " .()-".contains(c))
-                && phone.len() <= 20
-            {
-                self.phone = Some(phone);
-            } else {
-                errors.push(FieldError::new(
-                    "/phone",
-                    "INVALID_PHONE",
-                    "must be a telephone number",
-                ));
-            }
+        match text::optional_phone("/phone", self.phone.take()) {
+            Ok(phone) => self.phone = phone,
+            Err(error) => errors.push(error),
         }
         if let Some(national_id) = self.national_id.take().filter(|n| !n.is_empty()) {
             if national_id.len() == 12 && national_id.bytes().all(|b| b.is_ascii_digit()) {

@@ -45,18 +45,25 @@ pub fn configure(config: &mut ServiceConfig) {
     "version": 1, "created_at": "2026-11-27T09:00:00Z", "updated_at": "2026-11-27T09:00:00Z"
 }))]
 pub struct CriteriaSet {
+    #[schema(format = Uuid)]
     pub id: String,
     /// The framework, stable across editions (`learning-district`, `citizen`, …).
+    #[schema(format = "code", max_length = 32)]
     pub code: String,
     /// The edition (`2021-pilot`, `2023`); unique with `code`.
+    #[schema(format = "code", max_length = 32)]
     pub edition: String,
     /// Name, in Vietnamese.
+    #[schema(format = "text-line", max_length = 200)]
     pub name: String,
+    #[schema(format = "text", max_length = 4000)]
     pub description: Option<String>,
     pub subject_kind: SubjectKind,
     /// The authority that issued the framework.
+    #[schema(format = "text", max_length = 200)]
     pub issued_by: Option<String>,
     /// Document numbers, verbatim (e.g. "448/QĐ-KHVN").
+    #[schema(format = "text", max_length = 500)]
     pub legal_basis: Option<String>,
     pub status: SetStatus,
     /// First year the edition applies to.
@@ -125,17 +132,17 @@ pub struct CreateCriteriaSet {
         pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"
     )]
     pub edition: String,
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, format = "text-line")]
     pub name: String,
     #[serde(default)]
-    #[schema(max_length = 4000)]
+    #[schema(max_length = 4000, format = "text")]
     pub description: Option<String>,
     pub subject_kind: SubjectKind,
     #[serde(default)]
-    #[schema(max_length = 200)]
+    #[schema(max_length = 200, format = "text")]
     pub issued_by: Option<String>,
     #[serde(default)]
-    #[schema(max_length = 500)]
+    #[schema(max_length = 500, format = "text")]
     pub legal_basis: Option<String>,
     #[serde(default)]
     #[schema(minimum = 1990, maximum = 2100)]
@@ -183,19 +190,19 @@ pub struct UpdateCriteriaSet {
     #[schema(value_type = String, min_length = 1, max_length = 32, pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")]
     pub edition: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch::member")]
-    #[schema(value_type = String, min_length = 1, max_length = 200)]
+    #[schema(value_type = String, min_length = 1, max_length = 200, format = "text-line")]
     pub name: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch::member")]
-    #[schema(value_type = Option<String>, max_length = 4000)]
+    #[schema(value_type = Option<String>, max_length = 4000, format = "text")]
     pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch::member")]
     #[schema(value_type = SubjectKind)]
     pub subject_kind: Option<Option<SubjectKind>>,
     #[serde(default, deserialize_with = "merge_patch::member")]
-    #[schema(value_type = Option<String>, max_length = 200)]
+    #[schema(value_type = Option<String>, max_length = 200, format = "text")]
     pub issued_by: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch::member")]
-    #[schema(value_type = Option<String>, max_length = 500)]
+    #[schema(value_type = Option<String>, max_length = 500, format = "text")]
     pub legal_basis: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch::member")]
     #[schema(value_type = Option<i32>, minimum = 1990, maximum = 2100)]
@@ -266,7 +273,7 @@ pub struct CreateEdition {
     pub edition: String,
     /// Default: the source set's name.
     #[serde(default)]
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, format = "text-line")]
     pub name: Option<String>,
 }
 

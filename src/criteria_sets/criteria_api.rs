@@ -37,13 +37,19 @@ pub fn configure(config: &mut ServiceConfig) {
     "created_at": "2026-11-27T09:00:00Z", "updated_at": "2026-11-27T09:00:00Z"
 }))]
 pub struct Criterion {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub criteria_set_id: String,
     /// Unique within the set (`TC01`).
+    #[schema(format = "code", max_length = 32)]
     pub code: String,
+    #[schema(format = "text-line", max_length = 500)]
     pub title: String,
+    #[schema(format = "text", max_length = 4000)]
     pub description: Option<String>,
     /// The group it belongs to (conditions, learning results, effects, …).
+    #[schema(format = "text", max_length = 200)]
     pub group: Option<String>,
     /// Criteria are listed by position, then code.
     pub position: i32,
@@ -56,6 +62,7 @@ pub struct Criterion {
     /// For `levels` sets: the lowest level (1 or 2) that requires it.
     pub level: Option<i32>,
     /// What evidence an assessor should attach.
+    #[schema(format = "text", max_length = 4000)]
     pub evidence_hint: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -96,13 +103,13 @@ pub struct CreateCriterion {
         pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"
     )]
     pub code: String,
-    #[schema(min_length = 1, max_length = 500)]
+    #[schema(min_length = 1, max_length = 500, format = "text-line")]
     pub title: String,
     #[serde(default)]
-    #[schema(max_length = 4000)]
+    #[schema(max_length = 4000, format = "text")]
     pub description: Option<String>,
     #[serde(default)]
-    #[schema(max_length = 200)]
+    #[schema(max_length = 200, format = "text")]
     pub group: Option<String>,
     /// Default 0.
     #[serde(default)]
@@ -121,7 +128,7 @@ pub struct CreateCriterion {
     #[schema(minimum = 1, maximum = 2)]
     pub level: Option<i32>,
     #[serde(default)]
-    #[schema(max_length = 4000)]
+    #[schema(max_length = 4000, format = "text")]
     pub evidence_hint: Option<String>,
 }
 
@@ -154,13 +161,13 @@ pub struct UpdateCriterion {
     #[schema(value_type = String, min_length = 1, max_length = 32, pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")]
     pub code: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch::member")]
-    #[schema(value_type = String, min_length = 1, max_length = 500)]
+    #[schema(value_type = String, min_length = 1, max_length = 500, format = "text-line")]
     pub title: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch::member")]
-    #[schema(value_type = Option<String>, max_length = 4000)]
+    #[schema(value_type = Option<String>, max_length = 4000, format = "text")]
     pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch::member")]
-    #[schema(value_type = Option<String>, max_length = 200)]
+    #[schema(value_type = Option<String>, max_length = 200, format = "text")]
     pub group: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch::member")]
     #[schema(value_type = i32, minimum = 0, maximum = 10000)]
@@ -178,7 +185,7 @@ pub struct UpdateCriterion {
     #[schema(value_type = Option<i32>, minimum = 1, maximum = 2)]
     pub level: Option<Option<i32>>,
     #[serde(default, deserialize_with = "merge_patch::member")]
-    #[schema(value_type = Option<String>, max_length = 4000)]
+    #[schema(value_type = Option<String>, max_length = 4000, format = "text")]
     pub evidence_hint: Option<Option<String>>,
 }
 

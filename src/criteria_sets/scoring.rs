@@ -62,10 +62,11 @@ impl ScoringMethod {
 pub struct Band {
     pub rating: Rating,
     /// The label in the set's own words, e.g. "Tốt", "Khá", "Trung bình".
-    #[schema(max_length = 100)]
+    #[schema(format = "text-line", max_length = 100)]
     pub label: String,
     /// For `points_bands`: the least total that earns this rating.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 100000)]
     pub min_score: Option<i32>,
 }
 

@@ -6,7 +6,11 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest};
 use futures_util::future::{ready, LocalBoxFuture, Ready};
 use futures_util::StreamExt;
-use serde::de::DeserializeOwned;
+use std::fmt;
+
+use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::Value;
 use serde_path_to_error::Segment;
 
 use crate::error::ApiError;
@@ -76,22 +80,14 @@ fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
 }
 
 /// Parses a JSON body: broken JSON is a 400; JSON of the wrong shape is a 422
-/// with a JSON Pointer to the member at fault.
+/// with a JSON Pointer to the member at fault. A whole-number float (`2020.0`,
+/// as Python's `json.dumps` of a float and Java's `Double` send it) counts as
+/// the integer it is, as JSON Schema counts it; a member named twice in an
+/// object is refused rather than silently taking one of the two values.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().clone();
-        let inner = error.into_inner();
-        let message = strip_location(&inner.to_string());
-        if inner.classify() != serde_json::error::Category::Data {
-            return ApiError::bad_request(
-                "MALFORMED_JSON",
-                format!("the body is not valid JSON: {message}"),
-            );
-        }
-        let (pointer, code) = locate(&path, &message, "/");
-        ApiError::invalid_field(&pointer, code, message)
-    })?;
+    let value: JsonValue = serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|error| shape_error(error, true))?;
     deserializer.end().map_err(|error| {
         let message = strip_location(&error.to_string());
         ApiError::bad_request(
@@ -99,7 +95,139 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             format!("the body is not valid JSON: {message}"),
         )
     })?;
-    Ok(value)
+    serde_path_to_error::deserialize(value.0).map_err(|error| shape_error(error, false))
+}
+
+/// A 400 for JSON that does not parse, a 422 naming the member otherwise.
+fn shape_error(error: serde_path_to_error::Error<serde_json::Error>, parsing: bool) -> ApiError {
+    let path = error.path().clone();
+    let inner = error.into_inner();
+    let message = plain_words(&strip_location(&inner.to_string()));
+    if parsing && inner.classify() != serde_json::error::Category::Data {
+        return ApiError::bad_request(
+            "MALFORMED_JSON",
+            format!("the body is not valid JSON: {message}"),
+        );
+    }
+    let (pointer, code) = locate(&path, &message, "/");
+    ApiError::invalid_field(&pointer, code, message)
+}
+
+/// Any JSON value, read with whole-number floats made integers and a
+/// member named twice refused.
+struct JsonValue(serde_json::Value);
+
+impl<'de> Deserialize<'de> for JsonValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer
+            .deserialize_any(JsonValueVisitor)
+            .map(JsonValue)
+    }
+}
+
+struct JsonValueVisitor;
+
+/// The largest magnitude below which every whole f64 is exact (2^53).
+const EXACT_F64: f64 = 9_007_199_254_740_992.0;
+
+impl<'de> Visitor<'de> for JsonValueVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        if v.fract() == 0.0 && v.abs() <= EXACT_F64 {
+            // Exact: |v| ≤ 2^53 fits an i64 without rounding.
+            Ok(Value::from(v as i64))
+        } else {
+            Ok(Value::from(v))
+        }
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(JsonValue(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                return Err(de::Error::custom(format_args!("duplicate field `{key}`")));
+            }
+            let JsonValue(value) = map.next_value()?;
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
+    }
+}
+
+/// serde names the Rust type a value did not fit ("expected u32"); a client
+/// needs the range instead.
+fn plain_words(message: &str) -> String {
+    // Floats are shown as Rust prints them; say "number".
+    let message = message.replace("floating point", "number");
+    const TYPES: [(&str, &str); 12] = [
+        ("i8", "a whole number from -128 to 127"),
+        ("i16", "a whole number from -32768 to 32767"),
+        ("i32", "a whole number from -2147483648 to 2147483647"),
+        (
+            "i64",
+            "a whole number from -9223372036854775808 to 9223372036854775807",
+        ),
+        ("u8", "a whole number from 0 to 255"),
+        ("u16", "a whole number from 0 to 65535"),
+        ("u32", "a whole number from 0 to 4294967295"),
+        ("u64", "a whole number from 0 to 18446744073709551615"),
+        ("usize", "a whole number from 0 to 18446744073709551615"),
+        ("f32", "a number"),
+        ("f64", "a number"),
+        ("char", "a single character"),
+    ];
+    if let Some((head, expected)) = message.rsplit_once("expected ") {
+        if let Some((_, words)) = TYPES.iter().find(|(rust, _)| *rust == expected) {
+            return format!("{head}expected {words}");
+        }
+        for (kind, words) in [
+            ("struct ", "a JSON object"),
+            ("tuple struct ", "a JSON array"),
+            ("enum ", "one of the documented values"),
+        ] {
+            if expected.starts_with(kind) {
+                return format!("{head}expected {words}");
+            }
+        }
+    }
+    message
 }
 
 /// serde_json appends " at line L column C", which means little to a client
@@ -137,6 +265,8 @@ fn locate(
         (Some(field), "UNKNOWN_FIELD")
     } else if let Some(field) = named("missing field `") {
         (Some(field), "REQUIRED")
+    } else if let Some(field) = named("duplicate field `") {
+        (Some(field), "DUPLICATE_FIELD")
     } else {
         (None, "INVALID_VALUE")
     };
@@ -181,7 +311,7 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
                 .map(Query)
                 .map_err(|error| {
                     let path = error.path().clone();
-                    let message = error.into_inner().to_string();
+                    let message = plain_words(&error.into_inner().to_string());
                     let (name, code) = locate(&path, &message, ".");
                     let code = match code {
                         "UNKNOWN_FIELD" => "UNKNOWN_PARAMETER",
@@ -252,6 +382,46 @@ mod tests {
         let error = parse_json::<Body>(br#"{}"#).unwrap_err();
         assert_eq!(error.field_errors()[0].pointer, "/name");
         assert_eq!(error.field_errors()[0].code, "REQUIRED");
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Counts {
+        year: i32,
+        count: u32,
+        ratio: f64,
+    }
+
+    #[test]
+    fn whole_number_floats_are_integers() {
+        let counts: Counts = parse_json(br#"{"year": 2020.0, "count": 3e2, "ratio": 1}"#).unwrap();
+        assert_eq!((counts.year, counts.count, counts.ratio), (2020, 300, 1.0));
+        for (body, pointer) in [
+            (
+                &br#"{"year": 2020.5, "count": 1, "ratio": 0.5}"#[..],
+                "/year",
+            ),
+            (br#"{"year": 2020, "count": -1.0, "ratio": 0.5}"#, "/count"),
+            (br#"{"year": 1e300, "count": 1, "ratio": 0.5}"#, "/year"),
+        ] {
+            let error = parse_json::<Counts>(body).unwrap_err();
+            let field = &error.field_errors()[0];
+            assert_eq!(field.pointer, pointer);
+            assert!(field.detail.contains("whole number"), "{}", field.detail);
+            for rust in ["i32", "u32", "f64", "floating point"] {
+                assert!(!field.detail.contains(rust), "{}", field.detail);
+            }
+        }
+    }
+
+    #[test]
+    fn a_member_named_twice_is_refused() {
+        let error = parse_json::<Body>(br#"{"name": "a", "name": "b"}"#).unwrap_err();
+        assert_eq!(error.code(), "VALIDATION_FAILED");
+        assert_eq!(error.field_errors()[0].pointer, "/name");
+        let error =
+            parse_json::<Body>(br#"{"name": "a", "inner": {"count": 1, "count": 2}}"#).unwrap_err();
+        assert_eq!(error.field_errors()[0].pointer, "/inner/count");
     }
 
     #[test]

@@ -64,6 +64,35 @@ impl<'de> Deserialize<'de> for Id {
     }
 }
 
+/// Ids in bodies and query strings, parsed at the edge as path ids are and
+/// kept as their canonical string: `#[serde(deserialize_with = "ids::string")]`.
+/// Anything but a UUID is refused where it stands (422 in a body, 400 in a
+/// query string), before any rule or precondition is looked at.
+pub fn string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    Id::deserialize(deserializer).map(Id::into_string)
+}
+
+/// An optional id (`Option<String>`, with `#[serde(default, …)]`).
+pub fn optional<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    Option::<Id>::deserialize(deserializer).map(|id| id.map(Id::into_string))
+}
+
+/// An optional list of ids (`Option<Vec<String>>`, with `#[serde(default, …)]`).
+pub fn optional_list<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Vec<String>>, D::Error> {
+    Option::<Vec<Id>>::deserialize(deserializer)
+        .map(|ids| ids.map(|ids| ids.into_iter().map(Id::into_string).collect()))
+}
+
+/// An id as a merge-patch member (`Option<Option<String>>`, with
+/// `#[serde(default, …)]`): absent, `null`, or an id.
+pub fn member<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<String>>, D::Error> {
+    optional(deserializer).map(Some)
+}
+
 /// Path segments that do not parse (an id that is not a UUID, a year that is
 /// not a number) name no resource: 404 as a problem document, never actix's
 /// text/plain answer.

@@ -23,6 +23,7 @@ pub struct Page<T> {
     /// The items of this page, in the requested order.
     pub items: Vec<T>,
     /// Pass as `page_token` to get the next page; null on the last page.
+    #[schema(max_length = 4096)]
     pub next_page_token: Option<String>,
     /// How many items match the filters, over all pages; only with `include_total=true`.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -15,6 +15,7 @@ use crate::auth::Caller;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::extract::Query;
+use crate::http::ids;
 use crate::targets::rules::Metric;
 use crate::yearly_stats::rules::check_year;
 
@@ -38,6 +39,7 @@ fn year(name: &str, value: i32) -> Result<i32, ApiError> {
 #[into_params(parameter_in = Query)]
 pub struct MembershipParams {
     /// The association whose subtree is reported.
+    #[serde(deserialize_with = "ids::string")]
     pub association_id: String,
     #[param(minimum = 1996, maximum = 2100)]
     pub year: i32,
@@ -81,8 +83,10 @@ pub async fn membership_report(
 #[into_params(parameter_in = Query)]
 pub struct AssessmentsParams {
     /// The association whose subtree is reported.
+    #[serde(deserialize_with = "ids::string")]
     pub association_id: String,
     /// The criteria set the assessments were made with.
+    #[serde(deserialize_with = "ids::string")]
     pub criteria_set_id: String,
     #[param(minimum = 1996, maximum = 2100)]
     pub period: i32,
@@ -126,10 +130,12 @@ pub async fn assessments_report(
 #[into_params(parameter_in = Query)]
 pub struct LearningDistrictParams {
     /// The district (the assessment's subject).
+    #[serde(deserialize_with = "ids::string")]
     pub association_id: String,
     #[param(minimum = 1996, maximum = 2100)]
     pub period: i32,
     /// The learning-district set; by default the one of the district's latest assessment of the period.
+    #[serde(default, deserialize_with = "ids::optional")]
     pub criteria_set_id: Option<String>,
 }
 
@@ -170,6 +176,7 @@ pub async fn learning_district_report(
 #[into_params(parameter_in = Query)]
 pub struct TrendParams {
     /// The association whose subtree is reported.
+    #[serde(deserialize_with = "ids::string")]
     pub association_id: String,
     pub metric: Metric,
     /// The first year.

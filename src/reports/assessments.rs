@@ -118,9 +118,13 @@ impl AssessmentCounts {
 /// The criteria set a report is about.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SetRef {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = "code", max_length = 32)]
     pub code: String,
+    #[schema(format = "code", max_length = 32)]
     pub edition: String,
+    #[schema(format = "text-line", max_length = 200)]
     pub name: String,
     pub subject_kind: SubjectKind,
 }

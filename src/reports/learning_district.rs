@@ -23,8 +23,11 @@ use crate::targets::rules::Metric;
 /// One criterion of the set and the district's result on it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CriterionOutcome {
+    #[schema(format = "code", max_length = 32)]
     pub code: String,
+    #[schema(format = "text-line", max_length = 500)]
     pub title: String,
+    #[schema(format = "text", max_length = 200)]
     pub group_name: Option<String>,
     /// The lowest level that requires the criterion (`levels` sets).
     pub level: Option<i32>,
@@ -34,6 +37,7 @@ pub struct CriterionOutcome {
     pub score: i32,
     pub max_score: i32,
     /// The note or evidence reference entered with the result.
+    #[schema(format = "text", max_length = 2000)]
     pub note: Option<String>,
 }
 
@@ -68,6 +72,7 @@ pub struct LearningDistrictReport {
     pub association: AssociationRef,
     pub period: i32,
     pub criteria_set: Option<SetRef>,
+    #[schema(format = Uuid)]
     pub assessment_id: Option<String>,
     /// Only an `approved` assessment is the recognised result.
     pub status: Option<AssessmentStatus>,

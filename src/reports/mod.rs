@@ -32,8 +32,11 @@ use crate::targets::rules::{gap, TargetStatus};
 /// An association as reports name it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AssociationRef {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = "code", max_length = 32)]
     pub code: String,
+    #[schema(format = "text-line", max_length = 200)]
     pub name: String,
     pub level: Level,
 }
@@ -113,6 +116,7 @@ impl Subtree {
                           "min_value": 0.35, "max_value": 0.4, "actual": 0.261, "gap_to_min": 0.089,
                           "status": "below"}))]
 pub struct TargetComparison {
+    #[schema(format = Uuid)]
     pub target_id: String,
     /// The year by which the target is to be reached.
     pub year: i32,

@@ -13,7 +13,7 @@ use crate::auth::Caller;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::extract::{JsonBody, Query};
-use crate::http::ids::Id;
+use crate::http::ids::{self, Id};
 use crate::http::merge_patch;
 use crate::http::paging::{self, Page, PageRequest};
 use crate::http::preconditions::{created_response, resource_response, IfMatch};
@@ -38,7 +38,9 @@ pub fn configure(config: &mut ServiceConfig) {
     "created_at": "2026-11-27T09:00:00Z", "updated_at": "2026-11-27T09:00:00Z"
 }))]
 pub struct Target {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub association_id: String,
     pub metric: Metric,
     /// The year by which the target is to be reached.
@@ -47,6 +49,7 @@ pub struct Target {
     pub min_value: f64,
     /// The ceiling of a range target (35–40 % → 0.4), or `null`.
     pub max_value: Option<f64>,
+    #[schema(format = "text", max_length = 4000)]
     pub note: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -76,6 +79,8 @@ impl From<TargetRow> for Target {
 #[schema(example = json!({"association_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", "metric": "membership_ratio",
                           "year": 2025, "min_value": 0.35, "max_value": 0.4}))]
 pub struct CreateTarget {
+    #[schema(format = Uuid)]
+    #[serde(deserialize_with = "ids::string")]
     pub association_id: String,
     pub metric: Metric,
     #[schema(minimum = 1996, maximum = 2100)]
@@ -86,7 +91,7 @@ pub struct CreateTarget {
     #[schema(minimum = 0, maximum = 1000)]
     pub max_value: Option<f64>,
     #[serde(default)]
-    #[schema(max_length = 4000)]
+    #[schema(max_length = 4000, format = "text")]
     pub note: Option<String>,
 }
 
@@ -95,8 +100,8 @@ pub struct CreateTarget {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"max_value": null}))]
 pub struct UpdateTarget {
-    #[serde(default, deserialize_with = "merge_patch::member")]
-    #[schema(value_type = String)]
+    #[serde(default, deserialize_with = "ids::member")]
+    #[schema(value_type = String, format = Uuid)]
     pub association_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch::member")]
     #[schema(value_type = Metric)]
@@ -111,7 +116,7 @@ pub struct UpdateTarget {
     #[schema(value_type = Option<f64>, minimum = 0, maximum = 1000)]
     pub max_value: Option<Option<f64>>,
     #[serde(default, deserialize_with = "merge_patch::member")]
-    #[schema(value_type = Option<String>, max_length = 4000)]
+    #[schema(value_type = Option<String>, max_length = 4000, format = "text")]
     pub note: Option<Option<String>>,
 }
 
@@ -143,8 +148,10 @@ impl UpdateTarget {
 #[into_params(parameter_in = Query)]
 pub struct ListTargetsParams {
     /// Only the targets of this association.
+    #[serde(default, deserialize_with = "ids::optional")]
     pub association_id: Option<String>,
     /// Only the targets of this association and of every association below it.
+    #[serde(default, deserialize_with = "ids::optional")]
     pub ancestor_id: Option<String>,
     pub metric: Option<Metric>,
     /// Only targets due this year.

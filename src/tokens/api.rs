@@ -12,7 +12,7 @@ use crate::auth::{Caller, Role};
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::extract::{JsonBody, Query};
-use crate::http::ids::Id;
+use crate::http::ids::{self, Id};
 use crate::http::paging::{self, Page, PageRequest};
 use crate::http::preconditions::{resource_response, IfMatch};
 
@@ -33,11 +33,14 @@ pub fn configure(config: &mut ServiceConfig) {
     "expires_at": "2027-11-27T09:00:00Z", "last_used_at": null, "revoked_at": null, "version": 1
 }))]
 pub struct Token {
+    #[schema(format = Uuid)]
     pub id: String,
     /// Who or what uses the token.
+    #[schema(format = "text-line", max_length = 100)]
     pub name: String,
     pub role: Role,
     /// The association whose subtree the token covers; null for the whole tree (admins only).
+    #[schema(format = Uuid)]
     pub association_id: Option<String>,
     pub created_at: DateTime<Utc>,
     /// After this time the token is refused.
@@ -71,7 +74,10 @@ pub struct CreatedToken {
     #[serde(flatten)]
     pub record: Token,
     /// The bearer token. Shown only now: store it safely.
-    #[schema(example = "khk_3q2-7wEvKc5Dk0bX1mZpQeH4s8TjR6uYvN9aLfG2hIo")]
+    #[schema(
+        example = "khk_3q2-7wEvKc5Dk0bX1mZpQeH4s8TjR6uYvN9aLfG2hIo",
+        max_length = 64
+    )]
     pub token: String,
 }
 
@@ -83,11 +89,12 @@ pub struct CreatedToken {
                           "expires_at": "2027-11-27T09:00:00Z"}))]
 pub struct CreateToken {
     /// Who or what will use the token, 1–100 characters.
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(min_length = 1, max_length = 100, format = "text-line")]
     pub name: String,
     pub role: Role,
     /// The association whose subtree the token covers; absent or null only for an admin token.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "ids::optional")]
+    #[schema(format = Uuid)]
     pub association_id: Option<String>,
     /// When the token stops working; absent for never.
     #[serde(default)]

@@ -13,7 +13,7 @@ use crate::auth::Caller;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::extract::{search_param, JsonBody, Query};
-use crate::http::ids::Id;
+use crate::http::ids::{self, Id};
 use crate::http::merge_patch;
 use crate::http::paging::{self, Page, PageRequest};
 use crate::http::preconditions::{created_response, resource_response, IfMatch};
@@ -36,15 +36,21 @@ pub fn configure(config: &mut ServiceConfig) {
     "created_at": "2026-11-27T09:00:00Z", "updated_at": "2026-11-27T09:00:00Z"
 }))]
 pub struct Unit {
+    #[schema(format = Uuid)]
     pub id: String,
     /// Optional unique external id.
+    #[schema(format = "code", max_length = 32)]
     pub code: Option<String>,
+    #[schema(format = "text-line", max_length = 200)]
     pub name: String,
     pub kind: UnitKind,
     /// The association whose area the unit belongs to.
+    #[schema(format = Uuid)]
     pub association_id: String,
+    #[schema(format = "text-line", max_length = 500)]
     pub address: Option<String>,
     /// The head of the unit.
+    #[schema(format = "text-line", max_length = 200)]
     pub head_name: Option<String>,
     pub staff_count: Option<i32>,
     pub version: i64,
@@ -79,15 +85,17 @@ pub struct CreateUnit {
     #[serde(default)]
     #[schema(max_length = 32, pattern = r"^([A-Za-z0-9][A-Za-z0-9._-]{0,31})?$")]
     pub code: Option<String>,
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, format = "text-line")]
     pub name: String,
     pub kind: UnitKind,
+    #[schema(format = Uuid)]
+    #[serde(deserialize_with = "ids::string")]
     pub association_id: String,
     #[serde(default)]
-    #[schema(max_length = 500)]
+    #[schema(max_length = 500, format = "text-line-or-blank")]
     pub address: Option<String>,
     #[serde(default)]
-    #[schema(max_length = 200)]
+    #[schema(max_length = 200, format = "text-line-or-blank")]
     pub head_name: Option<String>,
     #[serde(default)]
     #[schema(minimum = 0, maximum = 10000000)]
@@ -102,19 +110,19 @@ pub struct UpdateUnit {
     #[schema(value_type = Option<String>, max_length = 32, pattern = r"^([A-Za-z0-9][A-Za-z0-9._-]{0,31})?$")]
     pub code: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch::member")]
-    #[schema(value_type = String, min_length = 1, max_length = 200)]
+    #[schema(value_type = String, min_length = 1, max_length = 200, format = "text-line")]
     pub name: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch::member")]
     #[schema(value_type = UnitKind)]
     pub kind: Option<Option<UnitKind>>,
-    #[serde(default, deserialize_with = "merge_patch::member")]
-    #[schema(value_type = String)]
+    #[serde(default, deserialize_with = "ids::member")]
+    #[schema(value_type = String, format = Uuid)]
     pub association_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch::member")]
-    #[schema(value_type = Option<String>, max_length = 500)]
+    #[schema(value_type = Option<String>, max_length = 500, format = "text-line-or-blank")]
     pub address: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch::member")]
-    #[schema(value_type = Option<String>, max_length = 200)]
+    #[schema(value_type = Option<String>, max_length = 200, format = "text-line-or-blank")]
     pub head_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "merge_patch::member")]
     #[schema(value_type = Option<i32>, minimum = 0, maximum = 10000000)]
@@ -150,8 +158,10 @@ impl UpdateUnit {
 #[into_params(parameter_in = Query)]
 pub struct ListUnitsParams {
     /// Only units of this association.
+    #[serde(default, deserialize_with = "ids::optional")]
     pub association_id: Option<String>,
     /// Only units of this association and of every association below it.
+    #[serde(default, deserialize_with = "ids::optional")]
     pub ancestor_id: Option<String>,
     pub kind: Option<UnitKind>,
     /// Text in the name or code, ignoring case and Vietnamese diacritics.

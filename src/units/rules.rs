@@ -76,12 +76,9 @@ impl UnitFields {
             ("/address", &mut self.address, 500),
             ("/head_name", &mut self.head_name, NAME_MAX),
         ] {
-            match value.take().filter(|v| !v.trim().is_empty()) {
-                None => {}
-                Some(v) => match text::single_line(pointer, &v, max) {
-                    Ok(clean) => *value = Some(clean),
-                    Err(error) => errors.push(error),
-                },
+            match text::optional_line(pointer, value.take(), max) {
+                Ok(clean) => *value = clean,
+                Err(error) => errors.push(error),
             }
         }
         if self

@@ -14,7 +14,7 @@ use crate::auth::Caller;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::extract::{JsonBody, Query};
-use crate::http::ids::Id;
+use crate::http::ids::{self, Id};
 use crate::http::merge_patch;
 use crate::http::paging::{self, Page, PageRequest};
 use crate::http::preconditions::{created_response, resource_response, IfMatch};
@@ -41,7 +41,9 @@ pub fn configure(config: &mut ServiceConfig) {
     "created_at": "2026-11-27T09:00:00Z", "updated_at": "2026-11-27T09:00:00Z"
 }))]
 pub struct YearlyStats {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub association_id: String,
     pub year: i32,
     /// Members (hội viên).
@@ -59,6 +61,7 @@ pub struct YearlyStats {
     /// `member_count / population` as a fraction (0.261 for 26.1 %), rounded
     /// to 6 decimals; `null` when the population is 0 or absent.
     pub membership_ratio: Option<f64>,
+    #[schema(format = "text", max_length = 4000)]
     pub note: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -117,7 +120,7 @@ pub struct CreateYearlyStats {
     #[schema(minimum = 0, maximum = 100_000_000_000_000_i64)]
     pub scholarship_value_vnd: Option<i64>,
     #[serde(default)]
-    #[schema(max_length = 4000)]
+    #[schema(max_length = 4000, format = "text")]
     pub note: Option<String>,
 }
 
@@ -149,7 +152,7 @@ pub struct UpdateYearlyStats {
     #[schema(value_type = Option<i64>, minimum = 0, maximum = 100_000_000_000_000_i64)]
     pub scholarship_value_vnd: Option<Option<i64>>,
     #[serde(default, deserialize_with = "merge_patch::member")]
-    #[schema(value_type = Option<String>, max_length = 4000)]
+    #[schema(value_type = Option<String>, max_length = 4000, format = "text")]
     pub note: Option<Option<String>>,
 }
 
@@ -183,8 +186,10 @@ impl UpdateYearlyStats {
 #[into_params(parameter_in = Query)]
 pub struct ListYearlyStatsParams {
     /// Only the statistics of this association.
+    #[serde(default, deserialize_with = "ids::optional")]
     pub association_id: Option<String>,
     /// Only the statistics of this association and of every association below it.
+    #[serde(default, deserialize_with = "ids::optional")]
     pub ancestor_id: Option<String>,
     /// Only this year.
     pub year: Option<i32>,

@@ -52,26 +52,35 @@ async fn vietnamese_text_is_stored_as_nfc() {
 #[actix_web::test]
 async fn output_only_members_in_a_body_are_ignored() {
     let app = spawn_app().await;
+    let mine = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
     let body = json!({"code": "15", "name": "Yên Bái", "level": "province",
-                      "id": "mine", "version": 99, "depth": 4, "ancestor_ids": ["x"],
+                      "id": mine, "version": 99, "depth": 4, "ancestor_ids": [mine],
                       "created_at": "2000-01-01T00:00:00Z"});
     let response = app.post_json("/api/v1/associations", &body).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let created: Value = response.json().await.unwrap();
-    assert_ne!(created["id"], "mine");
+    assert_ne!(created["id"], mine);
     assert_eq!(created["version"], 1);
     assert_eq!(created["depth"], 0);
 
-    // Output-only members of the wrong type are still mistakes.
-    let body = json!({"code": "16", "name": "Lào Cai", "level": "province", "ancestor_ids": "x"});
-    let response = app.post_json("/api/v1/associations", &body).await;
-    let problem = assert_problem(
-        response,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "VALIDATION_FAILED",
-    )
-    .await;
-    assert_eq!(problem["errors"][0]["pointer"], "/ancestor_ids");
+    // Output-only members of another type or form than they are read with
+    // (ids are UUIDs) are still mistakes.
+    for (member, value, pointer) in [
+        ("ancestor_ids", json!("x"), "/ancestor_ids"),
+        ("ancestor_ids", json!(["x"]), "/ancestor_ids/0"),
+        ("id", json!("mine"), "/id"),
+    ] {
+        let mut body = json!({"code": "16", "name": "Lào Cai", "level": "province"});
+        body[member] = value;
+        let response = app.post_json("/api/v1/associations", &body).await;
+        let problem = assert_problem(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "VALIDATION_FAILED",
+        )
+        .await;
+        assert_eq!(problem["errors"][0]["pointer"], pointer);
+    }
 }
 
 #[actix_web::test]

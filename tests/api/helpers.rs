@@ -211,6 +211,13 @@ impl TestApp {
         response.json().await.expect("an association")
     }
 
+    /// The served OpenAPI document.
+    pub async fn document(&self) -> Value {
+        let response = self.get("/api-docs/openapi.json").await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.expect("the OpenAPI document")
+    }
+
     /// The items of a list, after checking it answered 200.
     pub async fn list(&self, path: &str) -> Vec<Value> {
         let response = self.get(path).await;

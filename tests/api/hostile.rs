@@ -11,12 +11,7 @@ use crate::helpers::{assert_problem, field_errors, spawn_app, TestApp};
 
 /// Every operation of the served document: method and path template.
 async fn operations(app: &TestApp) -> Vec<(Method, String)> {
-    let document: Value = app
-        .get("/api-docs/openapi.json")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let document: Value = app.document().await;
     let mut operations = Vec::new();
     for (path, item) in document["paths"].as_object().unwrap() {
         for method in ["get", "post", "patch", "delete"] {

@@ -7,6 +7,7 @@ mod assessments;
 mod associations;
 mod associations_tree;
 mod citizens;
+mod contract;
 mod conventions;
 mod criteria_sets;
 mod helpers;

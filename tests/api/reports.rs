@@ -721,6 +721,14 @@ async fn report_parameters_are_checked() {
         ),
         (
             format!("assessments?association_id={province}&criteria_set_id=nope&period=2020"),
+            StatusCode::BAD_REQUEST,
+            "INVALID_PARAMETER",
+        ),
+        (
+            format!(
+                "assessments?association_id={province}&criteria_set_id={}&period=2020",
+                uuid::Uuid::now_v7()
+            ),
             StatusCode::NOT_FOUND,
             "NOT_FOUND",
         ),

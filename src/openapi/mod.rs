@@ -1,10 +1,47 @@
-//! The OpenAPI document: its header, tags and the responses shared by every
-//! operation. Operations and their schemas are collected from the handlers.
+//! The OpenAPI document: its header, tags, the text formats and the
+//! responses shared by every operation. Operations and their schemas are
+//! collected from the handlers; [`finish`] applies the document-wide rules.
+
+mod finish;
+
+pub use finish::finish;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToResponse};
 
 use crate::error::{FieldError, Problem};
+use crate::text;
+
+/// A string format of the document's own: what a text field takes, as the
+/// server checks it. [`finish`] writes its pattern beside each use.
+pub struct TextFormat {
+    pub name: &'static str,
+    pub pattern: fn() -> String,
+}
+
+/// The text formats, described in the document's introduction.
+pub const TEXT_FORMATS: [TextFormat; 5] = [
+    TextFormat {
+        name: "text-line",
+        pattern: text::line_pattern,
+    },
+    TextFormat {
+        name: "text-line-or-blank",
+        pattern: text::optional_line_pattern,
+    },
+    TextFormat {
+        name: "text",
+        pattern: text::text_pattern,
+    },
+    TextFormat {
+        name: "code",
+        pattern: || text::CODE_PATTERN.to_owned(),
+    },
+    TextFormat {
+        name: "phone",
+        pattern: text::phone_pattern,
+    },
+];
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,7 +57,15 @@ in `If-Match` to update or delete safely (412 when stale), or in `If-None-Match`
 unchanged. PATCH takes a JSON Merge Patch (RFC 7396).\n\n\
 Every `/api/v1` operation needs an API token: `Authorization: Bearer <token>`. A token has a \
 role (`admin`, `editor`, `viewer`, `integration`) and a scope: an association and everything \
-below it. Resources outside the scope answer 404; lists hold only what the scope covers.",
+below it. Resources outside the scope answer 404; lists hold only what the scope covers.\n\n\
+Text formats (each string states its `maxLength`, counted in characters as sent, and the \
+`pattern` of its format): `text-line` is one line, not blank, without control characters or \
+characters that make text look like other text (bidirectional controls, zero-width and other \
+invisible characters, U+2028/U+2029); it is stored trimmed and in Unicode NFC. \
+`text-line-or-blank` is the same where blank means absent. `text` may also hold line breaks and \
+tabs. `code` is ASCII letters, digits, `.`, `_` and `-`, starting with a letter or digit. \
+`phone` is digits (at least 3), spaces, `.`, `-`, `(`, `)` and an optional leading `+`. \
+Integers may be sent as whole-number floats (`2020.0`).",
         license(name = "MIT")
     ),
     tags(
@@ -41,6 +86,7 @@ below it. Resources outside the scope answer 404; lists hold only what the scope
         responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired, PayloadTooLarge,
                   UnsupportedMediaType, Unprocessable, ServiceUnavailable, NotAcceptable)
     ),
+    servers((url = "/", description = "This server")),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
