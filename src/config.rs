@@ -73,10 +73,18 @@ pub struct Settings {
     pub database_url: DatabaseUrl,
     /// Connections kept in the pool.
     pub pool_size: u32,
+    /// How long a request waits for a connection before it is answered 503.
+    pub pool_timeout: std::time::Duration,
     /// HTTP worker threads; `None` for one per core.
     pub workers: Option<usize>,
     /// Origins of browser frontends allowed by CORS; none by default.
     pub cors_allowed_origins: Vec<String>,
+    /// How long a client may take to send a request's headers (408 after).
+    pub header_timeout: std::time::Duration,
+    /// How long a client may take to send a request's body (408 after).
+    pub body_timeout: std::time::Duration,
+    /// How long requests in flight may take to finish on SIGINT or SIGTERM.
+    pub shutdown_grace: std::time::Duration,
 }
 
 #[cfg(test)]

@@ -196,6 +196,19 @@ impl ApiError {
         Self::new(status, code, reason, detail.into())
     }
 
+    /// 408: the request body did not arrive in time.
+    pub fn request_timeout(limit: std::time::Duration) -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "REQUEST_TIMEOUT",
+            "Request timeout",
+            format!(
+                "the request body did not arrive within {} s",
+                limit.as_secs_f64()
+            ),
+        )
+    }
+
     /// 409: the request conflicts with the current state of a resource.
     pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, code, "Conflict", detail.into())
@@ -302,10 +315,9 @@ impl ApiError {
 
     /// 500: a fault of the service. The cause is logged, never sent.
     pub fn internal(cause: impl fmt::Display) -> Self {
-        let request_id = request_context::current().map(|c| c.request_id);
         log::error!(
             "internal error (request {}): {cause}",
-            request_id.as_deref().unwrap_or("-")
+            request_context::log_id()
         );
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -370,6 +382,61 @@ impl ResponseError for ApiError {
     }
 }
 
+/// A database that cannot serve for a while — shut down, restarted, out of
+/// connections, out of disk, read-only, locked, deadlocked — answers 503
+/// with `Retry-After`: the request was right and may be sent again. The
+/// reason given to the client is one of these, never the database's text.
+fn database_fault(message: &str) -> Option<&'static str> {
+    const FAULTS: [(&str, &str); 12] = [
+        (
+            "deadlock detected",
+            "a concurrent change interfered; retry the request",
+        ),
+        (
+            "database is locked",
+            "the database is busy; retry the request",
+        ),
+        (
+            "database or disk is full",
+            "the database has no space left; retry later",
+        ),
+        ("disk I/O error", "the database cannot write; retry later"),
+        (
+            "readonly database",
+            "the database is read-only; retry later",
+        ),
+        (
+            "read-only transaction",
+            "the database is read-only; retry later",
+        ),
+        (
+            "terminating connection",
+            "the database is shutting down; retry the request",
+        ),
+        (
+            "shutting down",
+            "the database is shutting down; retry the request",
+        ),
+        ("starting up", "the database is starting; retry the request"),
+        (
+            "too many connections",
+            "the database has no free connection; retry the request",
+        ),
+        (
+            "server closed the connection",
+            "the connection to the database was lost; retry the request",
+        ),
+        (
+            "connection",
+            "the connection to the database was lost; retry the request",
+        ),
+    ];
+    FAULTS
+        .iter()
+        .find(|(symptom, _)| message.contains(symptom))
+        .map(|(_, reason)| *reason)
+}
+
 impl From<DieselError> for ApiError {
     fn from(error: DieselError) -> Self {
         match error {
@@ -386,18 +453,24 @@ impl From<DieselError> for ApiError {
                 DatabaseErrorKind::SerializationFailure => {
                     Self::unavailable("a concurrent change interfered; retry the request")
                 }
-                // Two transactions that wait for each other: PostgreSQL ends
-                // one; retrying it succeeds.
-                _ if info.message().contains("deadlock detected") => {
-                    Self::unavailable("a concurrent change interfered; retry the request")
+                DatabaseErrorKind::ClosedConnection => {
+                    Self::unavailable("the connection to the database was lost; retry the request")
                 }
-                // SQLite answers "database is locked" when a writer waited
-                // longer than busy_timeout: a load condition, not a fault.
-                _ if info.message().contains("database is locked") => {
-                    Self::unavailable("the database is busy; retry the request")
-                }
-                _ => Self::internal(format!("database error: {}", info.message())),
+                _ => match database_fault(info.message()) {
+                    Some(reason) => {
+                        log::warn!(
+                            "database fault (request {}): {}",
+                            request_context::log_id(),
+                            info.message()
+                        );
+                        Self::unavailable(reason)
+                    }
+                    None => Self::internal(format!("database error: {}", info.message())),
+                },
             },
+            DieselError::BrokenTransactionManager => {
+                Self::unavailable("the database connection broke; retry the request")
+            }
             other => Self::internal(format!("database error: {other}")),
         }
     }
@@ -405,7 +478,10 @@ impl From<DieselError> for ApiError {
 
 impl From<diesel::r2d2::PoolError> for ApiError {
     fn from(error: diesel::r2d2::PoolError) -> Self {
-        log::warn!("database pool: {error}");
+        log::warn!(
+            "database pool (request {}): {error}",
+            request_context::log_id()
+        );
         Self::unavailable("no database connection is free; retry the request")
     }
 }
@@ -413,5 +489,28 @@ impl From<diesel::r2d2::PoolError> for ApiError {
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(error: actix_web::error::BlockingError) -> Self {
         Self::internal(format!("blocking task failed: {error}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_faults_are_told_from_mistakes() {
+        for message in [
+            "terminating connection due to administrator command",
+            "database or disk is full",
+            "attempt to write a readonly database",
+            "deadlock detected",
+            "sorry, too many clients already: too many connections",
+            "the database system is shutting down",
+            "database is locked",
+        ] {
+            assert!(database_fault(message).is_some(), "{message}");
+        }
+        for message in ["syntax error at or near \"x\"", "no such table: y"] {
+            assert!(database_fault(message).is_none(), "{message}");
+        }
     }
 }

@@ -1,5 +1,7 @@
 //! The `khuyenhoc` command: serve the API, migrate the database, print the OpenAPI document.
 
+use std::time::Duration;
+
 use chrono::TimeDelta;
 use clap::{Args, Parser, Subcommand};
 use khuyenhoc::auth::{Actor, Role};
@@ -33,6 +35,14 @@ enum Command {
     /// cycles, where assessments are counted); print each broken row and exit
     /// with status 1 if there is one.
     Check(DatabaseArgs),
+    /// Write a consistent copy of a running SQLite database to FILE (a new
+    /// file); for PostgreSQL use pg_dump.
+    Backup {
+        /// The file to write; it must not exist.
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -84,6 +94,20 @@ struct DatabaseArgs {
     /// Database connections kept in the pool.
     #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 10, global = true)]
     pool_size: u32,
+    /// Milliseconds a request waits for a database connection before it is answered 503.
+    #[arg(
+        long,
+        env = "DATABASE_POOL_TIMEOUT_MS",
+        default_value_t = 2000,
+        global = true
+    )]
+    pool_timeout_ms: u64,
+}
+
+impl DatabaseArgs {
+    fn pool_timeout(&self) -> Duration {
+        Duration::from_millis(self.pool_timeout_ms.max(1))
+    }
 }
 
 #[derive(Args, Clone)]
@@ -97,12 +121,23 @@ struct ServeArgs {
     /// Comma-separated origins of browser frontends allowed by CORS (default: none).
     #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',')]
     cors_allowed_origins: Vec<String>,
+    /// Seconds a client may take to send a request's headers.
+    #[arg(long, env = "HEADER_TIMEOUT_SECS", default_value_t = 5)]
+    header_timeout_secs: u64,
+    /// Seconds a client may take to send a request's body (408 after).
+    #[arg(long, env = "BODY_TIMEOUT_SECS", default_value_t = 30)]
+    body_timeout_secs: u64,
+    /// Seconds requests in flight may take to finish on SIGINT or SIGTERM.
+    #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value_t = 30)]
+    shutdown_grace_secs: u64,
     #[command(flatten)]
     database: DatabaseArgs,
 }
 
 fn token_command(command: TokenCommand) -> anyhow::Result<()> {
-    let open = |args: &DatabaseArgs| -> anyhow::Result<Db> { Db::connect(&database_url(args)?, 1) };
+    let open = |args: &DatabaseArgs| -> anyhow::Result<Db> {
+        Db::connect(&database_url(args)?, 1, args.pool_timeout())
+    };
     match command {
         TokenCommand::Create {
             role,
@@ -203,8 +238,12 @@ async fn main() -> anyhow::Result<()> {
                 bind: args.bind,
                 database_url: database_url(&args.database)?,
                 pool_size: args.database.pool_size,
+                pool_timeout: args.database.pool_timeout(),
                 workers: args.workers,
                 cors_allowed_origins: args.cors_allowed_origins,
+                header_timeout: Duration::from_secs(args.header_timeout_secs),
+                body_timeout: Duration::from_secs(args.body_timeout_secs.max(1)),
+                shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
             };
             log::info!("using the {}", settings.database_url);
             let app = Application::build(&settings)?;
@@ -213,7 +252,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Migrate(args) => {
             let url = database_url(&args)?;
-            let db = Db::open(&url, 1)?;
+            let db = Db::open(&url, 1, args.pool_timeout())?;
             let applied = db.migrate()?;
             log::info!("{applied} migration(s) applied to the {url}");
         }
@@ -221,8 +260,13 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", startup::openapi().to_pretty_json()?);
         }
         Command::Token(command) => token_command(command)?,
+        Command::Backup { file, database } => {
+            let db = Db::open(&database_url(&database)?, 1, database.pool_timeout())?;
+            db.backup(&file)?;
+            eprintln!("wrote a copy to {}", file.display());
+        }
         Command::Check(args) => {
-            let db = Db::open(&database_url(&args)?, 1)?;
+            let db = Db::open(&database_url(&args)?, 1, args.pool_timeout())?;
             let violations = khuyenhoc::check::run(&mut *db.connection()?)
                 .map_err(|e| anyhow::anyhow!("{}", problem_text(&e)))?;
             for violation in &violations {

@@ -16,6 +16,7 @@ use crate::auth::middleware::authenticate;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::http::extract::BodyTimeout;
 use crate::http::ids::path_config;
 use crate::http::request_context;
 use crate::openapi::ApiDoc;
@@ -132,6 +133,33 @@ fn first_start_hint(db: &Db) {
     }
 }
 
+/// Resolves on the first SIGINT or SIGTERM.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) {
+            (Ok(mut interrupt), Ok(mut terminate)) => {
+                tokio::select! {
+                    _ = interrupt.recv() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            _ => {
+                log::error!("cannot listen for SIGINT and SIGTERM: stop the process with SIGKILL");
+                std::future::pending::<()>().await
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
 /// A running server and the port it took.
 pub struct Application {
     port: u16,
@@ -142,10 +170,15 @@ pub struct Application {
 impl Application {
     /// Connects to the database (migrating it) and binds the listener.
     pub fn build(settings: &Settings) -> anyhow::Result<Self> {
-        let db = web::Data::new(Db::connect(&settings.database_url, settings.pool_size)?);
+        let db = web::Data::new(Db::connect(
+            &settings.database_url,
+            settings.pool_size,
+            settings.pool_timeout,
+        )?);
         let document = openapi();
         let routes = web::Data::new(Routes::from_document(&document));
         let cors_origins = settings.cors_allowed_origins.clone();
+        let body_timeout = BodyTimeout(settings.body_timeout);
         first_start_hint(&db);
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
@@ -159,6 +192,7 @@ impl Application {
                     SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", document.clone()),
                 )
                 .app_data(path_config())
+                .app_data(body_timeout)
                 .default_service(web::to(no_such_route))
                 .wrap(cors(&cors_origins))
                 .wrap(from_fn(request_context::middleware))
@@ -174,7 +208,11 @@ impl Application {
                         .custom_request_replace("method", |req| req.method().to_string()),
                 )
         })
-        .shutdown_timeout(30)
+        .client_request_timeout(settings.header_timeout)
+        .shutdown_timeout(settings.shutdown_grace.as_secs())
+        // SIGINT and SIGTERM alike finish the requests in flight (actix's
+        // own handling stops at once on SIGINT): see `run_until_stopped`.
+        .disable_signals()
         .listen(listener)?;
         if let Some(workers) = settings.workers {
             server = server.workers(workers);
@@ -195,8 +233,15 @@ impl Application {
         self.db.clone()
     }
 
-    /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
+    /// Serves until SIGINT or SIGTERM, then stops accepting connections and
+    /// finishes the requests in flight (within the shutdown grace).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        actix_web::rt::spawn(async move {
+            stop_signal().await;
+            log::info!("stopping: finishing the requests in flight");
+            handle.stop(true).await;
+        });
         self.server.await
     }
 }

@@ -53,6 +53,15 @@ pub async fn authenticate(
         .run(move |conn| tokens::model::authenticate(conn, &token))
         .await
     {
+        // A token that may not write is refused before its body is read, so
+        // it cannot hold a connection open by sending one slowly.
+        Ok(caller) if !caller.role.edits() && !req.method().is_safe() => {
+            let error = ApiError::forbidden(
+                "ROLE_CANNOT_EDIT",
+                format!("a {} token reads but does not edit", caller.role.as_str()),
+            );
+            Ok(req.error_response(error))
+        }
         Ok(caller) => {
             req.extensions_mut().insert(caller);
             next.call(req)

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use crate::config::DatabaseUrl;
 use crate::error::ApiError;
+use crate::http::request_context;
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -81,6 +82,13 @@ impl ManageConnection for ConnectionManager {
     }
 }
 
+/// How long a request waits for a pooled connection by default before it
+/// is answered 503: well below a client's patience.
+pub const DEFAULT_POOL_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How long `/readyz` waits for the database before it says why it is not ready.
+const READY_TIMEOUT: Duration = Duration::from_millis(800);
+
 /// The pool shared by all workers.
 #[derive(Clone)]
 pub struct Db {
@@ -89,44 +97,72 @@ pub struct Db {
 
 impl Db {
     /// Opens the pool and applies pending migrations.
-    pub fn connect(url: &DatabaseUrl, pool_size: u32) -> anyhow::Result<Self> {
-        let db = Self::open(url, pool_size)?;
+    pub fn connect(url: &DatabaseUrl, pool_size: u32, timeout: Duration) -> anyhow::Result<Self> {
+        let db = Self::open(url, pool_size, timeout)?;
         db.migrate()?;
         Ok(db)
     }
 
-    /// Opens the pool without migrating.
-    pub fn open(url: &DatabaseUrl, pool_size: u32) -> anyhow::Result<Self> {
+    /// Opens the pool without migrating. `timeout` bounds the wait for a
+    /// connection (and so for a database that does not answer).
+    pub fn open(url: &DatabaseUrl, pool_size: u32, timeout: Duration) -> anyhow::Result<Self> {
         let pool = Pool::builder()
             .max_size(pool_size)
-            .connection_timeout(Duration::from_secs(10))
+            .connection_timeout(timeout)
             .build(ConnectionManager { url: url.clone() })?;
         Ok(Self { pool })
     }
 
-    /// Applies every pending migration of the backend; returns how many ran.
+    /// Applies every pending migration of the backend and seeds the
+    /// templates; returns how many migrations ran. On PostgreSQL the whole
+    /// of it holds an advisory lock, so that instances started together take
+    /// turns (the later ones find nothing pending) instead of racing to
+    /// create the same tables.
     pub fn migrate(&self) -> anyhow::Result<usize> {
         let mut conn = self.pool.get()?;
-        let applied = match &mut *conn {
-            DbConnection::Postgres(c) => c
-                .run_pending_migrations(POSTGRES_MIGRATIONS)
-                .map_err(|e| anyhow::anyhow!(e))?
-                .len(),
-            DbConnection::Sqlite(c) => c
-                .run_pending_migrations(SQLITE_MIGRATIONS)
-                .map_err(|e| anyhow::anyhow!(e))?
-                .len(),
-        };
-        // The built-in criteria-set templates belong to the schema: a fresh
-        // database has them (seeding skips those already there).
-        write_transaction(&mut conn, crate::criteria_sets::templates::seed)
-            .map_err(|e| anyhow::anyhow!("seeding the criteria-set templates: {e}"))?;
-        Ok(applied)
+        if let DbConnection::Postgres(c) = &mut *conn {
+            c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
+        }
+        let result = migrate_and_seed(&mut conn);
+        if let DbConnection::Postgres(c) = &mut *conn {
+            c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
+        }
+        result
     }
 
-    /// Whether the database answers and has every migration applied.
+    /// Writes a consistent copy of a SQLite database to `to` while it is in
+    /// use (`VACUUM INTO`: one read transaction, so writers go on); the copy
+    /// is a database of its own, ready to serve or to check. PostgreSQL is
+    /// backed up with its own tools (`pg_dump`), as the README says.
+    pub fn backup(&self, to: &std::path::Path) -> anyhow::Result<()> {
+        if to.exists() {
+            anyhow::bail!("{} exists already: name a new file", to.display());
+        }
+        let mut conn = self.pool.get()?;
+        match &mut *conn {
+            DbConnection::Sqlite(c) => {
+                let target = to.to_string_lossy().replace('\'', "''");
+                c.batch_execute(&format!("VACUUM INTO '{target}'"))?;
+                Ok(())
+            }
+            DbConnection::Postgres(_) => anyhow::bail!(
+                "back up PostgreSQL with pg_dump (see the README's \"Backups\"); \
+                 `khuyenhoc backup` copies SQLite databases"
+            ),
+        }
+    }
+
+    /// Whether the database answers and has every migration applied, within
+    /// a second whatever the database does.
     pub async fn ready(&self) -> Result<(), ApiError> {
-        self.run(|conn| {
+        let pool = self.pool.clone();
+        let check = web::block(move || {
+            let mut conn = pool.get_timeout(READY_TIMEOUT).map_err(|e| {
+                ApiError::unavailable(format!(
+                    "no database connection within {READY_TIMEOUT:?}: {e}"
+                ))
+            })?;
+            let conn: &mut DbConnection = &mut conn;
             let pending = match conn {
                 DbConnection::Postgres(c) => c.has_pending_migration(POSTGRES_MIGRATIONS),
                 DbConnection::Sqlite(c) => c.has_pending_migration(SQLITE_MIGRATIONS),
@@ -136,8 +172,13 @@ impl Db {
                 Ok(true) => Err(ApiError::unavailable("database migrations are pending")),
                 Err(e) => Err(ApiError::unavailable(format!("database not ready: {e}"))),
             }
-        })
-        .await
+        });
+        match tokio::time::timeout(READY_TIMEOUT + Duration::from_millis(150), check).await {
+            Ok(result) => result?,
+            Err(_) => Err(ApiError::unavailable(
+                "the database did not answer within a second",
+            )),
+        }
     }
 
     /// A pooled connection, for start-up and the command line (not for handlers:
@@ -153,9 +194,12 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     {
         let pool = self.pool.clone();
+        let context = request_context::current();
         web::block(move || {
-            let mut conn: PooledConnection<ConnectionManager> = pool.get()?;
-            f(&mut conn)
+            request_context::within(context, || {
+                let mut conn: PooledConnection<ConnectionManager> = pool.get()?;
+                f(&mut conn)
+            })
         })
         .await?
     }
@@ -168,6 +212,27 @@ impl Db {
     {
         self.run(|conn| write_transaction(conn, f)).await
     }
+}
+
+/// The PostgreSQL advisory lock key that serialises migrations ("khuc").
+const MIGRATION_LOCK: i64 = 0x6B68_7563;
+
+fn migrate_and_seed(conn: &mut DbConnection) -> anyhow::Result<usize> {
+    let applied = match conn {
+        DbConnection::Postgres(c) => c
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!(e))?
+            .len(),
+        DbConnection::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!(e))?
+            .len(),
+    };
+    // The built-in criteria-set templates belong to the schema: a fresh
+    // database has them (seeding skips those already there).
+    write_transaction(conn, crate::criteria_sets::templates::seed)
+        .map_err(|e| anyhow::anyhow!("seeding the criteria-set templates: {e}"))?;
+    Ok(applied)
 }
 
 /// A transaction that takes SQLite's write lock at its start (`BEGIN

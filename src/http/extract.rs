@@ -18,6 +18,18 @@ use crate::error::ApiError;
 /// The largest request body accepted (1 MiB).
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
+/// How long a request body may take to arrive (app data; 30 s unless the
+/// settings say otherwise): a client that trickles it in is answered 408
+/// instead of holding a worker's attention.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyTimeout(pub std::time::Duration);
+
+impl Default for BodyTimeout {
+    fn default() -> Self {
+        BodyTimeout(std::time::Duration::from_secs(30))
+    }
+}
+
 /// A JSON request body (`application/json`, or `application/merge-patch+json`
 /// for PATCH), at most [`BODY_LIMIT`] bytes, with unknown fields rejected by
 /// the target type.
@@ -35,21 +47,31 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok());
         let mut payload = payload.take();
+        let timeout = req.app_data::<BodyTimeout>().copied().unwrap_or_default().0;
         Box::pin(async move {
             content_type?;
             if declared_length.is_some_and(|n| n > BODY_LIMIT) {
                 return Err(ApiError::payload_too_large(BODY_LIMIT));
             }
-            let mut body = Vec::with_capacity(declared_length.unwrap_or(0));
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| {
-                    ApiError::bad_request("UNREADABLE_BODY", format!("cannot read the body: {e}"))
-                })?;
-                if body.len() + chunk.len() > BODY_LIMIT {
-                    return Err(ApiError::payload_too_large(BODY_LIMIT));
+            let read = async {
+                let mut body = Vec::with_capacity(declared_length.unwrap_or(0).min(BODY_LIMIT));
+                while let Some(chunk) = payload.next().await {
+                    let chunk = chunk.map_err(|e| {
+                        ApiError::bad_request(
+                            "UNREADABLE_BODY",
+                            format!("cannot read the body: {e}"),
+                        )
+                    })?;
+                    if body.len() + chunk.len() > BODY_LIMIT {
+                        return Err(ApiError::payload_too_large(BODY_LIMIT));
+                    }
+                    body.extend_from_slice(&chunk);
                 }
-                body.extend_from_slice(&chunk);
-            }
+                Ok(body)
+            };
+            let body = tokio::time::timeout(timeout, read)
+                .await
+                .map_err(|_| ApiError::request_timeout(timeout))??;
             parse_json(&body).map(JsonBody)
         })
     }

@@ -30,6 +30,20 @@ pub fn current() -> Option<RequestContext> {
     CONTEXT.try_with(Clone::clone).ok()
 }
 
+/// Runs `f` (on another thread: the blocking pool) as part of the request
+/// `context` belongs to, so that errors and log lines made there name it.
+pub fn within<R>(context: Option<RequestContext>, f: impl FnOnce() -> R) -> R {
+    match context {
+        Some(context) => CONTEXT.sync_scope(context, f),
+        None => f(),
+    }
+}
+
+/// The request id for a log line: the current request's, or "-".
+pub fn log_id() -> String {
+    current().map_or_else(|| "-".to_owned(), |c| c.request_id)
+}
+
 /// Accepts a client's id when it is short and printable, so that it is safe
 /// to echo and to log; otherwise the service makes one.
 fn acceptable(id: &HeaderValue) -> Option<String> {

@@ -11,13 +11,14 @@ use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{json, Value};
 
 /// A fresh database that is dropped with the test.
-enum TestDatabase {
+pub enum TestDatabase {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
     Postgres { admin_url: String, name: String },
 }
 
 impl TestDatabase {
-    fn create() -> (Self, DatabaseUrl) {
+    /// A fresh database of the backend under test, and its URL.
+    pub fn create() -> (Self, DatabaseUrl) {
         match std::env::var("TEST_DATABASE_URL") {
             Ok(admin_url) if !admin_url.is_empty() => {
                 let name = format!("khuyenhoc_test_{}", uuid::Uuid::now_v7().simple());
@@ -68,6 +69,13 @@ impl Drop for TestDatabase {
     }
 }
 
+/// The URL as `DATABASE_URL` takes it.
+pub fn url_text(url: &DatabaseUrl) -> String {
+    match url {
+        DatabaseUrl::Postgres(url) | DatabaseUrl::Sqlite(url) => url.clone(),
+    }
+}
+
 /// The running application, and the token its requests carry.
 #[derive(Clone)]
 pub struct TestApp {
@@ -87,8 +95,12 @@ pub async fn spawn_app() -> TestApp {
         bind: "127.0.0.1:0".into(),
         database_url,
         pool_size: 4,
+        pool_timeout: khuyenhoc::db::DEFAULT_POOL_TIMEOUT,
         workers: Some(1),
         cors_allowed_origins: vec!["https://frontend.example".into()],
+        header_timeout: std::time::Duration::from_secs(5),
+        body_timeout: std::time::Duration::from_secs(2),
+        shutdown_grace: std::time::Duration::from_secs(5),
     };
     let app = Application::build(&settings).expect("the application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -148,6 +160,11 @@ impl TestApp {
         })
         .expect("the token is issued")
         .1
+    }
+
+    /// The address the app listens on (`127.0.0.1:PORT`).
+    pub fn host(&self) -> &str {
+        self.address.trim_start_matches("http://")
     }
 
     /// The app's database, for what the API does not reach.

@@ -17,6 +17,7 @@ mod integrity;
 mod operations;
 mod paging;
 mod reports;
+mod running;
 mod tokens;
 mod units;
 mod yearly_stats;

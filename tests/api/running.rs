@@ -1,0 +1,278 @@
+//! Running it for real: slow clients, shutdown, several instances, backups.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use khuyenhoc::auth::Role;
+use khuyenhoc::config::DatabaseUrl;
+use khuyenhoc::db::{Db, DEFAULT_POOL_TIMEOUT};
+use serde_json::json;
+
+use crate::helpers::{spawn_app, url_text, TestDatabase};
+
+/// Sends the head of a POST announcing `length` bytes of body and `sent` of
+/// them, then reads whatever answer comes within `wait`.
+fn partial_post(
+    host: &str,
+    token: &str,
+    length: usize,
+    sent: &str,
+    wait: Duration,
+) -> (String, Duration) {
+    let started = Instant::now();
+    let mut stream = TcpStream::connect(host).expect("connect");
+    stream.set_read_timeout(Some(wait)).unwrap();
+    write!(
+        stream,
+        "POST /api/v1/associations HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {length}\r\n\r\n{sent}"
+    )
+    .unwrap();
+    let mut answer = vec![0; 4096];
+    let read = stream.read(&mut answer).unwrap_or(0);
+    (
+        String::from_utf8_lossy(&answer[..read]).into_owned(),
+        started.elapsed(),
+    )
+}
+
+#[actix_web::test]
+async fn a_token_that_may_not_write_is_refused_before_its_body() {
+    let app = spawn_app().await;
+    let province = app
+        .create_association("15", "Yên Bái", "province", None)
+        .await;
+    let viewer = app.issue_token("viewer", Role::Viewer, Some(&province), None);
+    let host = app.host().to_owned();
+    let (answer, took) = actix_web::rt::task::spawn_blocking(move || {
+        partial_post(&host, &viewer, 1000, "{", Duration::from_secs(10))
+    })
+    .await
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+    assert!(answer.contains("ROLE_CANNOT_EDIT"), "{answer}");
+    assert!(took < Duration::from_secs(1), "{took:?}");
+}
+
+#[actix_web::test]
+async fn a_body_that_trickles_in_is_cut_off_with_408() {
+    let app = spawn_app().await; // body timeout: 2 s in the tests
+    let (host, token) = (app.host().to_owned(), app.token.clone());
+    let (answer, took) = actix_web::rt::task::spawn_blocking(move || {
+        partial_post(&host, &token, 1000, "{\"code\": ", Duration::from_secs(10))
+    })
+    .await
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("REQUEST_TIMEOUT"), "{answer}");
+    assert!(answer.to_lowercase().contains("x-request-id"), "{answer}");
+    assert!(
+        took >= Duration::from_secs(2) && took < Duration::from_secs(5),
+        "{took:?}"
+    );
+}
+
+/// The service as a process of its own, on a free port.
+struct Instance {
+    child: Child,
+    port: u16,
+}
+
+impl Instance {
+    fn start(database_url: &str) -> Instance {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(env!("CARGO_BIN_EXE_khuyenhoc"))
+            .arg("serve")
+            .env("DATABASE_URL", database_url)
+            .env("BIND", format!("127.0.0.1:{port}"))
+            .env("DATABASE_POOL_SIZE", "2")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
+        Instance { child, port }
+    }
+
+    /// Waits for /readyz; the process's error output if it exits first.
+    async fn ready(&mut self) -> Result<(), String> {
+        let client = reqwest::Client::new();
+        for _ in 0..120 {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                let mut errors = String::new();
+                if let Some(mut stderr) = self.child.stderr.take() {
+                    let _ = stderr.read_to_string(&mut errors);
+                }
+                return Err(errors);
+            }
+            let url = format!("http://127.0.0.1:{}/readyz", self.port);
+            if client
+                .get(&url)
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return Ok(());
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err("not ready in 12 s".into())
+    }
+
+    fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn admin_token(database_url: &str) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_khuyenhoc"))
+        .args(["token", "create", "--role", "admin", "--name", "test"])
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+#[actix_web::test]
+async fn sigint_and_sigterm_finish_the_requests_in_flight() {
+    for signal in ["INT", "TERM"] {
+        let (_database, url) = TestDatabase::create();
+        let url = url_text(&url);
+        let mut instance = Instance::start(&url);
+        instance.ready().await.expect("the instance starts");
+        let token = admin_token(&url);
+        let host = format!("127.0.0.1:{}", instance.port);
+        // A request in flight: its body arrives after the signal.
+        let body = json!({"code": "15", "name": "Yên Bái", "level": "province"}).to_string();
+        let upload = {
+            let (host, token, body) = (host.clone(), token.clone(), body.clone());
+            actix_web::rt::task::spawn_blocking(move || {
+                let mut stream = TcpStream::connect(&host).unwrap();
+                stream
+                    .set_read_timeout(Some(Duration::from_secs(10)))
+                    .unwrap();
+                write!(
+                    stream,
+                    "POST /api/v1/associations HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\
+                     Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
+                    body.len(),
+                    &body[..5]
+                )
+                .unwrap();
+                std::thread::sleep(Duration::from_millis(800));
+                stream.write_all(&body.as_bytes()[5..]).unwrap();
+                let mut answer = vec![0; 4096];
+                let read = stream.read(&mut answer).unwrap_or(0);
+                String::from_utf8_lossy(&answer[..read]).into_owned()
+            })
+        };
+        actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+        instance.signal(signal);
+        let answer = upload.await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 201"), "SIG{signal}: {answer}");
+        // Then it stops, and accepts nothing more.
+        let mut stopped = false;
+        for _ in 0..50 {
+            if let Ok(Some(_)) = instance.child.try_wait() {
+                stopped = true;
+                break;
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(stopped, "SIG{signal}: the process exits");
+    }
+}
+
+#[actix_web::test]
+async fn instances_started_together_on_one_database_all_come_up() {
+    let (_database, url) = TestDatabase::create();
+    if !matches!(url, DatabaseUrl::Postgres(_)) {
+        // One SQLite file is served by one process; the race is PostgreSQL's.
+        return;
+    }
+    let url = url_text(&url);
+    let mut instances: Vec<Instance> = (0..4).map(|_| Instance::start(&url)).collect();
+    for instance in &mut instances {
+        instance.ready().await.expect("every instance starts");
+    }
+    // They serve one database: a write through one is read through another.
+    let token = admin_token(&url);
+    let client = reqwest::Client::new();
+    let created: serde_json::Value = client
+        .post(format!(
+            "http://127.0.0.1:{}/api/v1/associations",
+            instances[0].port
+        ))
+        .bearer_auth(&token)
+        .json(&json!({"code": "15", "name": "Yên Bái", "level": "province"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let read = client
+        .get(format!(
+            "http://127.0.0.1:{}/api/v1/associations/{}",
+            instances[3].port,
+            created["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), reqwest::StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn a_backup_of_a_running_sqlite_database_is_a_consistent_database() {
+    let app = spawn_app().await;
+    let province = app
+        .create_association("15", "Yên Bái", "province", None)
+        .await;
+    app.create_association("08170", "Trấn Yên", "district", Some(&province))
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.db");
+    if let Err(error) = app.db().backup(&copy) {
+        // PostgreSQL is backed up with pg_dump; the command says so.
+        assert!(error.to_string().contains("pg_dump"), "{error}");
+        return;
+    }
+    assert!(
+        app.db().backup(&copy).is_err(),
+        "an existing file is not overwritten"
+    );
+    let restored = Db::connect(
+        &DatabaseUrl::Sqlite(copy.to_string_lossy().into_owned()),
+        1,
+        DEFAULT_POOL_TIMEOUT,
+    )
+    .unwrap();
+    let mut conn = restored.connection().unwrap();
+    assert!(khuyenhoc::check::run(&mut conn).unwrap().is_empty());
+    let count: i64 = diesel::RunQueryDsl::get_result(
+        diesel::QueryDsl::count(khuyenhoc::db::schema::associations::table),
+        &mut *conn,
+    )
+    .unwrap();
+    assert_eq!(count, 2);
+}
