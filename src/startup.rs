@@ -2,6 +2,7 @@
 //! HTTP server. Shared by `main` and the tests, which bind port 0.
 
 use std::net::TcpListener;
+use std::time::Duration;
 
 use actix_cors::Cors;
 use actix_web::dev::{ResourceDef, Server, ServiceFactory, ServiceRequest};
@@ -180,6 +181,7 @@ impl Application {
         let cors_origins = settings.cors_allowed_origins.clone();
         let body_timeout = BodyTimeout(settings.body_timeout);
         first_start_hint(&db);
+        db.keep_wal_bounded(Duration::from_secs(10));
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
         let app_db = db.clone();

@@ -9,7 +9,10 @@ use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionMa
 use diesel::r2d2::{ManageConnection, Pool, PooledConnection};
 use diesel::{Connection, ConnectionError, PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::sync::Semaphore;
 
 use crate::config::DatabaseUrl;
 use crate::error::ApiError;
@@ -61,9 +64,11 @@ impl ManageConnection for ConnectionManager {
                 // a writer wait for the lock instead of failing at once.
                 // busy_timeout first: switching to WAL takes a lock that the
                 // pool's other new connections wait for.
+                // journal_size_limit: a checkpointed log is cut back to 64 MiB.
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
+                     PRAGMA journal_size_limit = 67108864;",
                 )?;
                 Ok(DbConnection::Sqlite(conn))
             }
@@ -93,6 +98,11 @@ const READY_TIMEOUT: Duration = Duration::from_millis(800);
 #[derive(Clone)]
 pub struct Db {
     pool: Pool<ConnectionManager>,
+    /// SQLite takes one writer at a time: writes wait for this permit in
+    /// line, on the event loop, instead of each holding a pooled connection
+    /// and a blocking thread while it sleeps in SQLite's busy handler.
+    /// PostgreSQL (row locks) has none.
+    writer: Option<Arc<Semaphore>>,
 }
 
 impl Db {
@@ -110,7 +120,8 @@ impl Db {
             .max_size(pool_size)
             .connection_timeout(timeout)
             .build(ConnectionManager { url: url.clone() })?;
-        Ok(Self { pool })
+        let writer = matches!(url, DatabaseUrl::Sqlite(_)).then(|| Arc::new(Semaphore::new(1)));
+        Ok(Self { pool, writer })
     }
 
     /// Applies every pending migration of the backend and seeds the
@@ -210,7 +221,35 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     {
+        let _turn = match &self.writer {
+            Some(writer) => Some(writer.acquire().await.map_err(ApiError::internal)?),
+            None => None,
+        };
         self.run(|conn| write_transaction(conn, f)).await
+    }
+
+    /// Keeps SQLite's write-ahead log bounded: every `every`, in a pause
+    /// between writes (it takes the writer's turn), the log is checkpointed
+    /// into the database and truncated. Does nothing on PostgreSQL.
+    pub fn keep_wal_bounded(&self, every: Duration) {
+        let Some(writer) = self.writer.clone() else {
+            return;
+        };
+        let db = self.clone();
+        actix_web::rt::spawn(async move {
+            loop {
+                actix_web::rt::time::sleep(every).await;
+                let Ok(_turn) = writer.acquire().await else {
+                    return;
+                };
+                let checkpoint = db
+                    .run(|conn| Ok(conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)")?))
+                    .await;
+                if let Err(error) = checkpoint {
+                    log::warn!("checkpointing the write-ahead log: {error}");
+                }
+            }
+        });
     }
 }
 

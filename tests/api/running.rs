@@ -276,3 +276,28 @@ async fn a_backup_of_a_running_sqlite_database_is_a_consistent_database() {
     .unwrap();
     assert_eq!(count, 2);
 }
+
+#[actix_web::test]
+async fn sixty_four_concurrent_writers_all_land() {
+    let app = spawn_app().await;
+    let province = app
+        .create_association("15", "Yên Bái", "province", None)
+        .await;
+    let creates = (0..64).map(|i| {
+        let app = app.clone();
+        let body = json!({"code": format!("W{i:02}"), "name": format!("Xã {i}"),
+                          "level": "commune", "parent_id": province["id"]});
+        async move { app.post_json("/api/v1/associations", &body).await.status() }
+    });
+    let statuses = futures_util::future::join_all(creates).await;
+    assert!(
+        statuses.iter().all(|s| *s == reqwest::StatusCode::CREATED),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        app.list("/api/v1/associations?level=commune&page_size=100")
+            .await
+            .len(),
+        64
+    );
+}
