@@ -85,6 +85,8 @@ pub struct Settings {
     pub body_timeout: std::time::Duration,
     /// How long requests in flight may take to finish on SIGINT or SIGTERM.
     pub shutdown_grace: std::time::Duration,
+    /// Reports built at once by this instance (503 with Retry-After past it).
+    pub report_concurrency: usize,
 }
 
 #[cfg(test)]

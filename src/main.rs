@@ -130,6 +130,9 @@ struct ServeArgs {
     /// Seconds requests in flight may take to finish on SIGINT or SIGTERM.
     #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value_t = 30)]
     shutdown_grace_secs: u64,
+    /// Reports this instance builds at once; past it a report waits a second, then is 503.
+    #[arg(long, env = "REPORT_CONCURRENCY", default_value_t = 4)]
+    report_concurrency: usize,
     #[command(flatten)]
     database: DatabaseArgs,
 }
@@ -244,6 +247,7 @@ async fn main() -> anyhow::Result<()> {
                 header_timeout: Duration::from_secs(args.header_timeout_secs),
                 body_timeout: Duration::from_secs(args.body_timeout_secs.max(1)),
                 shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
+                report_concurrency: args.report_concurrency,
             };
             log::info!("using the {}", settings.database_url);
             let app = Application::build(&settings)?;

@@ -19,6 +19,7 @@ use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::extract::BodyTimeout;
 use crate::http::ids::path_config;
+use crate::http::limits::ExpensiveWork;
 use crate::http::request_context;
 use crate::openapi::ApiDoc;
 use crate::{
@@ -180,6 +181,8 @@ impl Application {
         let routes = web::Data::new(Routes::from_document(&document));
         let cors_origins = settings.cors_allowed_origins.clone();
         let body_timeout = BodyTimeout(settings.body_timeout);
+        // One bound for the whole instance, shared by its workers.
+        let expensive = web::Data::new(ExpensiveWork::new(settings.report_concurrency));
         first_start_hint(&db);
         db.keep_wal_bounded(Duration::from_secs(10));
         let listener = TcpListener::bind(&settings.bind)?;
@@ -195,6 +198,7 @@ impl Application {
                 )
                 .app_data(path_config())
                 .app_data(body_timeout)
+                .app_data(expensive.clone())
                 .default_service(web::to(no_such_route))
                 .wrap(cors(&cors_origins))
                 .wrap(from_fn(request_context::middleware))

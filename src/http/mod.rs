@@ -3,6 +3,7 @@
 pub mod csv_cells;
 pub mod extract;
 pub mod ids;
+pub mod limits;
 pub mod merge_patch;
 pub mod paging;
 pub mod preconditions;

@@ -2,13 +2,14 @@
 //! (UTF-8 with a byte-order mark, so that Excel shows Vietnamese intact).
 
 use actix_web::http::header::{self, Accept, ContentDisposition, DispositionParam, Header};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use super::TargetComparison;
 use crate::db::{read_snapshot, Db, DbConnection};
 use crate::error::ApiError;
 use crate::http::csv_cells;
+use crate::http::limits::ExpensiveWork;
 
 /// What every report gives besides its JSON body: the lines of its CSV
 /// form (flat structs, or tuples of them) and the name of the CSV file.
@@ -32,6 +33,11 @@ where
     F: FnOnce(&mut DbConnection) -> Result<R, ApiError> + Send + 'static,
 {
     let format = negotiate(req)?;
+    let limits = req.app_data::<web::Data<ExpensiveWork>>().cloned();
+    let _turn = match &limits {
+        Some(limits) => Some(limits.turn().await?),
+        None => None,
+    };
     let report = db.run(|conn| read_snapshot(conn, build)).await?;
     respond(format, &report)
 }

@@ -101,6 +101,7 @@ pub async fn spawn_app() -> TestApp {
         header_timeout: std::time::Duration::from_secs(5),
         body_timeout: std::time::Duration::from_secs(2),
         shutdown_grace: std::time::Duration::from_secs(5),
+        report_concurrency: 2,
     };
     let app = Application::build(&settings).expect("the application starts");
     let address = format!("http://127.0.0.1:{}", app.port());

@@ -213,14 +213,12 @@ async fn instances_started_together_on_one_database_all_come_up() {
     for instance in &mut instances {
         instance.ready().await.expect("every instance starts");
     }
-    // They serve one database: a write through one is read through another.
+    // They serve one database: each write through one is read through the next.
     let token = admin_token(&url);
     let client = reqwest::Client::new();
+    let base = |i: usize| format!("http://127.0.0.1:{}/api/v1", instances[i % 4].port);
     let created: serde_json::Value = client
-        .post(format!(
-            "http://127.0.0.1:{}/api/v1/associations",
-            instances[0].port
-        ))
+        .post(format!("{}/associations", base(0)))
         .bearer_auth(&token)
         .json(&json!({"code": "15", "name": "Yên Bái", "level": "province"}))
         .send()
@@ -229,17 +227,42 @@ async fn instances_started_together_on_one_database_all_come_up() {
         .json()
         .await
         .unwrap();
-    let read = client
-        .get(format!(
-            "http://127.0.0.1:{}/api/v1/associations/{}",
-            instances[3].port,
-            created["id"].as_str().unwrap()
-        ))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(read.status(), reqwest::StatusCode::OK);
+    let id = created["id"].as_str().unwrap().to_owned();
+    for round in 0..8 {
+        let name = format!("Yên Bái {round}");
+        let written = client
+            .patch(format!("{}/associations/{id}", base(round)))
+            .bearer_auth(&token)
+            .json(&json!({"name": name}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(written.status(), reqwest::StatusCode::OK);
+        let read: serde_json::Value = client
+            .get(format!("{}/associations/{id}", base(round + 1)))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(read["name"], name.as_str(), "round {round}");
+    }
+    // Two instances racing on the same ETag: exactly one wins.
+    let etag = format!("\"{}\"", 9);
+    let race = |i: usize| {
+        client
+            .patch(format!("{}/associations/{id}", base(i)))
+            .bearer_auth(&token)
+            .header("If-Match", etag.clone())
+            .json(&json!({"chair_name": format!("Chủ tịch {i}")}))
+            .send()
+    };
+    let (a, b) = futures_util::join!(race(1), race(2));
+    let mut statuses = [a.unwrap().status().as_u16(), b.unwrap().status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [200, 412]);
 }
 
 #[actix_web::test]
