@@ -376,9 +376,6 @@ pub async fn create_association(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_editor()?;
     let fields = AssociationFields::from(body).validated()?;
-    if fields.parent_id.is_none() {
-        caller.require_whole_tree("creating a root association")?;
-    }
     let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
     let row = db
         .write(move |conn| model::create(conn, &actor, scope.as_deref(), fields))

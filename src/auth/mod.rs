@@ -128,18 +128,6 @@ impl Caller {
         }
     }
 
-    /// 403 unless the caller covers the whole tree.
-    pub fn require_whole_tree(&self, what: &str) -> Result<(), ApiError> {
-        if self.scope.is_none() {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden(
-                "OUTSIDE_SCOPE",
-                format!("{what} needs a token for the whole tree"),
-            ))
-        }
-    }
-
     pub fn actor(&self) -> Actor {
         Actor {
             token_id: Some(self.token_id.clone()),

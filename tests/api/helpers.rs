@@ -280,6 +280,23 @@ pub async fn assert_problem(response: Response, status: StatusCode, code: &str) 
     problem
 }
 
+/// Asserts a 422 whose field errors are exactly `expected` (pointer, code);
+/// returns the problem.
+pub async fn assert_invalid(response: Response, expected: &[(&str, &str)]) -> Value {
+    let problem = assert_problem(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(pointer, code)| (pointer.to_string(), code.to_string()))
+        .collect();
+    assert_eq!(field_errors(&problem), expected, "{problem}");
+    problem
+}
+
 /// The pointers and codes of a problem's field errors.
 pub fn field_errors(problem: &Value) -> Vec<(String, String)> {
     problem["errors"]

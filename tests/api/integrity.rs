@@ -7,7 +7,7 @@ use khuyenhoc::auth::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, field_errors, spawn_app, TestApp};
+use crate::helpers::{assert_invalid, assert_problem, spawn_app, TestApp};
 
 /// The invariants `khuyenhoc check` verifies, asserted to hold.
 fn assert_consistent(app: &TestApp) {
@@ -195,16 +195,7 @@ async fn an_editor_cannot_lift_its_scope_or_move_out_of_it() {
             None,
         )
         .await;
-    let problem = assert_problem(
-        response,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "VALIDATION_FAILED",
-    )
-    .await;
-    assert_eq!(
-        field_errors(&problem),
-        vec![("/parent_id".to_owned(), "NOT_FOUND".to_owned())]
-    );
+    assert_invalid(response, &[("/parent_id", "NOT_FOUND")]).await;
     // A successor outside the scope is not revealed either.
     let response = editor
         .patch_json(
@@ -213,16 +204,7 @@ async fn an_editor_cannot_lift_its_scope_or_move_out_of_it() {
             None,
         )
         .await;
-    let problem = assert_problem(
-        response,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "VALIDATION_FAILED",
-    )
-    .await;
-    assert_eq!(
-        field_errors(&problem),
-        vec![("/successor_id".to_owned(), "NOT_FOUND".to_owned())]
-    );
+    assert_invalid(response, &[("/successor_id", "NOT_FOUND")]).await;
     // Nothing changed.
     for (a, parent) in [(&district, &province), (&commune, &district)] {
         let now: Value = app.get(&url(a)).await.json().await.unwrap();
