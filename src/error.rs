@@ -99,6 +99,9 @@ pub struct ApiError {
     detail: String,
     errors: Vec<FieldError>,
     headers: Vec<(header::HeaderName, String)>,
+    /// A deadlock or serialization failure: the same transaction may succeed
+    /// if run again.
+    transient: bool,
     /// The request the error was made in: an error that actix renders after
     /// the request's task (one a middleware returns) still names it.
     context: Option<Box<request_context::RequestContext>>,
@@ -107,6 +110,7 @@ pub struct ApiError {
 impl ApiError {
     fn new(status: StatusCode, code: &'static str, title: &'static str, detail: String) -> Self {
         Self {
+            transient: false,
             context: request_context::current().map(Box::new),
             status,
             code,
@@ -327,6 +331,19 @@ impl ApiError {
         )
     }
 
+    /// 503 for a transaction the database ended to let a concurrent one
+    /// through; [`crate::db::Db::write`] runs it again before answering so.
+    fn transient() -> Self {
+        let mut error = Self::unavailable("a concurrent change interfered; retry the request");
+        error.transient = true;
+        error
+    }
+
+    /// Whether running the same transaction again may succeed.
+    pub fn is_transient(&self) -> bool {
+        self.transient
+    }
+
     pub fn code(&self) -> &'static str {
         self.code
     }
@@ -450,12 +467,11 @@ impl From<DieselError> for ApiError {
                     "REFERENCED",
                     "the change would break a reference between resources",
                 ),
-                DatabaseErrorKind::SerializationFailure => {
-                    Self::unavailable("a concurrent change interfered; retry the request")
-                }
+                DatabaseErrorKind::SerializationFailure => Self::transient(),
                 DatabaseErrorKind::ClosedConnection => {
                     Self::unavailable("the connection to the database was lost; retry the request")
                 }
+                _ if info.message().contains("deadlock detected") => Self::transient(),
                 _ => match database_fault(info.message()) {
                     Some(reason) => {
                         log::warn!(
@@ -495,6 +511,32 @@ impl From<actix_web::error::BlockingError> for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deadlocks_and_serialization_failures_may_be_run_again() {
+        let error = |kind, message: &str| {
+            ApiError::from(DieselError::DatabaseError(
+                kind,
+                Box::new(message.to_owned()),
+            ))
+        };
+        for transient in [
+            error(
+                DatabaseErrorKind::SerializationFailure,
+                "could not serialize access",
+            ),
+            error(DatabaseErrorKind::Unknown, "deadlock detected"),
+        ] {
+            assert!(transient.is_transient());
+            assert_eq!(transient.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        }
+        for other in [
+            error(DatabaseErrorKind::UniqueViolation, "duplicate key"),
+            error(DatabaseErrorKind::Unknown, "terminating connection"),
+        ] {
+            assert!(!other.is_transient());
+        }
+    }
 
     #[test]
     fn database_faults_are_told_from_mistakes() {

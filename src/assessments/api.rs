@@ -360,7 +360,7 @@ pub async fn create_assessment(
     };
     let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
     let row = db
-        .write(move |conn| model::create(conn, &actor, scope.as_deref(), new))
+        .write(move |conn| model::create(conn, &actor, scope.as_deref(), new.clone()))
         .await?;
     let location = format!("/api/v1/assessments/{}", row.id);
     Ok(created_response(
@@ -442,7 +442,16 @@ pub async fn update_assessment(
         assessor_association_id: body.assessor_association_id,
     };
     let row = db
-        .write(move |conn| model::update(conn, &actor, scope.as_deref(), &id, &if_match, change))
+        .write(move |conn| {
+            model::update(
+                conn,
+                &actor,
+                scope.as_deref(),
+                &id,
+                &if_match,
+                change.clone(),
+            )
+        })
         .await?;
     Ok(resource_response(
         &req,
@@ -544,7 +553,7 @@ async fn review(
         .map_err(|e| ApiError::validation(vec![e]))?
         .flatten();
     let row = db
-        .write(move |conn| model::review(conn, &caller, &id, &if_match, approve, note))
+        .write(move |conn| model::review(conn, &caller, &id, &if_match, approve, note.clone()))
         .await?;
     Ok(resource_response(
         &req,

@@ -118,7 +118,7 @@ pub struct CreateCitizen {
 }
 
 /// A JSON Merge Patch of a citizen.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCitizen {
     #[serde(default, deserialize_with = "merge_patch::member")]
@@ -278,7 +278,7 @@ pub async fn create_citizen(
     let national_id = fields.national_id.clone();
     let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
     let row = db
-        .write(move |conn| model::create(conn, &actor, scope.as_deref(), fields))
+        .write(move |conn| model::create(conn, &actor, scope.as_deref(), fields.clone()))
         .await;
     let row = audit_refusal(&db, &caller, national_id, row).await?;
     let location = format!("/api/v1/citizens/{}", row.id);
@@ -385,7 +385,7 @@ pub async fn update_citizen(
     let row = db
         .write(move |conn| {
             model::update(conn, &actor, scope.as_deref(), &id, &if_match, |f| {
-                patch.apply(f)
+                patch.clone().apply(f)
             })
         })
         .await;

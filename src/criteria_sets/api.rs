@@ -180,7 +180,7 @@ impl From<CreateCriteriaSet> for SetFields {
 }
 
 /// A JSON Merge Patch of a draft set; `bands` and `recognised_ratings` are replaced whole.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCriteriaSet {
     #[serde(default, deserialize_with = "merge_patch::member")]
@@ -371,7 +371,7 @@ pub async fn create_criteria_set(
     let fields = SetFields::from(body).validated()?;
     let actor = caller.actor();
     let row = db
-        .write(move |conn| model::create_set(conn, &actor, fields))
+        .write(move |conn| model::create_set(conn, &actor, fields.clone()))
         .await?;
     created(&req, row)
 }
@@ -440,7 +440,9 @@ pub async fn update_criteria_set(
     let if_match = if_match.required()?;
     let actor = caller.actor();
     let row = db
-        .write(move |conn| model::update_set(conn, &actor, &id, &if_match, |f| patch.apply(f)))
+        .write(move |conn| {
+            model::update_set(conn, &actor, &id, &if_match, |f| patch.clone().apply(f))
+        })
         .await?;
     Ok(resource_response(
         &req,
@@ -597,7 +599,9 @@ pub async fn create_criteria_set_edition(
     caller.require_admin()?;
     let actor = caller.actor();
     let row = db
-        .write(move |conn| model::new_edition(conn, &actor, &id, body.edition, body.name))
+        .write(move |conn| {
+            model::new_edition(conn, &actor, &id, body.edition.clone(), body.name.clone())
+        })
         .await?;
     created(&req, row)
 }

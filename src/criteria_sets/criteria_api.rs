@@ -154,7 +154,7 @@ impl From<CreateCriterion> for CriterionFields {
 }
 
 /// A JSON Merge Patch of a criterion of a draft set.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCriterion {
     #[serde(default, deserialize_with = "merge_patch::member")]
@@ -276,7 +276,7 @@ pub async fn create_criterion(
     let fields = CriterionFields::from(body).validated()?;
     let actor = caller.actor();
     let row = db
-        .write(move |conn| model::create_criterion(conn, &actor, &id, fields))
+        .write(move |conn| model::create_criterion(conn, &actor, &id, fields.clone()))
         .await?;
     let location = format!(
         "/api/v1/criteria-sets/{}/criteria/{}",
@@ -363,7 +363,9 @@ pub async fn update_criterion(
     let actor = caller.actor();
     let row = db
         .write(move |conn| {
-            model::update_criterion(conn, &actor, &set_id, &id, &if_match, |f| patch.apply(f))
+            model::update_criterion(conn, &actor, &set_id, &id, &if_match, |f| {
+                patch.clone().apply(f)
+            })
         })
         .await?;
     Ok(resource_response(

@@ -91,6 +91,10 @@ impl ManageConnection for ConnectionManager {
 /// is answered 503: well below a client's patience.
 pub const DEFAULT_POOL_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// How many times a write transaction is tried when the database ends it
+/// for a deadlock or a serialization failure.
+pub const WRITE_ATTEMPTS: u64 = 3;
+
 /// How long `/readyz` waits for the database before it says why it is not ready.
 const READY_TIMEOUT: Duration = Duration::from_millis(800);
 
@@ -216,16 +220,36 @@ impl Db {
     }
 
     /// Runs `f` in one write transaction: all of it is committed, or none.
+    /// A transaction PostgreSQL ends for a deadlock or a serialization
+    /// failure is run again (up to [`WRITE_ATTEMPTS`] times, after a short
+    /// pause), so `f` may run more than once and must only write through `conn`.
     pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        F: Fn(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     {
         let _turn = match &self.writer {
             Some(writer) => Some(writer.acquire().await.map_err(ApiError::internal)?),
             None => None,
         };
-        self.run(|conn| write_transaction(conn, f)).await
+        self.run(move |conn| {
+            let mut attempt = 1;
+            loop {
+                match write_transaction(conn, &f) {
+                    Err(error) if error.is_transient() && attempt < WRITE_ATTEMPTS => {
+                        log::info!(
+                            "request {}: retrying a transaction the database ended ({})",
+                            request_context::log_id(),
+                            error
+                        );
+                        std::thread::sleep(Duration::from_millis(10 * attempt));
+                        attempt += 1;
+                    }
+                    result => return result,
+                }
+            }
+        })
+        .await
     }
 
     /// Keeps SQLite's write-ahead log bounded: every `every`, in a pause

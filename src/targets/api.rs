@@ -96,7 +96,7 @@ pub struct CreateTarget {
 }
 
 /// A JSON Merge Patch of a target.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"max_value": null}))]
 pub struct UpdateTarget {
@@ -236,7 +236,7 @@ pub async fn create_target(
     .validated()?;
     let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
     let row = db
-        .write(move |conn| model::create(conn, &actor, scope.as_deref(), fields))
+        .write(move |conn| model::create(conn, &actor, scope.as_deref(), fields.clone()))
         .await?;
     let location = format!("/api/v1/targets/{}", row.id);
     Ok(created_response(
@@ -314,7 +314,7 @@ pub async fn update_target(
     let row = db
         .write(move |conn| {
             model::update(conn, &actor, scope.as_deref(), &id, &if_match, |f| {
-                patch.apply(f)
+                patch.clone().apply(f)
             })
         })
         .await?;

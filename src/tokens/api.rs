@@ -199,7 +199,7 @@ pub async fn create_token(
         expires_at: body.expires_at.map(|t| t.naive_utc()),
     };
     let (row, token) = db
-        .write(move |conn| model::issue(conn, &actor, scope.as_deref(), new))
+        .write(move |conn| model::issue(conn, &actor, scope.as_deref(), new.clone()))
         .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/tokens/{}", row.id)))

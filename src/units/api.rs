@@ -103,7 +103,7 @@ pub struct CreateUnit {
 }
 
 /// A JSON Merge Patch of a unit.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUnit {
     #[serde(default, deserialize_with = "merge_patch::member")]
@@ -249,7 +249,7 @@ pub async fn create_unit(
     .validated()?;
     let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
     let row = db
-        .write(move |conn| model::create(conn, &actor, scope.as_deref(), fields))
+        .write(move |conn| model::create(conn, &actor, scope.as_deref(), fields.clone()))
         .await?;
     let location = format!("/api/v1/units/{}", row.id);
     Ok(created_response(
@@ -327,7 +327,7 @@ pub async fn update_unit(
     let row = db
         .write(move |conn| {
             model::update(conn, &actor, scope.as_deref(), &id, &if_match, |f| {
-                patch.apply(f)
+                patch.clone().apply(f)
             })
         })
         .await?;

@@ -126,7 +126,7 @@ pub struct CreateYearlyStats {
 
 /// A JSON Merge Patch of a year's statistics. The year is the key in the
 /// URL: to move figures to another year, delete them and create them again.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"member_count": 24120, "note": null}))]
 pub struct UpdateYearlyStats {
@@ -319,7 +319,7 @@ pub async fn create_yearly_stats(
     .validated()?;
     let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
     let row = db
-        .write(move |conn| model::create(conn, &actor, scope.as_deref(), &id, fields))
+        .write(move |conn| model::create(conn, &actor, scope.as_deref(), &id, fields.clone()))
         .await?;
     let location = format!(
         "/api/v1/associations/{}/yearly-stats/{}",
@@ -410,7 +410,7 @@ pub async fn update_yearly_stats(
                 scope.as_deref(),
                 (&id, year),
                 &if_match,
-                |f| patch.apply(f),
+                |f| patch.clone().apply(f),
             )
         })
         .await?;

@@ -324,3 +324,53 @@ async fn sixty_four_concurrent_writers_all_land() {
         64
     );
 }
+
+#[actix_web::test]
+async fn a_transaction_the_database_ends_for_a_deadlock_is_run_again() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+    let app = spawn_app().await;
+    let attempts = Arc::new(AtomicU64::new(0));
+    let seen = attempts.clone();
+    let written = app
+        .db()
+        .write(move |conn| {
+            // The first two attempts are ended as PostgreSQL ends a deadlock victim.
+            diesel::RunQueryDsl::execute(
+                diesel::sql_query("UPDATE criteria_sets SET version = version"),
+                conn,
+            )?;
+            if seen.fetch_add(1, Ordering::SeqCst) < 2 {
+                return Err(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::Unknown,
+                    Box::new("deadlock detected".to_owned()),
+                )
+                .into());
+            }
+            Ok("written")
+        })
+        .await;
+    assert_eq!(written.unwrap(), "written");
+    assert_eq!(attempts.load(Ordering::SeqCst), 3);
+
+    // Past the attempts it is a 503 the client may retry.
+    let attempts = Arc::new(AtomicU64::new(0));
+    let seen = attempts.clone();
+    let refused = app
+        .db()
+        .write(move |_| -> Result<(), khuyenhoc::error::ApiError> {
+            seen.fetch_add(1, Ordering::SeqCst);
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::SerializationFailure,
+                Box::new("could not serialize access".to_owned()),
+            )
+            .into())
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), "SERVICE_UNAVAILABLE");
+    assert_eq!(
+        attempts.load(Ordering::SeqCst),
+        khuyenhoc::db::WRITE_ATTEMPTS
+    );
+}
