@@ -400,15 +400,11 @@ impl ResponseError for ApiError {
 }
 
 /// A database that cannot serve for a while — shut down, restarted, out of
-/// connections, out of disk, read-only, locked, deadlocked — answers 503
+/// connections, out of disk, read-only, locked — answers 503
 /// with `Retry-After`: the request was right and may be sent again. The
 /// reason given to the client is one of these, never the database's text.
 fn database_fault(message: &str) -> Option<&'static str> {
-    const FAULTS: [(&str, &str); 12] = [
-        (
-            "deadlock detected",
-            "a concurrent change interfered; retry the request",
-        ),
+    const FAULTS: [(&str, &str); 11] = [
         (
             "database is locked",
             "the database is busy; retry the request",
@@ -544,7 +540,6 @@ mod tests {
             "terminating connection due to administrator command",
             "database or disk is full",
             "attempt to write a readonly database",
-            "deadlock detected",
             "sorry, too many clients already: too many connections",
             "the database system is shutting down",
             "database is locked",
