@@ -5,6 +5,8 @@
 #   bash bench/run.sh associations [--size 10000] [--repeat 50]
 #   bash bench/run.sh assessments [--citizens 100000] [--repeat 50]
 #   bash bench/run.sh reports [--assessments 1000000] [--repeat 20]
+#   bash bench/run.sh writers [--clients 64] [--seconds 20]
+#   bash bench/run.sh soak [--rate 700] [--minutes 10]   (not for CI: 20 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 script="bench/${1:?name a benchmark: associations, assessments or reports}.py"
@@ -30,6 +32,6 @@ for backend in sqlite postgresql; do
     pid=$!
     until curl -fs http://127.0.0.1:18090/readyz >/dev/null; do sleep 0.2; done
     echo "== $backend"
-    python3 "$script" --base-url http://127.0.0.1:18090 --token "$token" --database-url "$url" "$@"
+    SERVER_PID=$pid python3 "$script" --base-url http://127.0.0.1:18090 --token "$token" --database-url "$url" "$@"
     kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
 done

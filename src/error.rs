@@ -284,6 +284,21 @@ impl ApiError {
     }
 
     /// 503: a resource of the service is exhausted for now; the client may retry.
+    /// 429: the token's requests per minute are spent; `wait` until the next.
+    pub fn too_many_requests(per_minute: u32, wait: std::time::Duration) -> Self {
+        let mut error = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TOO_MANY_REQUESTS",
+            "Too many requests",
+            format!("this token may send {per_minute} requests a minute; retry later"),
+        );
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        error
+            .headers
+            .push((header::RETRY_AFTER, seconds.max(1).to_string()));
+        error
+    }
+
     pub fn unavailable(detail: impl Into<String>) -> Self {
         let mut error = Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -346,6 +361,10 @@ impl ApiError {
 
     pub fn code(&self) -> &'static str {
         self.code
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
     }
 
     pub fn field_errors(&self) -> &[FieldError] {

@@ -4,6 +4,7 @@ pub mod assessments;
 pub mod associations;
 pub mod audit;
 pub mod auth;
+pub mod changes;
 pub mod check;
 pub mod citizens;
 pub mod config;

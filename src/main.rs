@@ -133,6 +133,10 @@ struct ServeArgs {
     /// Reports this instance builds at once; past it a report waits a second, then is 503.
     #[arg(long, env = "REPORT_CONCURRENCY", default_value_t = 4)]
     report_concurrency: usize,
+    /// Requests per minute allowed to each token by this instance (429 past
+    /// it); 0, the default, sets no limit.
+    #[arg(long, env = "RATE_LIMIT_PER_MINUTE", default_value_t = 0)]
+    rate_limit_per_minute: u32,
     #[command(flatten)]
     database: DatabaseArgs,
 }
@@ -248,6 +252,7 @@ async fn main() -> anyhow::Result<()> {
                 body_timeout: Duration::from_secs(args.body_timeout_secs.max(1)),
                 shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
                 report_concurrency: args.report_concurrency,
+                rate_limit_per_minute: std::num::NonZeroU32::new(args.rate_limit_per_minute),
             };
             log::info!("using the {}", settings.database_url);
             let app = Application::build(&settings)?;

@@ -19,12 +19,12 @@ use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::extract::BodyTimeout;
 use crate::http::ids::path_config;
-use crate::http::limits::ExpensiveWork;
+use crate::http::limits::{ExpensiveWork, RateLimit};
 use crate::http::request_context;
 use crate::openapi::ApiDoc;
 use crate::{
-    assessments, associations, audit, citizens, criteria_sets, health, reports, targets, tokens,
-    units, yearly_stats,
+    assessments, associations, audit, changes, citizens, criteria_sets, health, reports, targets,
+    tokens, units, yearly_stats,
 };
 
 /// Every documented route; the OpenAPI document is collected from them.
@@ -49,7 +49,8 @@ where
                 .configure(yearly_stats::api::configure)
                 .configure(targets::api::configure)
                 .configure(reports::api::configure)
-                .configure(audit::api::configure),
+                .configure(audit::api::configure)
+                .configure(changes::api::configure),
         )
 }
 
@@ -183,6 +184,9 @@ impl Application {
         let body_timeout = BodyTimeout(settings.body_timeout);
         // One bound for the whole instance, shared by its workers.
         let expensive = web::Data::new(ExpensiveWork::new(settings.report_concurrency));
+        let rate_limit = settings
+            .rate_limit_per_minute
+            .map(|per_minute| web::Data::new(RateLimit::per_minute(per_minute)));
         first_start_hint(&db);
         db.keep_wal_bounded(Duration::from_secs(10));
         let listener = TcpListener::bind(&settings.bind)?;
@@ -190,6 +194,10 @@ impl Application {
         let app_db = db.clone();
         let mut server = HttpServer::new(move || {
             let (app, _) = mount(App::new().into_utoipa_app()).split_for_parts();
+            let app = match &rate_limit {
+                Some(limit) => app.app_data(limit.clone()),
+                None => app,
+            };
             app.app_data(app_db.clone())
                 .app_data(routes.clone())
                 .service(web::redirect("/docs", "/docs/"))

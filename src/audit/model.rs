@@ -42,7 +42,9 @@ pub struct Change<'a> {
 }
 
 /// Records `change` by `actor`; call it inside the write's transaction.
+/// It also stages the change's event for the change feed.
 pub fn record(conn: &mut DbConnection, actor: &Actor, change: Change<'_>) -> Result<(), ApiError> {
+    crate::changes::model::stage(&change);
     let row = AuditRow {
         id: uuid::Uuid::now_v7().to_string(),
         occurred_at: now(),

@@ -13,6 +13,7 @@ use futures_util::future::{ready, Ready};
 use super::Caller;
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::http::limits::RateLimit;
 use crate::tokens;
 
 fn bearer_token(req: &ServiceRequest) -> Result<String, ApiError> {
@@ -63,6 +64,11 @@ pub async fn authenticate(
             Ok(req.error_response(error))
         }
         Ok(caller) => {
+            if let Some(limit) = req.app_data::<web::Data<RateLimit>>() {
+                if let Err(error) = limit.admit(&caller.token_id) {
+                    return Ok(req.error_response(error));
+                }
+            }
             req.extensions_mut().insert(caller);
             next.call(req)
                 .await

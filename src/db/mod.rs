@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use tokio::sync::Semaphore;
 
+use crate::changes::model as changes;
 use crate::config::DatabaseUrl;
 use crate::error::ApiError;
 use crate::http::request_context;
@@ -107,6 +108,8 @@ pub struct Db {
     /// and a blocking thread while it sleeps in SQLite's busy handler.
     /// PostgreSQL (row locks) has none.
     writer: Option<Arc<Semaphore>>,
+    /// The SQLite database file, whose file system `/readyz` watches.
+    sqlite_file: Option<std::path::PathBuf>,
 }
 
 impl Db {
@@ -125,24 +128,49 @@ impl Db {
             .connection_timeout(timeout)
             .build(ConnectionManager { url: url.clone() })?;
         let writer = matches!(url, DatabaseUrl::Sqlite(_)).then(|| Arc::new(Semaphore::new(1)));
-        Ok(Self { pool, writer })
+        let sqlite_file = match url {
+            DatabaseUrl::Sqlite(path) => Some(path.into()),
+            DatabaseUrl::Postgres(_) => None,
+        };
+        Ok(Self {
+            pool,
+            writer,
+            sqlite_file,
+        })
     }
 
     /// Applies every pending migration of the backend and seeds the
-    /// templates; returns how many migrations ran. On PostgreSQL the whole
-    /// of it holds an advisory lock, so that instances started together take
-    /// turns (the later ones find nothing pending) instead of racing to
-    /// create the same tables.
+    /// templates; returns how many migrations ran. Instances started together
+    /// take turns instead of racing to create the same tables (the later ones
+    /// find nothing pending): on PostgreSQL the whole of it holds an advisory
+    /// lock; on SQLite it is one exclusive transaction (each migration a
+    /// savepoint inside it), which the other processes wait for.
     pub fn migrate(&self) -> anyhow::Result<usize> {
         let mut conn = self.pool.get()?;
-        if let DbConnection::Postgres(c) = &mut *conn {
-            c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
+        match &mut *conn {
+            DbConnection::Postgres(c) => {
+                c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
+                let result = migrate_and_seed(&mut conn);
+                if let DbConnection::Postgres(c) = &mut *conn {
+                    c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
+                }
+                result
+            }
+            DbConnection::Sqlite(c) => {
+                AnsiTransactionManager::begin_transaction_sql(c, "BEGIN EXCLUSIVE")?;
+                type Manager = <DbConnection as Connection>::TransactionManager;
+                match migrate_and_seed(&mut conn) {
+                    Ok(applied) => {
+                        Manager::commit_transaction(&mut *conn)?;
+                        Ok(applied)
+                    }
+                    Err(error) => {
+                        let _ = Manager::rollback_transaction(&mut *conn);
+                        Err(error)
+                    }
+                }
+            }
         }
-        let result = migrate_and_seed(&mut conn);
-        if let DbConnection::Postgres(c) = &mut *conn {
-            c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
-        }
-        result
     }
 
     /// Writes a consistent copy of a SQLite database to `to` while it is in
@@ -168,10 +196,15 @@ impl Db {
     }
 
     /// Whether the database answers and has every migration applied, within
-    /// a second whatever the database does.
+    /// a second whatever the database does; for SQLite, also whether its file
+    /// system has room to write.
     pub async fn ready(&self) -> Result<(), ApiError> {
         let pool = self.pool.clone();
+        let sqlite_file = self.sqlite_file.clone();
         let check = web::block(move || {
+            if let Some(problem) = sqlite_file.as_deref().and_then(disk_problem) {
+                return Err(ApiError::unavailable(problem));
+            }
             let mut conn = pool.get_timeout(READY_TIMEOUT).map_err(|e| {
                 ApiError::unavailable(format!(
                     "no database connection within {READY_TIMEOUT:?}: {e}"
@@ -277,6 +310,34 @@ impl Db {
     }
 }
 
+/// Below this much free space on the SQLite database's file system the
+/// instance says it is not ready: writes are about to fail for a full disk.
+pub const MIN_FREE_BYTES: u64 = 1 << 20;
+
+/// Why the file system of a SQLite database cannot take writes, if it cannot.
+fn disk_problem(file: &std::path::Path) -> Option<String> {
+    use rustix::fs::StatVfsMountFlags;
+    let dir = match file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => std::path::Path::new("."),
+    };
+    let stats = rustix::fs::statvfs(dir).ok()?;
+    if stats.f_flag.contains(StatVfsMountFlags::RDONLY) {
+        return Some(format!(
+            "the database's file system ({}) is read-only",
+            dir.display()
+        ));
+    }
+    let free = stats.f_bavail.saturating_mul(stats.f_frsize);
+    (free < MIN_FREE_BYTES).then(|| {
+        format!(
+            "the disk holding the database is full: {free} bytes free in {}, \
+             below the {MIN_FREE_BYTES} the service needs to write",
+            dir.display()
+        )
+    })
+}
+
 /// The PostgreSQL advisory lock key that serialises migrations ("khuc").
 const MIGRATION_LOCK: i64 = 0x6B68_7563;
 
@@ -292,9 +353,14 @@ fn migrate_and_seed(conn: &mut DbConnection) -> anyhow::Result<usize> {
             .len(),
     };
     // The built-in criteria-set templates belong to the schema: a fresh
-    // database has them (seeding skips those already there).
-    write_transaction(conn, crate::criteria_sets::templates::seed)
-        .map_err(|e| anyhow::anyhow!("seeding the criteria-set templates: {e}"))?;
+    // database has them (seeding skips those already there). On SQLite this
+    // runs inside the caller's exclusive transaction.
+    let seed = |conn: &mut DbConnection| crate::criteria_sets::templates::seed(conn);
+    match conn {
+        DbConnection::Postgres(_) => write_transaction(conn, seed),
+        DbConnection::Sqlite(_) => seed(conn),
+    }
+    .map_err(|e| anyhow::anyhow!("seeding the criteria-set templates: {e}"))?;
     Ok(applied)
 }
 
@@ -313,15 +379,18 @@ where
         }
         DbConnection::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
     }
+    changes::discard();
     // The derived connection's transaction manager hands each call to the
     // inner connection's, so the transaction begun above is the one ended here.
     type Manager = <DbConnection as Connection>::TransactionManager;
-    match f(conn) {
+    // The change-feed events the writes staged go last, just before the commit.
+    match f(conn).and_then(|value| changes::flush(conn).map(|()| value)) {
         Ok(value) => {
             Manager::commit_transaction(conn)?;
             Ok(value)
         }
         Err(error) => {
+            changes::discard();
             if let Err(rollback) = Manager::rollback_transaction(conn) {
                 log::error!("rollback failed: {rollback}");
             }

@@ -54,6 +54,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    changes (seq) {
+        seq -> BigInt,
+        resource_type -> Text,
+        resource_id -> Text,
+        op -> Text,
+        version -> Nullable<BigInt>,
+        changed_at -> Timestamp,
+        scope_path -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(api_tokens -> associations (association_id));
 
 diesel::table! {
@@ -210,6 +222,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     associations,
     api_tokens,
     audit_events,
+    changes,
     criteria_sets,
     criteria,
     units,

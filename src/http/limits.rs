@@ -1,9 +1,14 @@
-//! Bounds on expensive work per instance: reports over large subtrees now,
-//! imports and exports later. Past the bound a request waits a moment for
+//! Bounds per instance. Expensive work (reports over large subtrees now,
+//! imports and exports later): past the bound a request waits a moment for
 //! its turn, then is answered 503 with `Retry-After`, so a burst of heavy
 //! requests cannot take every connection and thread from the light ones.
+//! Requests per token (optional): past the rate, 429 with `Retry-After`.
 
+use std::num::NonZeroU32;
 use std::time::Duration;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota};
 
 use tokio::sync::{Semaphore, SemaphorePermit};
 
@@ -39,9 +44,52 @@ impl ExpensiveWork {
     }
 }
 
+/// At most so many requests per minute for each token, refilled evenly (a
+/// token that was idle may spend a whole minute's worth at once). Counted
+/// per instance: behind a load balancer, N instances allow N times the rate.
+pub struct RateLimit {
+    per_minute: NonZeroU32,
+    limiter: DefaultKeyedRateLimiter<String>,
+}
+
+impl RateLimit {
+    pub fn per_minute(per_minute: NonZeroU32) -> Self {
+        RateLimit {
+            per_minute,
+            limiter: DefaultKeyedRateLimiter::keyed(Quota::per_minute(per_minute)),
+        }
+    }
+
+    /// Counts one request of the token; 429 with `Retry-After` past the rate.
+    pub fn admit(&self, token_id: &str) -> Result<(), ApiError> {
+        if self.limiter.len() > 100_000 {
+            // Tokens that have not been seen for a minute hold a full bucket.
+            self.limiter.retain_recent();
+        }
+        let key = token_id.to_owned();
+        self.limiter.check_key(&key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            ApiError::too_many_requests(self.per_minute.get(), wait)
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn past_the_rate_a_token_is_told_when_to_come_back() {
+        let limit = RateLimit::per_minute(NonZeroU32::new(3).unwrap());
+        for _ in 0..3 {
+            limit.admit("a").unwrap();
+        }
+        let refused = limit.admit("a").unwrap_err();
+        assert_eq!(refused.code(), "TOO_MANY_REQUESTS");
+        assert_eq!(refused.status().as_u16(), 429);
+        // Another token has its own allowance.
+        limit.admit("b").unwrap();
+    }
 
     #[actix_web::test]
     async fn past_the_bound_a_request_is_told_to_retry() {

@@ -29,6 +29,7 @@ pub fn finish(api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     require_members_sent(&mut doc);
     add_text_patterns(&mut doc);
     parameters_are_uuids(&mut doc);
+    rate_limited_operations(&mut doc);
     accept_json_patches(&mut doc);
     link_operations(&mut doc);
     serde_json::from_value(doc).expect("the finished document is an OpenAPI document")
@@ -206,6 +207,27 @@ fn parameters_are_uuids(doc: &mut Value) {
             if is_id && parameter["schema"]["type"] == "string" {
                 parameter["schema"]["format"] = json!("uuid");
             }
+        }
+    }
+}
+
+/// Every operation behind authentication counts against the token's rate
+/// limit, where the operator set one.
+fn rate_limited_operations(doc: &mut Value) {
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for operation in paths
+        .iter_mut()
+        .filter(|(path, _)| path.starts_with("/api/v1/"))
+        .filter_map(|(_, item)| item.as_object_mut())
+        .flat_map(|item| item.values_mut())
+    {
+        if let Some(responses) = operation["responses"].as_object_mut() {
+            responses.insert(
+                "429".into(),
+                json!({"$ref": "#/components/responses/TooManyRequests"}),
+            );
         }
     }
 }

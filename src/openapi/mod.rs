@@ -79,12 +79,13 @@ Integers may be sent as whole-number floats (`2020.0`).",
         (name = "tokens", description = "API tokens and the calling token's permissions"),
         (name = "criteria-sets", description = "Criteria sets (the 19 learning-district criteria among them) and their criteria"),
         (name = "audit", description = "The audit trail of every write"),
+        (name = "changes", description = "The change feed: every create, update and delete in commit order, for keeping a copy in sync"),
         (name = "operations", description = "Liveness and readiness probes")
     ),
     components(
         schemas(Problem, FieldError),
         responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired, PayloadTooLarge,
-                  UnsupportedMediaType, Unprocessable, ServiceUnavailable, NotAcceptable)
+                  UnsupportedMediaType, Unprocessable, TooManyRequests, ServiceUnavailable, NotAcceptable)
     ),
     servers((url = "/", description = "This server")),
     modifiers(&BearerAuth),
@@ -220,6 +221,19 @@ pub struct UnsupportedMediaType(#[to_schema] Problem);
                     "detail": "a commune cannot be the parent of a district: a parent's level is strictly above its children's"}]})
 )]
 pub struct Unprocessable(#[to_schema] Problem);
+
+/// The token's requests per minute are spent (only where the operator set
+/// `RATE_LIMIT_PER_MINUTE`); retry after the `Retry-After` seconds.
+#[derive(ToResponse)]
+#[allow(dead_code)] // described in the document, never built: ApiError makes the body
+#[response(
+    content_type = "application/problem+json",
+    headers(("Retry-After" = u32, description = "Seconds until the token may send again")),
+    example = json!({"type": "/problems/too-many-requests", "title": "Too many requests", "status": 429,
+        "detail": "this token may send 600 requests a minute; retry later", "instance": "/api/v1/citizens",
+        "code": "TOO_MANY_REQUESTS", "request_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"})
+)]
+pub struct TooManyRequests(#[to_schema] Problem);
 
 /// The database is unreachable, busy or not migrated; retry after the `Retry-After` seconds.
 #[derive(ToResponse)]

@@ -89,9 +89,14 @@ pub struct TestApp {
 
 /// Starts the application on a free port with a fresh database.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// [`spawn_app`] with settings of the test's own.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let _ = env_logger::builder().is_test(true).try_init();
     let (database, database_url) = TestDatabase::create();
-    let settings = Settings {
+    let mut settings = Settings {
         bind: "127.0.0.1:0".into(),
         database_url,
         pool_size: 4,
@@ -102,7 +107,9 @@ pub async fn spawn_app() -> TestApp {
         body_timeout: std::time::Duration::from_secs(2),
         shutdown_grace: std::time::Duration::from_secs(5),
         report_concurrency: 2,
+        rate_limit_per_minute: None,
     };
+    adjust(&mut settings);
     let app = Application::build(&settings).expect("the application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.db();

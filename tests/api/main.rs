@@ -6,14 +6,16 @@ mod access;
 mod assessments;
 mod associations;
 mod associations_tree;
+mod changes;
 mod citizens;
 mod contract;
 mod conventions;
 mod criteria_sets;
+mod faults;
 mod helpers;
 mod hostile;
+mod instance;
 mod integrity;
-
 mod operations;
 mod paging;
 mod reports;

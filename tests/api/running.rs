@@ -10,7 +10,8 @@ use khuyenhoc::config::DatabaseUrl;
 use khuyenhoc::db::{Db, DEFAULT_POOL_TIMEOUT};
 use serde_json::json;
 
-use crate::helpers::{spawn_app, url_text, TestDatabase};
+use crate::helpers::{assert_problem, spawn_app, spawn_app_with, url_text, TestDatabase};
+use crate::instance::{admin_token, Instance};
 
 /// Sends the head of a POST announcing `length` bytes of body and `sent` of
 /// them, then reads whatever answer comes within `wait`.
@@ -72,83 +73,6 @@ async fn a_body_that_trickles_in_is_cut_off_with_408() {
         took >= Duration::from_secs(2) && took < Duration::from_secs(5),
         "{took:?}"
     );
-}
-
-/// The service as a process of its own, on a free port.
-struct Instance {
-    child: Child,
-    port: u16,
-}
-
-impl Instance {
-    fn start(database_url: &str) -> Instance {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_khuyenhoc"))
-            .arg("serve")
-            .env("DATABASE_URL", database_url)
-            .env("BIND", format!("127.0.0.1:{port}"))
-            .env("DATABASE_POOL_SIZE", "2")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the binary starts");
-        Instance { child, port }
-    }
-
-    /// Waits for /readyz; the process's error output if it exits first.
-    async fn ready(&mut self) -> Result<(), String> {
-        let client = reqwest::Client::new();
-        for _ in 0..120 {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                let mut errors = String::new();
-                if let Some(mut stderr) = self.child.stderr.take() {
-                    let _ = stderr.read_to_string(&mut errors);
-                }
-                return Err(errors);
-            }
-            let url = format!("http://127.0.0.1:{}/readyz", self.port);
-            if client
-                .get(&url)
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success())
-            {
-                return Ok(());
-            }
-            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
-        }
-        Err("not ready in 12 s".into())
-    }
-
-    fn signal(&self, name: &str) {
-        let status = Command::new("kill")
-            .args([&format!("-{name}"), &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn admin_token(database_url: &str) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_khuyenhoc"))
-        .args(["token", "create", "--role", "admin", "--name", "test"])
-        .env("DATABASE_URL", database_url)
-        .env("RUST_LOG", "off")
-        .output()
-        .unwrap();
-    String::from_utf8(output.stdout).unwrap().trim().to_owned()
 }
 
 #[actix_web::test]
@@ -373,4 +297,85 @@ async fn a_transaction_the_database_ends_for_a_deadlock_is_run_again() {
         attempts.load(Ordering::SeqCst),
         khuyenhoc::db::WRITE_ATTEMPTS
     );
+}
+
+#[actix_web::test]
+async fn past_its_rate_a_token_gets_429_and_others_go_on() {
+    let app = spawn_app_with(|settings| {
+        settings.rate_limit_per_minute = std::num::NonZeroU32::new(5);
+    })
+    .await;
+    for _ in 0..5 {
+        let answer = app.get("/api/v1/associations").await;
+        assert_eq!(answer.status(), reqwest::StatusCode::OK);
+    }
+    let refused = app.get("/api/v1/associations").await;
+    let retry_after: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // One request comes back every 12 s at 5 a minute.
+    assert!((1..=12).contains(&retry_after), "{retry_after}");
+    assert_problem(
+        refused,
+        reqwest::StatusCode::TOO_MANY_REQUESTS,
+        "TOO_MANY_REQUESTS",
+    )
+    .await;
+    // Another token has an allowance of its own; probes are not counted.
+    let other = app.issue_token("other", Role::Admin, None, None);
+    let answer = app
+        .anonymous(reqwest::Method::GET, "/api/v1/associations")
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), reqwest::StatusCode::OK);
+    let probe = app
+        .anonymous(reqwest::Method::GET, "/readyz")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(probe.status(), reqwest::StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn processes_migrating_one_database_at_once_all_succeed() {
+    let (_database, url) = TestDatabase::create();
+    let url = url_text(&url);
+    let processes: Vec<Child> = (0..4)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_khuyenhoc"))
+                .arg("migrate")
+                .env("DATABASE_URL", &url)
+                .env("RUST_LOG", "warn")
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for process in processes {
+        let output = process.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    // The templates were seeded once.
+    let db = Db::open(
+        &DatabaseUrl::parse(Some(&url)).unwrap(),
+        1,
+        DEFAULT_POOL_TIMEOUT,
+    )
+    .unwrap();
+    let mut conn = db.connection().unwrap();
+    let templates: i64 = diesel::RunQueryDsl::get_result(
+        diesel::QueryDsl::count(khuyenhoc::db::schema::criteria_sets::table),
+        &mut *conn,
+    )
+    .unwrap();
+    assert_eq!(templates, 4);
 }
