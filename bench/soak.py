@@ -1,6 +1,8 @@
-"""Soak: a steady mixed load (half creates, a quarter reads by id, a quarter
-subtree lists) at a fixed rate for ten minutes, as a province's server sees
-it through a working day. Each minute it prints the rate achieved, errors,
+"""Soak: a steady mixed load at a fixed rate for ten minutes, as a province's
+server sees it through a working day: reads by id (40 %), subtree lists
+(20 %), changes to existing communes (25 %), and communes created and
+deleted again (15 %), so that the data stays the size it starts at and
+memory growth means a leak, not more data. Each minute it prints the rate achieved, errors,
 latency p50/p99, the server's resident memory and, on SQLite, the size of
 the write-ahead log. Passes when there are no errors, memory grows less than
 10 % after the first minute (warm-up) and the log stays bounded. Not run by
@@ -54,12 +56,18 @@ def main():
     conn.request("POST", "/api/v1/associations", json.dumps(
         {"code": f"P{uuid.uuid4().hex[:8]}", "name": "Tỉnh", "level": "province"}), headers)
     province = json.loads(conn.getresponse().read())["id"]
-    districts = []
+    districts, communes = [], []
     for d in range(20):
         conn.request("POST", "/api/v1/associations", json.dumps(
             {"code": f"D{d}-{uuid.uuid4().hex[:6]}", "name": f"Huyện {d}", "level": "district",
              "parent_id": province}), headers)
-        districts.append(json.loads(conn.getresponse().read())["id"])
+        district = json.loads(conn.getresponse().read())["id"]
+        districts.append(district)
+        for c in range(100):
+            conn.request("POST", "/api/v1/associations", json.dumps(
+                {"code": f"C{d}-{c}-{uuid.uuid4().hex[:6]}", "name": f"Xã {d}-{c}",
+                 "level": "commune", "parent_id": district}), headers)
+            communes.append(json.loads(conn.getresponse().read())["id"])
 
     lock = threading.Lock()
     minute = {"latencies": [], "statuses": {}}
@@ -78,27 +86,36 @@ def main():
             next_at += interval
             pick = rng.random()
             district = rng.choice(districts)
-            if pick < 0.5:
-                request = ("POST", "/api/v1/associations", json.dumps(
-                    {"code": f"S{n}-{i}-{uuid.uuid4().hex[:6]}", "name": f"Xã {n}-{i}",
-                     "level": "commune", "parent_id": district}))
-            elif pick < 0.75:
-                request = ("GET", f"/api/v1/associations/{district}", None)
+            commune = rng.choice(communes)
+            if pick < 0.40:
+                requests = [("GET", f"/api/v1/associations/{commune}", None)]
+            elif pick < 0.60:
+                requests = [("GET", f"/api/v1/associations?ancestor_id={district}&page_size=50", None)]
+            elif pick < 0.85:
+                requests = [("PATCH", f"/api/v1/associations/{commune}",
+                             json.dumps({"chair_name": f"Chủ tịch {n}-{i}"}))]
             else:
-                request = ("GET", f"/api/v1/associations?ancestor_id={district}&page_size=50", None)
-            started = time.monotonic()
-            try:
-                c.request(*request, headers)
-                response = c.getresponse()
-                response.read()
-                status = response.status
-            except Exception:
-                status = "error"
-                c = http.client.HTTPConnection(host, timeout=30)
-            took = time.monotonic() - started
-            with lock:
-                minute["statuses"][status] = minute["statuses"].get(status, 0) + 1
-                minute["latencies"].append(took)
+                requests = [("POST", "/api/v1/associations", json.dumps(
+                    {"code": f"S{n}-{i}-{uuid.uuid4().hex[:6]}", "name": f"Xã {n}-{i}",
+                     "level": "commune", "parent_id": district}))]
+            for method, path, body in requests:
+                started = time.monotonic()
+                try:
+                    c.request(method, path, body, headers)
+                    response = c.getresponse()
+                    payload = response.read()
+                    status = response.status
+                except Exception:
+                    status, payload = "error", b""
+                    c = http.client.HTTPConnection(host, timeout=30)
+                took = time.monotonic() - started
+                with lock:
+                    minute["statuses"][status] = minute["statuses"].get(status, 0) + 1
+                    minute["latencies"].append(took)
+                if method == "POST" and status == 201:
+                    # The commune created is deleted again: the data keeps its size.
+                    created = json.loads(payload)["id"]
+                    requests.append(("DELETE", f"/api/v1/associations/{created}", None))
             i += 1
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(args.clients)]
@@ -115,7 +132,7 @@ def main():
             minute["latencies"], minute["statuses"] = [], {}
         if not latencies:
             break
-        bad = sum(count for status, count in statuses.items() if status not in (200, 201))
+        bad = sum(count for status, count in statuses.items() if status not in (200, 201, 204))
         errors += bad
         latencies.sort()
         rss = rss_kib(pid) / 1024

@@ -15,6 +15,7 @@ pub mod health;
 pub mod http;
 pub mod openapi;
 pub mod reports;
+pub mod resource;
 pub mod startup;
 pub mod targets;
 pub mod text;

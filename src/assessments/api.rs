@@ -221,9 +221,7 @@ async fn list_page(
     responses(
         (status = 200, description = "One page of assessments", body = Page<Assessment>,
          headers(("Link" = String, description = "`<…?page_token=…>; rel=\"next\"` when another page follows"))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::refusals::ListRefusals,
     )
 )]
 #[get("/assessments")]
@@ -247,9 +245,7 @@ macro_rules! subject_view {
             responses(
                 (status = 200, description = "One page of assessments", body = Page<Assessment>),
                 (status = 400, response = crate::openapi::BadRequest),
-                (status = 401, response = crate::openapi::Unauthorized),
-                (status = 404, response = crate::openapi::NotFound),
-                (status = 503, response = crate::openapi::ServiceUnavailable),
+                crate::openapi::refusals::ReadRefusals,
             )
         )]
         #[get($path)]
@@ -285,7 +281,8 @@ fn unit_subject(
     scope: Option<&str>,
     id: &str,
 ) -> Result<Option<SubjectKind>, ApiError> {
-    crate::units::model::get_visible(conn, scope, id).map(|_| Some(SubjectKind::Unit))
+    crate::resource::get_visible::<crate::units::model::UnitRow>(conn, scope, id)
+        .map(|_| Some(SubjectKind::Unit))
 }
 
 fn citizen_subject(
@@ -293,7 +290,8 @@ fn citizen_subject(
     scope: Option<&str>,
     id: &str,
 ) -> Result<Option<SubjectKind>, ApiError> {
-    crate::citizens::model::get_visible(conn, scope, id).map(|_| Some(SubjectKind::Citizen))
+    crate::resource::get_visible::<crate::citizens::model::CitizenRow>(conn, scope, id)
+        .map(|_| Some(SubjectKind::Citizen))
 }
 
 subject_view!(
@@ -325,14 +323,7 @@ subject_view!(
     responses(
         (status = 201, description = "Created, as a draft, with its computed outcome", body = Assessment,
          headers(("Location" = String, description = "The assessment's URL"), ("ETag" = String, description = "The version"))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, response = crate::openapi::Unprocessable),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::refusals::CreateRefusals,
     )
 )]
 #[post("/assessments")]
@@ -378,9 +369,7 @@ pub async fn create_assessment(
     responses(
         (status = 200, description = "The assessment", body = Assessment, headers(("ETag" = String, description = "The version"))),
         (status = 304, description = "Not modified since the `ETag` in `If-None-Match`"),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::refusals::ReadRefusals,
     )
 )]
 #[get("/assessments/{id}")]
@@ -412,17 +401,8 @@ pub async fn get_assessment(
     request_body(content = UpdateAssessment, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "The assessment, recomputed", body = Assessment, headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 412, response = crate::openapi::PreconditionFailed),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, response = crate::openapi::Unprocessable),
+        crate::openapi::refusals::UpdateRefusals,
         (status = 428, response = crate::openapi::PreconditionRequired),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
     )
 )]
 #[patch("/assessments/{id}")]
@@ -470,13 +450,8 @@ pub async fn update_assessment(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 412, response = crate::openapi::PreconditionFailed),
+        crate::openapi::refusals::DeleteRefusals,
         (status = 428, response = crate::openapi::PreconditionRequired),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
     )
 )]
 #[delete("/assessments/{id}")]
@@ -503,14 +478,9 @@ pub async fn delete_assessment(
     ),
     responses(
         (status = 200, description = "Submitted", body = Assessment, headers(("ETag" = String, description = "The new version"))),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 412, response = crate::openapi::PreconditionFailed),
+        crate::openapi::refusals::DeleteRefusals,
         (status = 422, response = crate::openapi::Unprocessable),
         (status = 428, response = crate::openapi::PreconditionRequired),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
     )
 )]
 #[post("/assessments/{id}/submit")]
@@ -576,15 +546,10 @@ async fn review(
     responses(
         (status = 200, description = "Approved", body = Assessment, headers(("ETag" = String, description = "The new version"))),
         (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 412, response = crate::openapi::PreconditionFailed),
+        crate::openapi::refusals::DeleteRefusals,
         (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 422, response = crate::openapi::Unprocessable),
         (status = 428, response = crate::openapi::PreconditionRequired),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
     )
 )]
 #[post("/assessments/{id}/approve")]
@@ -619,15 +584,10 @@ pub async fn approve_assessment(
     responses(
         (status = 200, description = "Returned to draft", body = Assessment, headers(("ETag" = String, description = "The new version"))),
         (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 412, response = crate::openapi::PreconditionFailed),
+        crate::openapi::refusals::DeleteRefusals,
         (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 422, response = crate::openapi::Unprocessable),
         (status = 428, response = crate::openapi::PreconditionRequired),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
     )
 )]
 #[post("/assessments/{id}/return")]

@@ -135,7 +135,8 @@ fn resolve_subject(
         }
         SubjectKind::Unit => {
             let (unit, path) =
-                units::model::get_visible(conn, scope, id).map_err(|_| subject_not_found())?;
+                crate::resource::get_visible::<units::model::UnitRow>(conn, scope, id)
+                    .map_err(|_| subject_not_found())?;
             Ok(Subject {
                 association_id: unit.association_id,
                 path,
@@ -143,7 +144,8 @@ fn resolve_subject(
         }
         SubjectKind::Citizen => {
             let (citizen, path) =
-                citizens::model::get_visible(conn, scope, id).map_err(|_| subject_not_found())?;
+                crate::resource::get_visible::<citizens::model::CitizenRow>(conn, scope, id)
+                    .map_err(|_| subject_not_found())?;
             Ok(Subject {
                 association_id: citizen.association_id,
                 path,

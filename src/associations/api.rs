@@ -323,9 +323,7 @@ impl ListAssociationsParams {
     responses(
         (status = 200, description = "One page of associations", body = Page<Association>,
          headers(("Link" = String, description = "`<…?page_token=…>; rel=\"next\"` when another page follows"))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::refusals::ListRefusals,
     )
 )]
 #[get("/associations")]
@@ -357,14 +355,7 @@ pub async fn list_associations(
         (status = 201, description = "Created", body = Association,
          headers(("Location" = String, description = "The new association's URL"),
                  ("ETag" = String, description = "The version, as a strong entity tag"))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, response = crate::openapi::Unprocessable),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::refusals::CreateRefusals,
     )
 )]
 #[post("/associations")]
@@ -400,9 +391,7 @@ pub async fn create_association(
         (status = 200, description = "The association", body = Association,
          headers(("ETag" = String, description = "The version, as a strong entity tag"))),
         (status = 304, description = "Not modified since the `ETag` in `If-None-Match`"),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::refusals::ReadRefusals,
     )
 )]
 #[get("/associations/{id}")]
@@ -444,16 +433,7 @@ pub async fn get_association(
     responses(
         (status = 200, description = "The updated association", body = Association,
          headers(("ETag" = String, description = "The new version, as a strong entity tag"))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 412, response = crate::openapi::PreconditionFailed),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, response = crate::openapi::Unprocessable),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::refusals::UpdateRefusals,
     )
 )]
 #[patch("/associations/{id}")]
@@ -494,12 +474,7 @@ pub async fn update_association(
     responses(
         (status = 204, description = "Deleted"),
         (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 412, response = crate::openapi::PreconditionFailed),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::refusals::DeleteRefusals,
     )
 )]
 #[delete("/associations/{id}")]
@@ -524,9 +499,7 @@ pub async fn delete_association(
     params(("id" = String, Path, description = "The association's id")),
     responses(
         (status = 200, description = "The ancestors, root first", body = Page<Association>),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::refusals::ReadRefusals,
     )
 )]
 #[get("/associations/{id}/ancestors")]

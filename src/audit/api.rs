@@ -105,10 +105,8 @@ pub struct ListAuditEventsParams {
     responses(
         (status = 200, description = "One page of events, newest first", body = Page<AuditEvent>,
          headers(("Link" = String, description = "`<…?page_token=…>; rel=\"next\"` when another page follows"))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
+        crate::openapi::refusals::ListRefusals,
         (status = 403, response = crate::openapi::Forbidden),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
     )
 )]
 #[get("/audit-events")]

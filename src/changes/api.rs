@@ -45,7 +45,7 @@ pub enum Op {
 pub struct ChangeEvent {
     /// Increases in commit order; a decimal string (it may exceed what a
     /// JSON number holds exactly in some clients).
-    #[schema(pattern = "^[0-9]{1,19}$")]
+    #[schema(max_length = 19, pattern = "^[0-9]{1,19}$")]
     pub seq: String,
     /// `association`, `criteria_set`, `criterion`, `unit`, `citizen`,
     /// `assessment`, `yearly_stats` or `target`.
@@ -86,7 +86,7 @@ pub struct ChangePage {
     pub items: Vec<ChangeEvent>,
     /// Pass as `cursor` to continue: the `seq` of the last event here, or
     /// the cursor sent when there is none yet.
-    #[schema(pattern = "^[0-9]{1,19}$")]
+    #[schema(max_length = 19, pattern = "^[0-9]{1,19}$")]
     pub next_cursor: String,
     /// Whether more events follow at once (else poll again later).
     pub has_more: bool,
@@ -97,7 +97,7 @@ pub struct ChangePage {
 #[schema(example = json!({"cursor": "1042"}))]
 pub struct ChangeHead {
     /// The `seq` of the latest event ("0" when there is none).
-    #[schema(pattern = "^[0-9]{1,19}$")]
+    #[schema(max_length = 19, pattern = "^[0-9]{1,19}$")]
     pub cursor: String,
 }
 
@@ -108,7 +108,7 @@ pub struct ChangeHead {
 pub struct ListChangesParams {
     /// Events after this `seq`: a `next_cursor` or the `cursor` of
     /// `/changes/head`; "0" (the default) for the whole history.
-    #[param(pattern = "^[0-9]{1,19}$")]
+    #[param(max_length = 19, pattern = "^[0-9]{1,19}$")]
     pub cursor: Option<String>,
     /// Comma-separated resource types; all when absent.
     #[param(max_length = 200, example = "unit,citizen")]
@@ -168,9 +168,7 @@ fn parse_types(types: Option<&str>) -> Result<Vec<String>, ApiError> {
     params(ListChangesParams),
     responses(
         (status = 200, description = "Events after the cursor", body = ChangePage),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::refusals::ListRefusals,
     )
 )]
 #[get("/changes")]
@@ -213,8 +211,7 @@ pub async fn list_changes(
     tag = "changes",
     responses(
         (status = 200, description = "The latest `seq`", body = ChangeHead),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::refusals::Refusals,
     )
 )]
 #[get("/changes/head")]

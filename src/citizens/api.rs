@@ -1,6 +1,5 @@
 //! HTTP handlers and DTOs of `/api/v1/citizens`.
 
-use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -10,13 +9,14 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::model::{self, CitizenFilter, CitizenRow};
 use super::rules::{CitizenFields, Gender};
 use crate::auth::Caller;
-use crate::db::Db;
+use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
 use crate::http::extract::{search_param, JsonBody, Query};
 use crate::http::ids::{self, Id};
 use crate::http::merge_patch;
-use crate::http::paging::{self, Page, PageRequest};
-use crate::http::preconditions::{created_response, resource_response, IfMatch};
+use crate::http::paging::{Page, PageRequest};
+use crate::http::preconditions::IfMatch;
+use crate::resource::{self, http::Served};
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -63,6 +63,29 @@ pub struct Citizen {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Served for CitizenRow {
+    const COLLECTION: &'static str = "/api/v1/citizens";
+    type Json = Citizen;
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "external_id",
+        "full_name",
+        "birth_year",
+        "gender",
+        "association_id",
+        "occupation",
+        "phone",
+        "national_id",
+        "version",
+        "created_at",
+        "updated_at",
+    ];
+
+    fn present(self, caller: &Caller) -> Citizen {
+        Citizen::for_caller(self, caller)
+    }
 }
 
 impl Citizen {
@@ -198,11 +221,10 @@ pub struct ListCitizensParams {
     tag = "citizens",
     params(ListCitizensParams),
     responses(
-        (status = 200, description = "One page of citizens", body = Page<Citizen>,
+        (status = 200, description = "One page of citizens; with `Accept: text/csv` or `application/x-ndjson`, every one that matches the filters, streamed as a file (page parameters ignored)",
+         content((Page<Citizen> = "application/json"), (String = "text/csv"), (String = "application/x-ndjson")),
          headers(("Link" = String, description = "`<…?page_token=…>; rel=\"next\"` when another page follows"))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::refusals::ExportRefusals,
     )
 )]
 #[get("/citizens")]
@@ -220,18 +242,10 @@ pub async fn list_citizens(
         q,
         scope: caller.scope_path().map(str::to_owned),
     };
-    let page = PageRequest::new(
-        params.page_size,
-        params.page_token.as_deref(),
-        &format!("{filter:?}"),
-    )?;
-    let rows = db
-        .run(move |conn| model::list(conn, &filter, &page))
-        .await?;
-    Ok(paging::page_response(
-        &req,
-        rows.map(|row| Citizen::for_caller(row, &caller)),
-    ))
+    let fingerprint = format!("{filter:?}");
+    let paging = (params.page_size, params.page_token.as_deref());
+    let fetch = move |conn: &mut DbConnection, page: &PageRequest| model::list(conn, &filter, page);
+    resource::http::list::<CitizenRow, _>(&req, &db, &caller, paging, fingerprint, fetch).await
 }
 
 /// Register a citizen (editors and admins, in their scope).
@@ -246,14 +260,7 @@ pub async fn list_citizens(
     responses(
         (status = 201, description = "Created", body = Citizen,
          headers(("Location" = String, description = "The citizen's URL"), ("ETag" = String, description = "The version"))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, response = crate::openapi::Unprocessable),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::refusals::CreateRefusals,
     )
 )]
 #[post("/citizens")]
@@ -276,23 +283,11 @@ pub async fn create_citizen(
     }
     .validated()?;
     let national_id = fields.national_id.clone();
-    let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
-    let row = db
-        .write(move |conn| model::create(conn, &actor, scope.as_deref(), fields.clone()))
-        .await;
+    let row = resource::http::create_row::<CitizenRow>(&db, &caller, fields).await;
     let row = audit_refusal(&db, &caller, national_id, row).await?;
-    let location = format!("/api/v1/citizens/{}", row.id);
-    let version = row.version;
-    Ok(created_response(
-        &req,
-        &location,
-        version,
-        &Citizen::for_caller(row, &caller),
-    ))
+    Ok(resource::http::respond_created(&req, &caller, row))
 }
 
-/// Passes `result` on; when it refused `national_id` as registered already,
-/// records the attempt first (see [`model::audit_refused_national_id`]).
 async fn audit_refusal<T>(
     db: &Db,
     caller: &Caller,
@@ -321,9 +316,7 @@ async fn audit_refusal<T>(
     responses(
         (status = 200, description = "The citizen", body = Citizen, headers(("ETag" = String, description = "The version"))),
         (status = 304, description = "Not modified since the `ETag` in `If-None-Match`"),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::refusals::ReadRefusals,
     )
 )]
 #[get("/citizens/{id}")]
@@ -333,21 +326,9 @@ pub async fn get_citizen(
     caller: Caller,
     id: web::Path<Id>,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = caller.scope_path().map(str::to_owned);
-    let (row, _) = db
-        .run(move |conn| model::get_visible(conn, scope.as_deref(), &id))
-        .await?;
-    let version = row.version;
-    Ok(resource_response(
-        &req,
-        StatusCode::OK,
-        version,
-        &Citizen::for_caller(row, &caller),
-    ))
+    resource::http::get_one::<CitizenRow>(&req, &db, &caller, id.into_inner()).await
 }
 
-/// Update a citizen (JSON Merge Patch).
-///
 /// A `national_id` registered already is refused and audited as on create.
 #[utoipa::path(
     tag = "citizens",
@@ -358,16 +339,7 @@ pub async fn get_citizen(
     request_body(content = UpdateCitizen, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "The updated citizen", body = Citizen, headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 412, response = crate::openapi::PreconditionFailed),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, response = crate::openapi::Unprocessable),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::refusals::UpdateRefusals,
     )
 )]
 #[patch("/citizens/{id}")]
@@ -379,24 +351,11 @@ pub async fn update_citizen(
     if_match: IfMatch,
     JsonBody(patch): JsonBody<UpdateCitizen>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_editor()?;
     let national_id = patch.national_id.clone().flatten();
-    let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
-    let row = db
-        .write(move |conn| {
-            model::update(conn, &actor, scope.as_deref(), &id, &if_match, |f| {
-                patch.clone().apply(f)
-            })
-        })
-        .await;
+    let apply = move |fields| patch.clone().apply(fields);
+    let row = resource::http::update_row(&db, &caller, id.into_inner(), if_match, apply).await;
     let row = audit_refusal(&db, &caller, national_id, row).await?;
-    let version = row.version;
-    Ok(resource_response(
-        &req,
-        StatusCode::OK,
-        version,
-        &Citizen::for_caller(row, &caller),
-    ))
+    Ok(resource::http::respond::<CitizenRow>(&req, &caller, row))
 }
 
 /// Delete a citizen.
@@ -408,12 +367,7 @@ pub async fn update_citizen(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 412, response = crate::openapi::PreconditionFailed),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::refusals::DeleteRefusals,
     )
 )]
 #[delete("/citizens/{id}")]
@@ -423,9 +377,5 @@ pub async fn delete_citizen(
     id: web::Path<Id>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_editor()?;
-    let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
-    db.write(move |conn| model::delete(conn, &actor, scope.as_deref(), &id, &if_match))
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    resource::http::delete_one::<CitizenRow>(&db, &caller, id.into_inner(), if_match).await
 }

@@ -5,15 +5,15 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::rules::{CitizenFields, Gender};
-use crate::associations::model::{self as associations_model, in_scope};
-use crate::audit::model::{record, Change};
+use crate::assessments::model as assessments_model;
+use crate::associations::model as associations_model;
 use crate::auth::Actor;
 use crate::db::schema::associations;
 use crate::db::schema::citizens::{self, dsl};
-use crate::db::{now, DbConnection, MultiBackend};
+use crate::db::{DbConnection, MultiBackend};
 use crate::error::ApiError;
 use crate::http::paging::{Page, PageRequest};
-use crate::http::preconditions::IfMatch;
+use crate::resource::{self, Resource};
 use crate::text;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable)]
@@ -65,59 +65,6 @@ impl CitizenRow {
     }
 }
 
-/// A citizen the caller may see, with the path of their association; 404 otherwise.
-pub fn get_visible(
-    conn: &mut DbConnection,
-    scope: Option<&str>,
-    id: &str,
-) -> Result<(CitizenRow, String), ApiError> {
-    let not_found = || ApiError::not_found("the citizen");
-    if uuid::Uuid::try_parse(id).is_err() {
-        return Err(not_found());
-    }
-    let found: Option<(CitizenRow, String)> = citizens::table
-        .inner_join(associations::table)
-        .filter(dsl::id.eq(id))
-        .select((citizens::all_columns, associations::path))
-        .first(conn)
-        .optional()?;
-    found
-        .filter(|(_, path)| in_scope(scope, path))
-        .ok_or_else(not_found)
-}
-
-/// 409 when another citizen holds the same external id or national id.
-fn check_unique(
-    conn: &mut DbConnection,
-    fields: &CitizenFields,
-    own_id: Option<&str>,
-) -> Result<(), ApiError> {
-    if let Some(external_id) = &fields.external_id {
-        let holder: Option<String> = citizens::table
-            .filter(dsl::external_id.eq(external_id))
-            .select(dsl::id)
-            .first(conn)
-            .optional()?;
-        if holder.is_some_and(|h| Some(h.as_str()) != own_id) {
-            return Err(ApiError::conflict(
-                "DUPLICATE_EXTERNAL_ID",
-                "another citizen has this external_id",
-            ));
-        }
-    }
-    if let Some(national_id) = &fields.national_id {
-        let holder: Option<String> = citizens::table
-            .filter(dsl::national_id.eq(national_id))
-            .select(dsl::id)
-            .first(conn)
-            .optional()?;
-        if holder.is_some_and(|h| Some(h.as_str()) != own_id) {
-            return Err(national_id_taken());
-        }
-    }
-    Ok(())
-}
-
 /// The code of the answer to a national id registered already.
 pub const DUPLICATE_NATIONAL_ID: &str = "DUPLICATE_NATIONAL_ID";
 
@@ -153,7 +100,7 @@ pub fn audit_refused_national_id(
     let Some((id, version, path)) = holder else {
         return Ok(());
     };
-    audit(
+    resource::audit::<CitizenRow>(
         conn,
         actor,
         "refuse_duplicate_national_id",
@@ -163,145 +110,103 @@ pub fn audit_refused_national_id(
     )
 }
 
-fn audit(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    action: &'static str,
-    id: &str,
-    path: &str,
-    versions: (Option<i64>, Option<i64>),
-) -> Result<(), ApiError> {
-    // Only ids and versions: the trail never holds personal data.
-    record(
-        conn,
-        actor,
-        Change {
-            action,
-            resource_type: "citizen",
-            resource_id: id,
-            version_before: versions.0,
-            version_after: versions.1,
-            scope_path: Some(path),
-        },
-    )
-}
+impl Resource for CitizenRow {
+    const TYPE: &'static str = "citizen";
+    const NOUN: &'static str = "the citizen";
+    type Fields = CitizenFields;
 
-pub fn create(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    scope: Option<&str>,
-    fields: CitizenFields,
-) -> Result<CitizenRow, ApiError> {
-    let path = associations_model::placeable_path(conn, scope, &fields.association_id)?;
-    check_unique(conn, &fields, None)?;
-    let now = now();
-    let mut row = CitizenRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        external_id: None,
-        full_name: String::new(),
-        search_text: String::new(),
-        birth_year: None,
-        gender: None,
-        association_id: String::new(),
-        occupation: None,
-        phone: None,
-        national_id: None,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-    };
-    row.set_fields(fields);
-    let row: CitizenRow = diesel::insert_into(citizens::table)
-        .values(&row)
-        .returning(citizens::all_columns)
-        .get_result(conn)?;
-    audit(
-        conn,
-        actor,
-        "create",
-        &row.id,
-        &path,
-        (None, Some(row.version)),
-    )?;
-    Ok(row)
-}
+    fn id(&self) -> &str {
+        &self.id
+    }
 
-pub fn update(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    scope: Option<&str>,
-    id: &str,
-    if_match: &IfMatch,
-    change: impl FnOnce(CitizenFields) -> Result<CitizenFields, ApiError>,
-) -> Result<CitizenRow, ApiError> {
-    let (current, mut path) = get_visible(conn, scope, id)?;
-    let fields = change(current.fields())?.validated()?;
-    if_match.check(current.version)?;
-    if fields == current.fields() {
-        return Ok(current);
+    fn version(&self) -> i64 {
+        self.version
     }
-    if fields.association_id != current.association_id {
-        path = associations_model::placeable_path(conn, scope, &fields.association_id)?;
-    }
-    check_unique(conn, &fields, Some(id))?;
-    let mut row = current.clone();
-    row.set_fields(fields);
-    row.version = current.version + 1;
-    row.updated_at = now();
-    let saved: CitizenRow = diesel::update(
-        citizens::table
-            .filter(dsl::id.eq(id))
-            .filter(dsl::version.eq(current.version)),
-    )
-    .set(&row)
-    .returning(citizens::all_columns)
-    .get_result(conn)
-    .optional()?
-    .ok_or_else(|| ApiError::precondition_failed(current.version))?;
-    if saved.association_id != current.association_id {
-        crate::assessments::model::follow_subject(conn, "citizen", id, &saved.association_id)?;
-    }
-    audit(
-        conn,
-        actor,
-        "update",
-        id,
-        &path,
-        (Some(current.version), Some(saved.version)),
-    )?;
-    Ok(saved)
-}
 
-pub fn delete(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    scope: Option<&str>,
-    id: &str,
-    if_match: &IfMatch,
-) -> Result<(), ApiError> {
-    let (current, path) = get_visible(conn, scope, id)?;
-    if_match.check(current.version)?;
-    crate::assessments::model::refuse_delete_with_assessments(
-        crate::assessments::model::count_for_subject(conn, "citizen", id)?,
-        "citizen",
-    )?;
-    let deleted = diesel::delete(
-        citizens::table
-            .filter(dsl::id.eq(id))
-            .filter(dsl::version.eq(current.version)),
-    )
-    .execute(conn)?;
-    if deleted == 0 {
-        return Err(ApiError::precondition_failed(current.version));
+    fn association_id(&self) -> &str {
+        &self.association_id
     }
-    audit(
-        conn,
-        actor,
-        "delete",
-        id,
-        &path,
-        (Some(current.version), None),
-    )
+
+    fn fields(&self) -> CitizenFields {
+        CitizenRow::fields(self)
+    }
+
+    fn validated(fields: CitizenFields) -> Result<CitizenFields, ApiError> {
+        fields.validated()
+    }
+
+    fn new(id: String, _: String, fields: CitizenFields, now: NaiveDateTime) -> Self {
+        let mut row = CitizenRow {
+            id,
+            external_id: None,
+            full_name: String::new(),
+            search_text: String::new(),
+            birth_year: None,
+            gender: None,
+            association_id: String::new(),
+            occupation: None,
+            phone: None,
+            national_id: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        row.set_fields(fields);
+        row
+    }
+
+    fn changed(&self, fields: CitizenFields, now: NaiveDateTime) -> Self {
+        let mut row = self.clone();
+        row.set_fields(fields);
+        row.version += 1;
+        row.updated_at = now;
+        row
+    }
+
+    fn placed_in(fields: &CitizenFields) -> Option<&str> {
+        Some(&fields.association_id)
+    }
+
+    crate::table_queries!(citizens);
+
+    /// 409 when another citizen holds the same external id or national id.
+    fn check_unique(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {
+        if let Some(external_id) = &row.external_id {
+            let taken: i64 = citizens::table
+                .filter(dsl::external_id.eq(external_id))
+                .filter(dsl::id.ne(&row.id))
+                .count()
+                .get_result(conn)?;
+            if taken > 0 {
+                return Err(ApiError::conflict(
+                    "DUPLICATE_EXTERNAL_ID",
+                    "another citizen has this external_id",
+                ));
+            }
+        }
+        if let Some(national_id) = &row.national_id {
+            let taken: i64 = citizens::table
+                .filter(dsl::national_id.eq(national_id))
+                .filter(dsl::id.ne(&row.id))
+                .count()
+                .get_result(conn)?;
+            if taken > 0 {
+                return Err(national_id_taken());
+            }
+        }
+        Ok(())
+    }
+
+    fn check_delete(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {
+        assessments_model::refuse_delete_with_assessments(
+            assessments_model::count_for_subject(conn, Self::TYPE, &row.id)?,
+            Self::TYPE,
+        )
+    }
+
+    fn moved(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {
+        assessments_model::follow_subject(conn, Self::TYPE, &row.id, &row.association_id)
+    }
 }
 
 /// The filters of the citizen list.

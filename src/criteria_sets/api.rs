@@ -303,9 +303,7 @@ pub struct ListCriteriaSetsParams {
     responses(
         (status = 200, description = "One page of sets", body = Page<CriteriaSet>,
          headers(("Link" = String, description = "`<…?page_token=…>; rel=\"next\"` when another page follows"))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::refusals::ListRefusals,
     )
 )]
 #[get("/criteria-sets")]
@@ -350,14 +348,7 @@ fn created(req: &HttpRequest, row: SetRow) -> Result<HttpResponse, ApiError> {
     responses(
         (status = 201, description = "Created, as a draft", body = CriteriaSet,
          headers(("Location" = String, description = "The new set's URL"), ("ETag" = String, description = "The version"))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, response = crate::openapi::Unprocessable),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::refusals::CreateRefusals,
     )
 )]
 #[post("/criteria-sets")]
@@ -383,9 +374,7 @@ pub async fn create_criteria_set(
     responses(
         (status = 200, description = "The set", body = CriteriaSet, headers(("ETag" = String, description = "The version"))),
         (status = 304, description = "Not modified since the `ETag` in `If-None-Match`"),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::refusals::ReadRefusals,
     )
 )]
 #[get("/criteria-sets/{id}")]
@@ -414,17 +403,8 @@ pub async fn get_criteria_set(
     request_body(content = UpdateCriteriaSet, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "The updated set", body = CriteriaSet, headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 412, response = crate::openapi::PreconditionFailed),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, response = crate::openapi::Unprocessable),
+        crate::openapi::refusals::UpdateRefusals,
         (status = 428, response = crate::openapi::PreconditionRequired),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
     )
 )]
 #[patch("/criteria-sets/{id}")]
@@ -461,13 +441,8 @@ pub async fn update_criteria_set(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 412, response = crate::openapi::PreconditionFailed),
+        crate::openapi::refusals::DeleteRefusals,
         (status = 428, response = crate::openapi::PreconditionRequired),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
     )
 )]
 #[delete("/criteria-sets/{id}")]
@@ -497,14 +472,9 @@ pub async fn delete_criteria_set(
     ),
     responses(
         (status = 200, description = "The published set", body = CriteriaSet, headers(("ETag" = String, description = "The new version"))),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 412, response = crate::openapi::PreconditionFailed),
+        crate::openapi::refusals::DeleteRefusals,
         (status = 422, response = crate::openapi::Unprocessable),
         (status = 428, response = crate::openapi::PreconditionRequired),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
     )
 )]
 #[post("/criteria-sets/{id}/publish")]
@@ -538,13 +508,8 @@ pub async fn publish_criteria_set(
     ),
     responses(
         (status = 200, description = "The retired set", body = CriteriaSet, headers(("ETag" = String, description = "The new version"))),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 412, response = crate::openapi::PreconditionFailed),
+        crate::openapi::refusals::DeleteRefusals,
         (status = 428, response = crate::openapi::PreconditionRequired),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
     )
 )]
 #[post("/criteria-sets/{id}/retire")]
@@ -577,15 +542,8 @@ pub async fn retire_criteria_set(
     responses(
         (status = 201, description = "The new draft edition", body = CriteriaSet,
          headers(("Location" = String, description = "The new set's URL"), ("ETag" = String, description = "The version"))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
+        crate::openapi::refusals::CreateRefusals,
         (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, response = crate::openapi::Unprocessable),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
     )
 )]
 #[post("/criteria-sets/{id}/editions")]

@@ -219,9 +219,7 @@ impl UpdateCriterion {
     params(("id" = String, Path, description = "The set's id")),
     responses(
         (status = 200, description = "Every criterion of the set, in order", body = Page<Criterion>),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::refusals::ReadRefusals,
     )
 )]
 #[get("/criteria-sets/{id}/criteria")]
@@ -253,15 +251,8 @@ pub async fn list_criteria(
     responses(
         (status = 201, description = "Created", body = Criterion,
          headers(("Location" = String, description = "The criterion's URL"), ("ETag" = String, description = "The version"))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
+        crate::openapi::refusals::CreateRefusals,
         (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, response = crate::openapi::Unprocessable),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
     )
 )]
 #[post("/criteria-sets/{id}/criteria")]
@@ -300,9 +291,7 @@ pub async fn create_criterion(
     responses(
         (status = 200, description = "The criterion", body = Criterion, headers(("ETag" = String, description = "The version"))),
         (status = 304, description = "Not modified since the `ETag` in `If-None-Match`"),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::refusals::ReadRefusals,
     )
 )]
 #[get("/criteria-sets/{id}/criteria/{criterion_id}")]
@@ -335,17 +324,8 @@ pub async fn get_criterion(
     request_body(content = UpdateCriterion, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "The updated criterion", body = Criterion, headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 412, response = crate::openapi::PreconditionFailed),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, response = crate::openapi::Unprocessable),
+        crate::openapi::refusals::UpdateRefusals,
         (status = 428, response = crate::openapi::PreconditionRequired),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
     )
 )]
 #[patch("/criteria-sets/{id}/criteria/{criterion_id}")]
@@ -386,13 +366,8 @@ pub async fn update_criterion(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 412, response = crate::openapi::PreconditionFailed),
+        crate::openapi::refusals::DeleteRefusals,
         (status = 428, response = crate::openapi::PreconditionRequired),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
     )
 )]
 #[delete("/criteria-sets/{id}/criteria/{criterion_id}")]

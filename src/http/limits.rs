@@ -10,7 +10,9 @@ use std::time::Duration;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 
-use tokio::sync::{Semaphore, SemaphorePermit};
+use std::sync::Arc;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::ApiError;
 
@@ -19,7 +21,7 @@ const WAIT: Duration = Duration::from_secs(1);
 
 /// The turns for expensive work (app data).
 pub struct ExpensiveWork {
-    turns: Semaphore,
+    turns: Arc<Semaphore>,
     size: usize,
 }
 
@@ -27,17 +29,18 @@ impl ExpensiveWork {
     pub fn new(concurrency: usize) -> Self {
         let size = concurrency.max(1);
         ExpensiveWork {
-            turns: Semaphore::new(size),
+            turns: Arc::new(Semaphore::new(size)),
             size,
         }
     }
 
-    /// A turn, held until the permit is dropped; 503 when none frees up in time.
-    pub async fn turn(&self) -> Result<SemaphorePermit<'_>, ApiError> {
-        match tokio::time::timeout(WAIT, self.turns.acquire()).await {
+    /// A turn, held until the permit is dropped (a streamed export keeps it
+    /// to its last row); 503 when none frees up in time.
+    pub async fn turn(&self) -> Result<OwnedSemaphorePermit, ApiError> {
+        match tokio::time::timeout(WAIT, self.turns.clone().acquire_owned()).await {
             Ok(Ok(permit)) => Ok(permit),
             _ => Err(ApiError::unavailable(format!(
-                "{} expensive requests (reports) are being answered already; retry shortly",
+                "{} expensive requests (reports, exports) are being answered already; retry shortly",
                 self.size
             ))),
         }

@@ -3,6 +3,7 @@
 //! collected from the handlers; [`finish`] applies the document-wide rules.
 
 mod finish;
+pub mod refusals;
 
 pub use finish::finish;
 

@@ -57,10 +57,8 @@ one line `own`, one `child` per child, one `total`",
          content((MembershipReport = "application/json"),
                  (String = "text/csv", example = "\u{feff}row,association_id,association_code,association_name,level,year,reporting_count,association_count,member_count,population,households,branch_count,fund_raised_vnd,scholarship_count,scholarship_value_vnd,membership_ratio,target_year,target_min_value,target_max_value,target_gap_to_min,target_status\ntotal,0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b,HKH-TY,Hội Khuyến học huyện Trấn Yên,district,2020,22,22,23793,91161,,,,,,0.261,2025,0.35,0.4,0.089,below\n"))),
         (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
+        crate::openapi::refusals::ReadRefusals,
         (status = 406, response = crate::openapi::NotAcceptable),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
     )
 )]
 #[get("/reports/membership")]
@@ -103,10 +101,8 @@ pub struct AssessmentsParams {
          content((AssessmentsReport = "application/json"),
                  (String = "text/csv", example = "\u{feff}row,association_id,association_code,association_name,level,criteria_set_code,criteria_set_edition,period,assessment_count,draft,submitted,approved,excellent,good,fair,not_met,assessed_count,recognised_count,recognised_ratio,good_or_above_ratio,target_metric,target_year,target_min_value,target_max_value,target_gap_to_min,target_status\ntotal,0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b,HKH-TY,Hội Khuyến học huyện Trấn Yên,district,learning-community-commune,2023,2020,21,0,0,21,6,15,0,0,21,21,1.0,1.0,,,,,,\n"))),
         (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
+        crate::openapi::refusals::ReadRefusals,
         (status = 406, response = crate::openapi::NotAcceptable),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
     )
 )]
 #[get("/reports/assessments")]
@@ -149,10 +145,8 @@ pub struct LearningDistrictParams {
          content((LearningDistrictReport = "application/json"),
                  (String = "text/csv", example = "\u{feff}association_id,association_name,period,criteria_set_code,criteria_set_edition,status,rating,criterion_code,criterion_title,group_name,level,required,met,score,max_score,note\n0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b,Hội Khuyến học huyện Trấn Yên,2021,learning-district,2021-pilot,approved,good,1,\"Huyện ủy, UBND huyện ban hành và thực hiện kế hoạch xây dựng xã hội học tập\",Điều kiện,1,false,true,1,1,Kế hoạch số 12/KH-UBND\n"))),
         (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
+        crate::openapi::refusals::ReadRefusals,
         (status = 406, response = crate::openapi::NotAcceptable),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
     )
 )]
 #[get("/reports/learning-district")]
@@ -196,10 +190,8 @@ pub struct TrendParams {
          content((TrendReport = "application/json"),
                  (String = "text/csv", example = "\u{feff}association_id,association_name,metric,year,value,numerator,denominator,target_year,target_min_value,target_max_value,target_gap_to_min,target_status\n0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b,Hội Khuyến học huyện Trấn Yên,membership_ratio,2020,0.261,23793,91161,2025,0.35,0.4,0.089,below\n"))),
         (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
+        crate::openapi::refusals::ReadRefusals,
         (status = 406, response = crate::openapi::NotAcceptable),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
     )
 )]
 #[get("/reports/trend")]

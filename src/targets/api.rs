@@ -1,6 +1,5 @@
 //! HTTP handlers and DTOs of `/api/v1/targets`.
 
-use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -10,13 +9,14 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::model::{self, TargetFilter, TargetRow};
 use super::rules::{Metric, TargetFields};
 use crate::auth::Caller;
-use crate::db::Db;
+use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
 use crate::http::extract::{JsonBody, Query};
 use crate::http::ids::{self, Id};
 use crate::http::merge_patch;
-use crate::http::paging::{self, Page, PageRequest};
-use crate::http::preconditions::{created_response, resource_response, IfMatch};
+use crate::http::paging::{Page, PageRequest};
+use crate::http::preconditions::IfMatch;
+use crate::resource::{self, http::Served};
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -54,6 +54,27 @@ pub struct Target {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Served for TargetRow {
+    const COLLECTION: &'static str = "/api/v1/targets";
+    type Json = Target;
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "association_id",
+        "metric",
+        "year",
+        "min_value",
+        "max_value",
+        "note",
+        "version",
+        "created_at",
+        "updated_at",
+    ];
+
+    fn present(self, _: &Caller) -> Target {
+        Target::from(self)
+    }
 }
 
 impl From<TargetRow> for Target {
@@ -168,11 +189,10 @@ pub struct ListTargetsParams {
     tag = "targets",
     params(ListTargetsParams),
     responses(
-        (status = 200, description = "One page of targets", body = Page<Target>,
+        (status = 200, description = "One page of targets; with `Accept: text/csv` or `application/x-ndjson`, every one that matches the filters, streamed as a file (page parameters ignored)",
+         content((Page<Target> = "application/json"), (String = "text/csv"), (String = "application/x-ndjson")),
          headers(("Link" = String, description = "`<…?page_token=…>; rel=\"next\"` when another page follows"))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::refusals::ExportRefusals,
     )
 )]
 #[get("/targets")]
@@ -189,15 +209,10 @@ pub async fn list_targets(
         year: params.year,
         scope: caller.scope_path().map(str::to_owned),
     };
-    let page = PageRequest::new(
-        params.page_size,
-        params.page_token.as_deref(),
-        &format!("{filter:?}"),
-    )?;
-    let rows = db
-        .run(move |conn| model::list(conn, &filter, &page))
-        .await?;
-    Ok(paging::page_response(&req, rows.map(Target::from)))
+    let fingerprint = format!("{filter:?}");
+    let paging = (params.page_size, params.page_token.as_deref());
+    let fetch = move |conn: &mut DbConnection, page: &PageRequest| model::list(conn, &filter, page);
+    resource::http::list::<TargetRow, _>(&req, &db, &caller, paging, fingerprint, fetch).await
 }
 
 /// Set a target (editors and admins, for an association in their scope).
@@ -207,14 +222,7 @@ pub async fn list_targets(
     responses(
         (status = 201, description = "Created", body = Target,
          headers(("Location" = String, description = "The target's URL"), ("ETag" = String, description = "The version"))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, response = crate::openapi::Unprocessable),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::refusals::CreateRefusals,
     )
 )]
 #[post("/targets")]
@@ -224,7 +232,6 @@ pub async fn create_target(
     caller: Caller,
     JsonBody(body): JsonBody<CreateTarget>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_editor()?;
     let fields = TargetFields {
         association_id: body.association_id,
         metric: body.metric,
@@ -234,17 +241,8 @@ pub async fn create_target(
         note: body.note,
     }
     .validated()?;
-    let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
-    let row = db
-        .write(move |conn| model::create(conn, &actor, scope.as_deref(), fields.clone()))
-        .await?;
-    let location = format!("/api/v1/targets/{}", row.id);
-    Ok(created_response(
-        &req,
-        &location,
-        row.version,
-        &Target::from(row),
-    ))
+    let row = resource::http::create_row::<TargetRow>(&db, &caller, fields).await?;
+    Ok(resource::http::respond_created(&req, &caller, row))
 }
 
 /// Get a target.
@@ -254,9 +252,7 @@ pub async fn create_target(
     responses(
         (status = 200, description = "The target", body = Target, headers(("ETag" = String, description = "The version"))),
         (status = 304, description = "Not modified since the `ETag` in `If-None-Match`"),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::refusals::ReadRefusals,
     )
 )]
 #[get("/targets/{id}")]
@@ -266,16 +262,7 @@ pub async fn get_target(
     caller: Caller,
     id: web::Path<Id>,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = caller.scope_path().map(str::to_owned);
-    let (row, _) = db
-        .run(move |conn| model::get_visible(conn, scope.as_deref(), &id))
-        .await?;
-    Ok(resource_response(
-        &req,
-        StatusCode::OK,
-        row.version,
-        &Target::from(row),
-    ))
+    resource::http::get_one::<TargetRow>(&req, &db, &caller, id.into_inner()).await
 }
 
 /// Change a target (JSON Merge Patch).
@@ -288,16 +275,7 @@ pub async fn get_target(
     request_body(content = UpdateTarget, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "The updated target", body = Target, headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 412, response = crate::openapi::PreconditionFailed),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, response = crate::openapi::Unprocessable),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::refusals::UpdateRefusals,
     )
 )]
 #[patch("/targets/{id}")]
@@ -309,21 +287,9 @@ pub async fn update_target(
     if_match: IfMatch,
     JsonBody(patch): JsonBody<UpdateTarget>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_editor()?;
-    let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
-    let row = db
-        .write(move |conn| {
-            model::update(conn, &actor, scope.as_deref(), &id, &if_match, |f| {
-                patch.clone().apply(f)
-            })
-        })
-        .await?;
-    Ok(resource_response(
-        &req,
-        StatusCode::OK,
-        row.version,
-        &Target::from(row),
-    ))
+    let apply = move |fields| patch.clone().apply(fields);
+    let row = resource::http::update_row(&db, &caller, id.into_inner(), if_match, apply).await?;
+    Ok(resource::http::respond::<TargetRow>(&req, &caller, row))
 }
 
 /// Delete a target.
@@ -335,11 +301,9 @@ pub async fn update_target(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, response = crate::openapi::Unauthorized),
+        crate::openapi::refusals::ReadRefusals,
         (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
         (status = 412, response = crate::openapi::PreconditionFailed),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
     )
 )]
 #[delete("/targets/{id}")]
@@ -349,9 +313,5 @@ pub async fn delete_target(
     id: web::Path<Id>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_editor()?;
-    let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
-    db.write(move |conn| model::delete(conn, &actor, scope.as_deref(), &id, &if_match))
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    resource::http::delete_one::<TargetRow>(&db, &caller, id.into_inner(), if_match).await
 }

@@ -6,15 +6,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::rules::{Metric, TargetFields};
-use crate::associations::model::{self as associations_model, in_scope};
-use crate::audit::model::{record, Change};
-use crate::auth::Actor;
-use crate::db::schema::associations;
+use crate::associations::model as associations_model;
 use crate::db::schema::targets::{self, dsl};
-use crate::db::{now, DbConnection, MultiBackend};
+use crate::db::{DbConnection, MultiBackend};
 use crate::error::ApiError;
 use crate::http::paging::{Page, PageRequest};
-use crate::http::preconditions::IfMatch;
+use crate::resource::Resource;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable)]
 #[diesel(table_name = targets, treat_none_as_null = true)]
@@ -58,180 +55,82 @@ impl TargetRow {
     }
 }
 
-/// A target the caller may see, with its association's path; 404 otherwise.
-pub fn get_visible(
-    conn: &mut DbConnection,
-    scope: Option<&str>,
-    id: &str,
-) -> Result<(TargetRow, String), ApiError> {
-    let not_found = || ApiError::not_found("the target");
-    if uuid::Uuid::try_parse(id).is_err() {
-        return Err(not_found());
-    }
-    let found: Option<(TargetRow, String)> = targets::table
-        .inner_join(associations::table)
-        .filter(dsl::id.eq(id))
-        .select((targets::all_columns, associations::path))
-        .first(conn)
-        .optional()?;
-    found
-        .filter(|(_, path)| in_scope(scope, path))
-        .ok_or_else(not_found)
-}
+impl Resource for TargetRow {
+    const TYPE: &'static str = "target";
+    const NOUN: &'static str = "the target";
+    type Fields = TargetFields;
 
-fn check_free(
-    conn: &mut DbConnection,
-    fields: &TargetFields,
-    own_id: Option<&str>,
-) -> Result<(), ApiError> {
-    let holder: Option<String> = targets::table
-        .filter(dsl::association_id.eq(&fields.association_id))
-        .filter(dsl::metric.eq(fields.metric.as_str()))
-        .filter(dsl::year.eq(fields.year))
-        .select(dsl::id)
-        .first(conn)
-        .optional()?;
-    match holder {
-        Some(holder) if Some(holder.as_str()) != own_id => Err(ApiError::conflict(
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn version(&self) -> i64 {
+        self.version
+    }
+
+    fn association_id(&self) -> &str {
+        &self.association_id
+    }
+
+    fn fields(&self) -> TargetFields {
+        TargetRow::fields(self)
+    }
+
+    fn validated(fields: TargetFields) -> Result<TargetFields, ApiError> {
+        fields.validated()
+    }
+
+    fn new(id: String, _: String, fields: TargetFields, now: NaiveDateTime) -> Self {
+        let mut row = TargetRow {
+            id,
+            association_id: String::new(),
+            metric: String::new(),
+            year: 0,
+            min_value: 0.0,
+            max_value: None,
+            note: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        row.set_fields(fields);
+        row
+    }
+
+    fn changed(&self, fields: TargetFields, now: NaiveDateTime) -> Self {
+        let mut row = self.clone();
+        row.set_fields(fields);
+        row.version += 1;
+        row.updated_at = now;
+        row
+    }
+
+    fn placed_in(fields: &TargetFields) -> Option<&str> {
+        Some(&fields.association_id)
+    }
+
+    crate::table_queries!(targets);
+
+    /// One target per association, metric and year.
+    fn check_unique(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {
+        let taken: i64 = targets::table
+            .filter(dsl::association_id.eq(&row.association_id))
+            .filter(dsl::metric.eq(&row.metric))
+            .filter(dsl::year.eq(row.year))
+            .filter(dsl::id.ne(&row.id))
+            .count()
+            .get_result(conn)?;
+        if taken == 0 {
+            return Ok(());
+        }
+        Err(ApiError::conflict(
             "DUPLICATE_TARGET",
             format!(
                 "the association already has a {} target for {}: change that one",
-                fields.metric.as_str(),
-                fields.year
+                row.metric, row.year
             ),
-        )),
-        _ => Ok(()),
+        ))
     }
-}
-
-fn audit(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    action: &'static str,
-    id: &str,
-    path: &str,
-    versions: (Option<i64>, Option<i64>),
-) -> Result<(), ApiError> {
-    record(
-        conn,
-        actor,
-        Change {
-            action,
-            resource_type: "target",
-            resource_id: id,
-            version_before: versions.0,
-            version_after: versions.1,
-            scope_path: Some(path),
-        },
-    )
-}
-
-pub fn create(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    scope: Option<&str>,
-    fields: TargetFields,
-) -> Result<TargetRow, ApiError> {
-    let path = associations_model::placeable_path(conn, scope, &fields.association_id)?;
-    check_free(conn, &fields, None)?;
-    let now = now();
-    let mut row = TargetRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        association_id: String::new(),
-        metric: String::new(),
-        year: 0,
-        min_value: 0.0,
-        max_value: None,
-        note: None,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-    };
-    row.set_fields(fields);
-    let row: TargetRow = diesel::insert_into(targets::table)
-        .values(&row)
-        .returning(targets::all_columns)
-        .get_result(conn)?;
-    audit(
-        conn,
-        actor,
-        "create",
-        &row.id,
-        &path,
-        (None, Some(row.version)),
-    )?;
-    Ok(row)
-}
-
-pub fn update(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    scope: Option<&str>,
-    id: &str,
-    if_match: &IfMatch,
-    change: impl FnOnce(TargetFields) -> Result<TargetFields, ApiError>,
-) -> Result<TargetRow, ApiError> {
-    let (current, mut path) = get_visible(conn, scope, id)?;
-    let fields = change(current.fields())?.validated()?;
-    if_match.check(current.version)?;
-    if fields == current.fields() {
-        return Ok(current);
-    }
-    if fields.association_id != current.association_id {
-        path = associations_model::placeable_path(conn, scope, &fields.association_id)?;
-    }
-    check_free(conn, &fields, Some(id))?;
-    let mut row = current.clone();
-    row.set_fields(fields);
-    row.version = current.version + 1;
-    row.updated_at = now();
-    let saved: TargetRow = diesel::update(
-        targets::table
-            .filter(dsl::id.eq(id))
-            .filter(dsl::version.eq(current.version)),
-    )
-    .set(&row)
-    .returning(targets::all_columns)
-    .get_result(conn)
-    .optional()?
-    .ok_or_else(|| ApiError::precondition_failed(current.version))?;
-    audit(
-        conn,
-        actor,
-        "update",
-        id,
-        &path,
-        (Some(current.version), Some(saved.version)),
-    )?;
-    Ok(saved)
-}
-
-pub fn delete(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    scope: Option<&str>,
-    id: &str,
-    if_match: &IfMatch,
-) -> Result<(), ApiError> {
-    let (current, path) = get_visible(conn, scope, id)?;
-    if_match.check(current.version)?;
-    let deleted = diesel::delete(
-        targets::table
-            .filter(dsl::id.eq(id))
-            .filter(dsl::version.eq(current.version)),
-    )
-    .execute(conn)?;
-    if deleted == 0 {
-        return Err(ApiError::precondition_failed(current.version));
-    }
-    audit(
-        conn,
-        actor,
-        "delete",
-        id,
-        &path,
-        (Some(current.version), None),
-    )
 }
 
 /// The filters of the target list.

@@ -139,10 +139,8 @@ pub struct ListTokensParams {
     params(ListTokensParams),
     responses(
         (status = 200, description = "One page of tokens", body = Page<Token>),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
+        crate::openapi::refusals::ListRefusals,
         (status = 403, response = crate::openapi::Forbidden),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
     )
 )]
 #[get("/tokens")]
@@ -174,13 +172,11 @@ pub async fn list_tokens(
     responses(
         (status = 201, description = "Created; `token` holds the value", body = CreatedToken,
          headers(("Location" = String, description = "The token's URL"))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
+        crate::openapi::refusals::ListRefusals,
         (status = 403, response = crate::openapi::Forbidden),
         (status = 413, response = crate::openapi::PayloadTooLarge),
         (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 422, response = crate::openapi::Unprocessable),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
     )
 )]
 #[post("/tokens")]
@@ -218,10 +214,8 @@ pub async fn create_token(
         (status = 200, description = "The token's record", body = Token,
          headers(("ETag" = String, description = "The version, as a strong entity tag"))),
         (status = 304, description = "Not modified since the `ETag` in `If-None-Match`"),
-        (status = 401, response = crate::openapi::Unauthorized),
+        crate::openapi::refusals::ReadRefusals,
         (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
     )
 )]
 #[get("/tokens/{id}")]
@@ -254,11 +248,9 @@ pub async fn get_token(
     responses(
         (status = 200, description = "The revoked token's record", body = Token,
          headers(("ETag" = String, description = "The new version, as a strong entity tag"))),
-        (status = 401, response = crate::openapi::Unauthorized),
+        crate::openapi::refusals::ReadRefusals,
         (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
         (status = 412, response = crate::openapi::PreconditionFailed),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
     )
 )]
 #[post("/tokens/{id}/revoke")]
@@ -288,8 +280,7 @@ pub async fn revoke_token(
     tag = "tokens",
     responses(
         (status = 200, description = "The calling token and its permissions", body = Me),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::refusals::Refusals,
     )
 )]
 #[get("/me")]

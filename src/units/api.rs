@@ -1,6 +1,5 @@
 //! HTTP handlers and DTOs of `/api/v1/units`.
 
-use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -10,13 +9,14 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::model::{self, UnitFilter, UnitRow};
 use super::rules::{UnitFields, UnitKind};
 use crate::auth::Caller;
-use crate::db::Db;
+use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
 use crate::http::extract::{search_param, JsonBody, Query};
 use crate::http::ids::{self, Id};
 use crate::http::merge_patch;
-use crate::http::paging::{self, Page, PageRequest};
-use crate::http::preconditions::{created_response, resource_response, IfMatch};
+use crate::http::paging::{Page, PageRequest};
+use crate::http::preconditions::IfMatch;
+use crate::resource::{self, http::Served};
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -56,6 +56,28 @@ pub struct Unit {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Served for UnitRow {
+    const COLLECTION: &'static str = "/api/v1/units";
+    type Json = Unit;
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "code",
+        "name",
+        "kind",
+        "association_id",
+        "address",
+        "head_name",
+        "staff_count",
+        "version",
+        "created_at",
+        "updated_at",
+    ];
+
+    fn present(self, _: &Caller) -> Unit {
+        Unit::from(self)
+    }
 }
 
 impl From<UnitRow> for Unit {
@@ -179,11 +201,10 @@ pub struct ListUnitsParams {
     tag = "units",
     params(ListUnitsParams),
     responses(
-        (status = 200, description = "One page of units", body = Page<Unit>,
+        (status = 200, description = "One page of units; with `Accept: text/csv` or `application/x-ndjson`, every one that matches the filters, streamed as a file (page parameters ignored)",
+         content((Page<Unit> = "application/json"), (String = "text/csv"), (String = "application/x-ndjson")),
          headers(("Link" = String, description = "`<…?page_token=…>; rel=\"next\"` when another page follows"))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::refusals::ExportRefusals,
     )
 )]
 #[get("/units")]
@@ -201,15 +222,10 @@ pub async fn list_units(
         q,
         scope: caller.scope_path().map(str::to_owned),
     };
-    let page = PageRequest::new(
-        params.page_size,
-        params.page_token.as_deref(),
-        &format!("{filter:?}"),
-    )?;
-    let rows = db
-        .run(move |conn| model::list(conn, &filter, &page))
-        .await?;
-    Ok(paging::page_response(&req, rows.map(Unit::from)))
+    let fingerprint = format!("{filter:?}");
+    let paging = (params.page_size, params.page_token.as_deref());
+    let fetch = move |conn: &mut DbConnection, page: &PageRequest| model::list(conn, &filter, page);
+    resource::http::list::<UnitRow, _>(&req, &db, &caller, paging, fingerprint, fetch).await
 }
 
 /// Register a unit (editors and admins, in their scope).
@@ -219,14 +235,7 @@ pub async fn list_units(
     responses(
         (status = 201, description = "Created", body = Unit,
          headers(("Location" = String, description = "The unit's URL"), ("ETag" = String, description = "The version"))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, response = crate::openapi::Unprocessable),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::refusals::CreateRefusals,
     )
 )]
 #[post("/units")]
@@ -236,7 +245,6 @@ pub async fn create_unit(
     caller: Caller,
     JsonBody(body): JsonBody<CreateUnit>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_editor()?;
     let fields = UnitFields {
         code: body.code,
         name: body.name,
@@ -247,17 +255,8 @@ pub async fn create_unit(
         staff_count: body.staff_count,
     }
     .validated()?;
-    let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
-    let row = db
-        .write(move |conn| model::create(conn, &actor, scope.as_deref(), fields.clone()))
-        .await?;
-    let location = format!("/api/v1/units/{}", row.id);
-    Ok(created_response(
-        &req,
-        &location,
-        row.version,
-        &Unit::from(row),
-    ))
+    let row = resource::http::create_row::<UnitRow>(&db, &caller, fields).await?;
+    Ok(resource::http::respond_created(&req, &caller, row))
 }
 
 /// Get a unit.
@@ -267,9 +266,7 @@ pub async fn create_unit(
     responses(
         (status = 200, description = "The unit", body = Unit, headers(("ETag" = String, description = "The version"))),
         (status = 304, description = "Not modified since the `ETag` in `If-None-Match`"),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::refusals::ReadRefusals,
     )
 )]
 #[get("/units/{id}")]
@@ -279,16 +276,7 @@ pub async fn get_unit(
     caller: Caller,
     id: web::Path<Id>,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = caller.scope_path().map(str::to_owned);
-    let (row, _) = db
-        .run(move |conn| model::get_visible(conn, scope.as_deref(), &id))
-        .await?;
-    Ok(resource_response(
-        &req,
-        StatusCode::OK,
-        row.version,
-        &Unit::from(row),
-    ))
+    resource::http::get_one::<UnitRow>(&req, &db, &caller, id.into_inner()).await
 }
 
 /// Update a unit (JSON Merge Patch).
@@ -301,16 +289,7 @@ pub async fn get_unit(
     request_body(content = UpdateUnit, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "The updated unit", body = Unit, headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 412, response = crate::openapi::PreconditionFailed),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, response = crate::openapi::Unprocessable),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::refusals::UpdateRefusals,
     )
 )]
 #[patch("/units/{id}")]
@@ -322,21 +301,9 @@ pub async fn update_unit(
     if_match: IfMatch,
     JsonBody(patch): JsonBody<UpdateUnit>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_editor()?;
-    let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
-    let row = db
-        .write(move |conn| {
-            model::update(conn, &actor, scope.as_deref(), &id, &if_match, |f| {
-                patch.clone().apply(f)
-            })
-        })
-        .await?;
-    Ok(resource_response(
-        &req,
-        StatusCode::OK,
-        row.version,
-        &Unit::from(row),
-    ))
+    let apply = move |fields| patch.clone().apply(fields);
+    let row = resource::http::update_row(&db, &caller, id.into_inner(), if_match, apply).await?;
+    Ok(resource::http::respond::<UnitRow>(&req, &caller, row))
 }
 
 /// Delete a unit.
@@ -348,12 +315,7 @@ pub async fn update_unit(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 412, response = crate::openapi::PreconditionFailed),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::refusals::DeleteRefusals,
     )
 )]
 #[delete("/units/{id}")]
@@ -363,9 +325,5 @@ pub async fn delete_unit(
     id: web::Path<Id>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_editor()?;
-    let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
-    db.write(move |conn| model::delete(conn, &actor, scope.as_deref(), &id, &if_match))
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    resource::http::delete_one::<UnitRow>(&db, &caller, id.into_inner(), if_match).await
 }

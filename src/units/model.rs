@@ -1,19 +1,17 @@
-//! Units in the database. A unit is visible to a caller whose scope covers
-//! its association.
+//! Units in the database, on the resource layer. A unit is visible to a
+//! caller whose scope covers its association.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::rules::{UnitFields, UnitKind};
-use crate::associations::model::{self as associations_model, in_scope};
-use crate::audit::model::{record, Change};
-use crate::auth::Actor;
-use crate::db::schema::associations;
+use crate::assessments::model as assessments_model;
+use crate::associations::model as associations_model;
 use crate::db::schema::units::{self, dsl};
-use crate::db::{now, DbConnection, MultiBackend};
+use crate::db::{DbConnection, MultiBackend};
 use crate::error::ApiError;
 use crate::http::paging::{Page, PageRequest};
-use crate::http::preconditions::IfMatch;
+use crate::resource::Resource;
 use crate::text;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable)]
@@ -67,186 +65,91 @@ impl UnitRow {
     }
 }
 
-/// A unit the caller may see, with its association's path; 404 otherwise.
-pub fn get_visible(
-    conn: &mut DbConnection,
-    scope: Option<&str>,
-    id: &str,
-) -> Result<(UnitRow, String), ApiError> {
-    let not_found = || ApiError::not_found("the unit");
-    if uuid::Uuid::try_parse(id).is_err() {
-        return Err(not_found());
-    }
-    let found: Option<(UnitRow, String)> = units::table
-        .inner_join(associations::table)
-        .filter(dsl::id.eq(id))
-        .select((units::all_columns, associations::path))
-        .first(conn)
-        .optional()?;
-    found
-        .filter(|(_, path)| in_scope(scope, path))
-        .ok_or_else(not_found)
-}
+impl Resource for UnitRow {
+    const TYPE: &'static str = "unit";
+    const NOUN: &'static str = "the unit";
+    type Fields = UnitFields;
 
-fn check_code_free(
-    conn: &mut DbConnection,
-    code: Option<&str>,
-    own_id: Option<&str>,
-) -> Result<(), ApiError> {
-    let Some(code) = code else { return Ok(()) };
-    let holder: Option<String> = units::table
-        .filter(dsl::code.eq(code))
-        .select(dsl::id)
-        .first(conn)
-        .optional()?;
-    match holder {
-        Some(holder) if Some(holder.as_str()) != own_id => Err(ApiError::conflict(
-            "DUPLICATE_CODE",
-            format!("another unit already has the code {code:?}"),
-        )),
-        _ => Ok(()),
+    fn id(&self) -> &str {
+        &self.id
     }
-}
 
-fn audit(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    action: &'static str,
-    id: &str,
-    path: &str,
-    versions: (Option<i64>, Option<i64>),
-) -> Result<(), ApiError> {
-    record(
-        conn,
-        actor,
-        Change {
-            action,
-            resource_type: "unit",
-            resource_id: id,
-            version_before: versions.0,
-            version_after: versions.1,
-            scope_path: Some(path),
-        },
-    )
-}
+    fn version(&self) -> i64 {
+        self.version
+    }
 
-pub fn create(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    scope: Option<&str>,
-    fields: UnitFields,
-) -> Result<UnitRow, ApiError> {
-    let path = associations_model::placeable_path(conn, scope, &fields.association_id)?;
-    check_code_free(conn, fields.code.as_deref(), None)?;
-    let now = now();
-    let mut row = UnitRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        code: None,
-        name: String::new(),
-        search_text: String::new(),
-        kind: String::new(),
-        association_id: String::new(),
-        address: None,
-        head_name: None,
-        staff_count: None,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-    };
-    row.set_fields(fields);
-    let row: UnitRow = diesel::insert_into(units::table)
-        .values(&row)
-        .returning(units::all_columns)
-        .get_result(conn)?;
-    audit(
-        conn,
-        actor,
-        "create",
-        &row.id,
-        &path,
-        (None, Some(row.version)),
-    )?;
-    Ok(row)
-}
+    fn association_id(&self) -> &str {
+        &self.association_id
+    }
 
-pub fn update(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    scope: Option<&str>,
-    id: &str,
-    if_match: &IfMatch,
-    change: impl FnOnce(UnitFields) -> Result<UnitFields, ApiError>,
-) -> Result<UnitRow, ApiError> {
-    let (current, mut path) = get_visible(conn, scope, id)?;
-    let fields = change(current.fields())?.validated()?;
-    if_match.check(current.version)?;
-    if fields == current.fields() {
-        return Ok(current);
+    fn fields(&self) -> UnitFields {
+        UnitRow::fields(self)
     }
-    if fields.association_id != current.association_id {
-        path = associations_model::placeable_path(conn, scope, &fields.association_id)?;
-    }
-    if fields.code != current.code {
-        check_code_free(conn, fields.code.as_deref(), Some(id))?;
-    }
-    let mut row = current.clone();
-    row.set_fields(fields);
-    row.version = current.version + 1;
-    row.updated_at = now();
-    let saved: UnitRow = diesel::update(
-        units::table
-            .filter(dsl::id.eq(id))
-            .filter(dsl::version.eq(current.version)),
-    )
-    .set(&row)
-    .returning(units::all_columns)
-    .get_result(conn)
-    .optional()?
-    .ok_or_else(|| ApiError::precondition_failed(current.version))?;
-    if saved.association_id != current.association_id {
-        crate::assessments::model::follow_subject(conn, "unit", id, &saved.association_id)?;
-    }
-    audit(
-        conn,
-        actor,
-        "update",
-        id,
-        &path,
-        (Some(current.version), Some(saved.version)),
-    )?;
-    Ok(saved)
-}
 
-pub fn delete(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    scope: Option<&str>,
-    id: &str,
-    if_match: &IfMatch,
-) -> Result<(), ApiError> {
-    let (current, path) = get_visible(conn, scope, id)?;
-    if_match.check(current.version)?;
-    crate::assessments::model::refuse_delete_with_assessments(
-        crate::assessments::model::count_for_subject(conn, "unit", id)?,
-        "unit",
-    )?;
-    let deleted = diesel::delete(
-        units::table
-            .filter(dsl::id.eq(id))
-            .filter(dsl::version.eq(current.version)),
-    )
-    .execute(conn)?;
-    if deleted == 0 {
-        return Err(ApiError::precondition_failed(current.version));
+    fn validated(fields: UnitFields) -> Result<UnitFields, ApiError> {
+        fields.validated()
     }
-    audit(
-        conn,
-        actor,
-        "delete",
-        id,
-        &path,
-        (Some(current.version), None),
-    )
+
+    fn new(id: String, _: String, fields: UnitFields, now: NaiveDateTime) -> Self {
+        let mut row = UnitRow {
+            id,
+            code: None,
+            name: String::new(),
+            search_text: String::new(),
+            kind: String::new(),
+            association_id: String::new(),
+            address: None,
+            head_name: None,
+            staff_count: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        row.set_fields(fields);
+        row
+    }
+
+    fn changed(&self, fields: UnitFields, now: NaiveDateTime) -> Self {
+        let mut row = self.clone();
+        row.set_fields(fields);
+        row.version += 1;
+        row.updated_at = now;
+        row
+    }
+
+    fn placed_in(fields: &UnitFields) -> Option<&str> {
+        Some(&fields.association_id)
+    }
+
+    crate::table_queries!(units);
+
+    fn check_unique(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {
+        let Some(code) = &row.code else { return Ok(()) };
+        let holder: Option<String> = units::table
+            .filter(dsl::code.eq(code))
+            .filter(dsl::id.ne(&row.id))
+            .select(dsl::id)
+            .first(conn)
+            .optional()?;
+        match holder {
+            Some(_) => Err(ApiError::conflict(
+                "DUPLICATE_CODE",
+                format!("another unit already has the code {code:?}"),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    fn check_delete(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {
+        assessments_model::refuse_delete_with_assessments(
+            assessments_model::count_for_subject(conn, Self::TYPE, &row.id)?,
+            Self::TYPE,
+        )
+    }
+
+    fn moved(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {
+        assessments_model::follow_subject(conn, Self::TYPE, &row.id, &row.association_id)
+    }
 }
 
 /// The filters of the unit list.

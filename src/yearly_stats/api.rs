@@ -11,13 +11,14 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::model::{self, StatsFilter, StatsRow};
 use super::rules::StatsFields;
 use crate::auth::Caller;
-use crate::db::Db;
+use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
 use crate::http::extract::{JsonBody, Query};
 use crate::http::ids::{self, Id};
 use crate::http::merge_patch;
 use crate::http::paging::{self, Page, PageRequest};
 use crate::http::preconditions::{created_response, resource_response, IfMatch};
+use crate::resource::{self, http::Served};
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -66,6 +67,32 @@ pub struct YearlyStats {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Served for StatsRow {
+    const COLLECTION: &'static str = "/api/v1/yearly-stats";
+    type Json = YearlyStats;
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "association_id",
+        "year",
+        "member_count",
+        "population",
+        "households",
+        "branch_count",
+        "fund_raised_vnd",
+        "scholarship_count",
+        "scholarship_value_vnd",
+        "membership_ratio",
+        "note",
+        "version",
+        "created_at",
+        "updated_at",
+    ];
+
+    fn present(self, _: &Caller) -> YearlyStats {
+        YearlyStats::from(self)
+    }
 }
 
 impl From<StatsRow> for YearlyStats {
@@ -217,11 +244,10 @@ pub struct PageParams {
     tag = "yearly-stats",
     params(ListYearlyStatsParams),
     responses(
-        (status = 200, description = "One page of yearly statistics", body = Page<YearlyStats>,
+        (status = 200, description = "One page of yearly statistics; with `Accept: text/csv` or `application/x-ndjson`, every one that matches the filters, streamed as a file (page parameters ignored)",
+         content((Page<YearlyStats> = "application/json"), (String = "text/csv"), (String = "application/x-ndjson")),
          headers(("Link" = String, description = "`<…?page_token=…>; rel=\"next\"` when another page follows"))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::refusals::ExportRefusals,
     )
 )]
 #[get("/yearly-stats")]
@@ -237,15 +263,10 @@ pub async fn list_yearly_stats(
         year: params.year,
         scope: caller.scope_path().map(str::to_owned),
     };
-    let page = PageRequest::new(
-        params.page_size,
-        params.page_token.as_deref(),
-        &format!("{filter:?}"),
-    )?;
-    let rows = db
-        .run(move |conn| model::list(conn, &filter, &page))
-        .await?;
-    Ok(paging::page_response(&req, rows.map(YearlyStats::from)))
+    let fingerprint = format!("{filter:?}");
+    let paging = (params.page_size, params.page_token.as_deref());
+    let fetch = move |conn: &mut DbConnection, page: &PageRequest| model::list(conn, &filter, page);
+    resource::http::list::<StatsRow, _>(&req, &db, &caller, paging, fingerprint, fetch).await
 }
 
 /// List the years an association has reported.
@@ -256,9 +277,7 @@ pub async fn list_yearly_stats(
         (status = 200, description = "One page of the association's years", body = Page<YearlyStats>,
          headers(("Link" = String, description = "`<…?page_token=…>; rel=\"next\"` when another page follows"))),
         (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::refusals::ReadRefusals,
     )
 )]
 #[get("/associations/{id}/yearly-stats")]
@@ -285,15 +304,8 @@ pub async fn list_association_yearly_stats(
     responses(
         (status = 201, description = "Created", body = YearlyStats,
          headers(("Location" = String, description = "The URL of the year's statistics"), ("ETag" = String, description = "The version"))),
-        (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 403, response = crate::openapi::Forbidden),
+        crate::openapi::refusals::CreateRefusals,
         (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, response = crate::openapi::Unprocessable),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
     )
 )]
 #[post("/associations/{id}/yearly-stats")]
@@ -343,9 +355,7 @@ pub async fn create_yearly_stats(
     responses(
         (status = 200, description = "The year's statistics", body = YearlyStats, headers(("ETag" = String, description = "The version"))),
         (status = 304, description = "Not modified since the `ETag` in `If-None-Match`"),
-        (status = 401, response = crate::openapi::Unauthorized),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
+        crate::openapi::refusals::ReadRefusals,
     )
 )]
 #[get("/associations/{id}/yearly-stats/{year}")]
@@ -380,14 +390,12 @@ pub async fn get_yearly_stats(
     responses(
         (status = 200, description = "The updated statistics", body = YearlyStats, headers(("ETag" = String, description = "The new version"))),
         (status = 400, response = crate::openapi::BadRequest),
-        (status = 401, response = crate::openapi::Unauthorized),
+        crate::openapi::refusals::ReadRefusals,
         (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
         (status = 412, response = crate::openapi::PreconditionFailed),
         (status = 413, response = crate::openapi::PayloadTooLarge),
         (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 422, response = crate::openapi::Unprocessable),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
     )
 )]
 #[patch("/associations/{id}/yearly-stats/{year}")]
@@ -432,11 +440,9 @@ pub async fn update_yearly_stats(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, response = crate::openapi::Unauthorized),
+        crate::openapi::refusals::ReadRefusals,
         (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
         (status = 412, response = crate::openapi::PreconditionFailed),
-        (status = 503, response = crate::openapi::ServiceUnavailable),
     )
 )]
 #[delete("/associations/{id}/yearly-stats/{year}")]

@@ -6,13 +6,13 @@ use diesel::prelude::*;
 
 use super::rules::StatsFields;
 use crate::associations::model::{self as associations_model, AssociationRow};
-use crate::audit::model::{record, Change};
 use crate::auth::Actor;
 use crate::db::schema::yearly_stats::{self, dsl};
-use crate::db::{now, DbConnection, MultiBackend};
+use crate::db::{DbConnection, MultiBackend};
 use crate::error::ApiError;
 use crate::http::paging::{Page, PageRequest};
 use crate::http::preconditions::IfMatch;
+use crate::resource::{self, Resource};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable)]
 #[diesel(table_name = yearly_stats, treat_none_as_null = true)]
@@ -78,26 +78,81 @@ pub fn get_visible(
     Ok((row, association))
 }
 
-fn audit(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    action: &'static str,
-    id: &str,
-    path: &str,
-    versions: (Option<i64>, Option<i64>),
-) -> Result<(), ApiError> {
-    record(
-        conn,
-        actor,
-        Change {
-            action,
-            resource_type: "yearly_stats",
-            resource_id: id,
-            version_before: versions.0,
-            version_after: versions.1,
-            scope_path: Some(path),
-        },
-    )
+impl Resource for StatsRow {
+    const TYPE: &'static str = "yearly_stats";
+    const NOUN: &'static str = "the statistics";
+    type Fields = StatsFields;
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn version(&self) -> i64 {
+        self.version
+    }
+
+    fn association_id(&self) -> &str {
+        &self.association_id
+    }
+
+    fn fields(&self) -> StatsFields {
+        StatsRow::fields(self)
+    }
+
+    fn validated(fields: StatsFields) -> Result<StatsFields, ApiError> {
+        fields.validated()
+    }
+
+    fn new(id: String, association_id: String, fields: StatsFields, now: NaiveDateTime) -> Self {
+        let mut row = StatsRow {
+            id,
+            association_id,
+            year: 0,
+            member_count: 0,
+            population: None,
+            households: None,
+            branch_count: None,
+            fund_raised_vnd: None,
+            scholarship_count: None,
+            scholarship_value_vnd: None,
+            note: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        row.set_fields(fields);
+        row
+    }
+
+    fn changed(&self, fields: StatsFields, now: NaiveDateTime) -> Self {
+        let mut row = self.clone();
+        row.set_fields(fields);
+        row.version += 1;
+        row.updated_at = now;
+        row
+    }
+
+    crate::table_queries!(yearly_stats);
+
+    /// One row per association and year.
+    fn check_unique(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {
+        let taken: i64 = yearly_stats::table
+            .filter(dsl::association_id.eq(&row.association_id))
+            .filter(dsl::year.eq(row.year))
+            .filter(dsl::id.ne(&row.id))
+            .count()
+            .get_result(conn)?;
+        if taken == 0 {
+            return Ok(());
+        }
+        Err(ApiError::conflict(
+            "DUPLICATE_YEAR",
+            format!(
+                "the association already has statistics for {}: change them with PATCH",
+                row.year
+            ),
+        ))
+    }
 }
 
 pub fn create(
@@ -108,51 +163,7 @@ pub fn create(
     fields: StatsFields,
 ) -> Result<StatsRow, ApiError> {
     let association = associations_model::get_visible(conn, scope, association_id)?;
-    let taken: i64 = yearly_stats::table
-        .filter(dsl::association_id.eq(association_id))
-        .filter(dsl::year.eq(fields.year))
-        .count()
-        .get_result(conn)?;
-    if taken > 0 {
-        return Err(ApiError::conflict(
-            "DUPLICATE_YEAR",
-            format!(
-                "the association already has statistics for {}: change them with PATCH",
-                fields.year
-            ),
-        ));
-    }
-    let now = now();
-    let mut row = StatsRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        association_id: association.id,
-        year: 0,
-        member_count: 0,
-        population: None,
-        households: None,
-        branch_count: None,
-        fund_raised_vnd: None,
-        scholarship_count: None,
-        scholarship_value_vnd: None,
-        note: None,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-    };
-    row.set_fields(fields);
-    let row: StatsRow = diesel::insert_into(yearly_stats::table)
-        .values(&row)
-        .returning(yearly_stats::all_columns)
-        .get_result(conn)?;
-    audit(
-        conn,
-        actor,
-        "create",
-        &row.id,
-        &association.path,
-        (None, Some(row.version)),
-    )?;
-    Ok(row)
+    resource::insert_under(conn, actor, (association.id, &association.path), fields)
 }
 
 pub fn update(
@@ -164,34 +175,8 @@ pub fn update(
     change: impl FnOnce(StatsFields) -> Result<StatsFields, ApiError>,
 ) -> Result<StatsRow, ApiError> {
     let (current, association) = get_visible(conn, scope, association_id, year)?;
-    let fields = change(current.fields())?.validated()?;
-    if_match.check(current.version)?;
-    if fields == current.fields() {
-        return Ok(current);
-    }
-    let mut row = current.clone();
-    row.set_fields(fields);
-    row.version = current.version + 1;
-    row.updated_at = now();
-    let saved: StatsRow = diesel::update(
-        yearly_stats::table
-            .filter(dsl::id.eq(&current.id))
-            .filter(dsl::version.eq(current.version)),
-    )
-    .set(&row)
-    .returning(yearly_stats::all_columns)
-    .get_result(conn)
-    .optional()?
-    .ok_or_else(|| ApiError::precondition_failed(current.version))?;
-    audit(
-        conn,
-        actor,
-        "update",
-        &saved.id,
-        &association.path,
-        (Some(current.version), Some(saved.version)),
-    )?;
-    Ok(saved)
+    let found = (current, association.path);
+    resource::update_found(conn, actor, scope, found, if_match, change)
 }
 
 pub fn delete(
@@ -202,24 +187,7 @@ pub fn delete(
     if_match: &IfMatch,
 ) -> Result<(), ApiError> {
     let (current, association) = get_visible(conn, scope, association_id, year)?;
-    if_match.check(current.version)?;
-    let deleted = diesel::delete(
-        yearly_stats::table
-            .filter(dsl::id.eq(&current.id))
-            .filter(dsl::version.eq(current.version)),
-    )
-    .execute(conn)?;
-    if deleted == 0 {
-        return Err(ApiError::precondition_failed(current.version));
-    }
-    audit(
-        conn,
-        actor,
-        "delete",
-        &current.id,
-        &association.path,
-        (Some(current.version), None),
-    )
+    resource::delete_found(conn, actor, (current, association.path), if_match)
 }
 
 /// The filters of the statistics list.

@@ -11,6 +11,7 @@ mod citizens;
 mod contract;
 mod conventions;
 mod criteria_sets;
+mod export;
 mod faults;
 mod helpers;
 mod hostile;

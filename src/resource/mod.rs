@@ -1,0 +1,275 @@
+//! One layer for the records kept under an association of the tree (units,
+//! citizens, yearly statistics, targets): each implements [`Resource`] once
+//! (its row, fields, table and the rules only it has) and the create, read,
+//! update and delete here do the rest the same way for all: scope on both
+//! ends, `If-Match`, a version per change, the audit event and with it the
+//! change-feed event.
+
+pub mod export;
+pub mod http;
+
+use chrono::NaiveDateTime;
+use diesel::QueryResult;
+
+use crate::associations::model::{in_scope, placeable_path};
+use crate::audit::model::{record, Change};
+use crate::auth::Actor;
+use crate::db::{now, DbConnection};
+use crate::error::ApiError;
+use crate::http::preconditions::IfMatch;
+
+/// A record that belongs to one association, with an id and a version.
+pub trait Resource: Clone + Send + Sized + 'static {
+    /// Its name in the audit trail and the change feed: `unit`, `citizen`, …
+    const TYPE: &'static str;
+    /// How a 404 names it: "the unit".
+    const NOUN: &'static str;
+    /// What a client gives and a merge patch changes, validated by `validated`.
+    type Fields: Clone + PartialEq + Send;
+
+    fn id(&self) -> &str;
+    fn version(&self) -> i64;
+    fn association_id(&self) -> &str;
+    fn fields(&self) -> Self::Fields;
+    fn validated(fields: Self::Fields) -> Result<Self::Fields, ApiError>;
+    /// A new row at version 1.
+    fn new(id: String, association_id: String, fields: Self::Fields, now: NaiveDateTime) -> Self;
+    /// This row with `fields`, one version on.
+    fn changed(&self, fields: Self::Fields, now: NaiveDateTime) -> Self;
+    /// The association the fields place the record under, where the fields
+    /// carry one (a record that does not name it never moves).
+    fn placed_in(_fields: &Self::Fields) -> Option<&str> {
+        None
+    }
+
+    /// The row and its association's path (`table_queries!`).
+    fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<(Self, String)>>;
+    fn insert(conn: &mut DbConnection, row: &Self) -> QueryResult<Self>;
+    /// Writes `row` if the stored version is still `expected`.
+    fn save(conn: &mut DbConnection, row: &Self, expected: i64) -> QueryResult<Option<Self>>;
+    /// Deletes the row if the stored version is still `expected`.
+    fn remove(conn: &mut DbConnection, id: &str, expected: i64) -> QueryResult<usize>;
+
+    /// 409 when another row holds what `row` must hold alone.
+    fn check_unique(_conn: &mut DbConnection, _row: &Self) -> Result<(), ApiError> {
+        Ok(())
+    }
+    /// 409 while other records depend on `row`.
+    fn check_delete(_conn: &mut DbConnection, _row: &Self) -> Result<(), ApiError> {
+        Ok(())
+    }
+    /// After `row` moved to another association.
+    fn moved(_conn: &mut DbConnection, _row: &Self) -> Result<(), ApiError> {
+        Ok(())
+    }
+}
+
+/// The four statements of [`Resource`] for a table with `id`, `version` and
+/// `association_id` columns, written once.
+#[macro_export]
+macro_rules! table_queries {
+    ($table:ident) => {
+        fn find(
+            conn: &mut $crate::db::DbConnection,
+            id: &str,
+        ) -> diesel::QueryResult<Option<(Self, String)>> {
+            use $crate::db::schema::{associations, $table};
+            $table::table
+                .inner_join(associations::table)
+                .filter($table::id.eq(id))
+                .select(($table::all_columns, associations::path))
+                .first(conn)
+                .optional()
+        }
+
+        fn insert(conn: &mut $crate::db::DbConnection, row: &Self) -> diesel::QueryResult<Self> {
+            use $crate::db::schema::$table;
+            diesel::insert_into($table::table)
+                .values(row)
+                .returning($table::all_columns)
+                .get_result(conn)
+        }
+
+        fn save(
+            conn: &mut $crate::db::DbConnection,
+            row: &Self,
+            expected: i64,
+        ) -> diesel::QueryResult<Option<Self>> {
+            use $crate::db::schema::$table;
+            diesel::update(
+                $table::table
+                    .filter($table::id.eq(&row.id))
+                    .filter($table::version.eq(expected)),
+            )
+            .set(row)
+            .returning($table::all_columns)
+            .get_result(conn)
+            .optional()
+        }
+
+        fn remove(
+            conn: &mut $crate::db::DbConnection,
+            id: &str,
+            expected: i64,
+        ) -> diesel::QueryResult<usize> {
+            use $crate::db::schema::$table;
+            diesel::delete(
+                $table::table
+                    .filter($table::id.eq(id))
+                    .filter($table::version.eq(expected)),
+            )
+            .execute(conn)
+        }
+    };
+}
+
+/// A record the caller may see, with its association's path; 404 otherwise.
+pub fn get_visible<R: Resource>(
+    conn: &mut DbConnection,
+    scope: Option<&str>,
+    id: &str,
+) -> Result<(R, String), ApiError> {
+    let not_found = || ApiError::not_found(R::NOUN);
+    if uuid::Uuid::try_parse(id).is_err() {
+        return Err(not_found());
+    }
+    R::find(conn, id)?
+        .filter(|(_, path)| in_scope(scope, path))
+        .ok_or_else(not_found)
+}
+
+/// Records a change to `R` in the audit trail (and so in the change feed).
+/// Only ids and versions: the trail never holds personal data.
+pub fn audit<R: Resource>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    action: &'static str,
+    id: &str,
+    path: &str,
+    versions: (Option<i64>, Option<i64>),
+) -> Result<(), ApiError> {
+    record(
+        conn,
+        actor,
+        Change {
+            action,
+            resource_type: R::TYPE,
+            resource_id: id,
+            version_before: versions.0,
+            version_after: versions.1,
+            scope_path: Some(path),
+        },
+    )
+}
+
+/// Creates a record under the association its fields name, which must be
+/// in the caller's scope (422 on `/association_id` otherwise).
+pub fn create<R: Resource>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    scope: Option<&str>,
+    fields: R::Fields,
+) -> Result<R, ApiError> {
+    let association_id = R::placed_in(&fields)
+        .ok_or_else(|| ApiError::internal(format!("a {} names no association", R::TYPE)))?
+        .to_owned();
+    let path = placeable_path(conn, scope, &association_id)?;
+    insert_under(conn, actor, (association_id, &path), fields)
+}
+
+/// Creates a record under an association found already (`id`, `path`).
+pub fn insert_under<R: Resource>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    (association_id, path): (String, &str),
+    fields: R::Fields,
+) -> Result<R, ApiError> {
+    let row = R::new(
+        uuid::Uuid::now_v7().to_string(),
+        association_id,
+        fields,
+        now(),
+    );
+    R::check_unique(conn, &row)?;
+    let row = R::insert(conn, &row)?;
+    audit::<R>(
+        conn,
+        actor,
+        "create",
+        row.id(),
+        path,
+        (None, Some(row.version())),
+    )?;
+    Ok(row)
+}
+
+/// Applies `change` to the fields of a record the caller may see.
+pub fn update<R: Resource>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    scope: Option<&str>,
+    id: &str,
+    if_match: &IfMatch,
+    change: impl FnOnce(R::Fields) -> Result<R::Fields, ApiError>,
+) -> Result<R, ApiError> {
+    let found = get_visible(conn, scope, id)?;
+    update_found(conn, actor, scope, found, if_match, change)
+}
+
+/// [`update`] of a record found already, with its association's path.
+pub fn update_found<R: Resource>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    scope: Option<&str>,
+    (current, mut path): (R, String),
+    if_match: &IfMatch,
+    change: impl FnOnce(R::Fields) -> Result<R::Fields, ApiError>,
+) -> Result<R, ApiError> {
+    let fields = R::validated(change(current.fields())?)?;
+    if_match.check(current.version())?;
+    if fields == current.fields() {
+        return Ok(current);
+    }
+    if let Some(target) = R::placed_in(&fields).filter(|t| *t != current.association_id()) {
+        // The record must land inside the caller's scope too.
+        path = placeable_path(conn, scope, target)?;
+    }
+    let row = current.changed(fields, now());
+    R::check_unique(conn, &row)?;
+    let saved = R::save(conn, &row, current.version())?
+        .ok_or_else(|| ApiError::precondition_failed(current.version()))?;
+    if saved.association_id() != current.association_id() {
+        R::moved(conn, &saved)?;
+    }
+    let versions = (Some(current.version()), Some(saved.version()));
+    audit::<R>(conn, actor, "update", saved.id(), &path, versions)?;
+    Ok(saved)
+}
+
+/// Deletes a record the caller may see.
+pub fn delete<R: Resource>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    scope: Option<&str>,
+    id: &str,
+    if_match: &IfMatch,
+) -> Result<(), ApiError> {
+    let found = get_visible::<R>(conn, scope, id)?;
+    delete_found(conn, actor, found, if_match)
+}
+
+/// [`delete`] of a record found already, with its association's path.
+pub fn delete_found<R: Resource>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    (current, path): (R, String),
+    if_match: &IfMatch,
+) -> Result<(), ApiError> {
+    if_match.check(current.version())?;
+    R::check_delete(conn, &current)?;
+    if R::remove(conn, current.id(), current.version())? == 0 {
+        return Err(ApiError::precondition_failed(current.version()));
+    }
+    let versions = (Some(current.version()), None);
+    audit::<R>(conn, actor, "delete", current.id(), &path, versions)
+}

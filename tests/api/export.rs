@@ -1,0 +1,169 @@
+//! Lists as files: `Accept: text/csv` and `application/x-ndjson` stream
+//! every matching row.
+
+use khuyenhoc::auth::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_problem, spawn_app, TestApp};
+
+/// The response to a list asked for in `accept`, after checking its headers.
+async fn export(app: &TestApp, path: &str, accept: &str) -> String {
+    let response = app
+        .request(Method::GET, path)
+        .header("Accept", accept)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(content_type.starts_with(accept), "{content_type}");
+    assert!(response.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    response.text().await.unwrap()
+}
+
+fn csv_records(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let body = text.strip_prefix('\u{feff}').expect("a byte-order mark");
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let header = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    (header, rows)
+}
+
+fn ndjson(text: &str) -> Vec<Value> {
+    text.lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+#[actix_web::test]
+async fn a_list_streams_every_matching_row_as_csv_or_ndjson() {
+    let app = spawn_app().await;
+    let commune = app
+        .create_association("02", "Xã Báo Đáp", "commune", None)
+        .await;
+    let other = app
+        .create_association("03", "Xã Đào Thịnh", "commune", None)
+        .await;
+    // More rows than one batch (500), written straight to the table.
+    let values: Vec<String> = (0..1203)
+        .map(|i| {
+            format!(
+                "('{}', 'U{i:04}', 'Đơn vị {i:04}', 'don vi {i:04}', 'agency', '{}', NULL, NULL, NULL, 1, \
+                 '2026-11-27 09:00:00', '2026-11-27 09:00:00')",
+                uuid::Uuid::now_v7(),
+                commune["id"].as_str().unwrap()
+            )
+        })
+        .collect();
+    app.execute_sql(&format!("INSERT INTO units VALUES {}", values.join(", ")));
+    let created = app
+        .post_json(
+            "/api/v1/units",
+            &json!({"name": "=HYPERLINK(\"http://x\")", "kind": "school",
+                                             "association_id": other["id"]}),
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+
+    // Every row of the filter, in the list's order, past the page limit.
+    let path = format!(
+        "/api/v1/units?association_id={}&page_size=5",
+        commune["id"].as_str().unwrap()
+    );
+    let lines = ndjson(&export(&app, &path, "application/x-ndjson").await);
+    assert_eq!(lines.len(), 1203);
+    assert_eq!(lines[0]["name"], "Đơn vị 0000");
+    assert_eq!(lines[1202]["name"], "Đơn vị 1202");
+    // Each line is the row as the JSON list gives it.
+    let first_page = app.list(&path).await;
+    assert_eq!(lines[..5], first_page[..]);
+
+    let (header, rows) = csv_records(&export(&app, &path, "text/csv").await);
+    assert_eq!(header[..4], ["id", "code", "name", "kind"]);
+    assert_eq!(rows.len(), 1203);
+    assert_eq!(rows[7][1], "U0007");
+    assert_eq!(rows[7][2], "Đơn vị 0007");
+    assert_eq!(rows[7][7], "", "a null is an empty cell");
+
+    // A formula is written as text.
+    let path = format!(
+        "/api/v1/units?association_id={}",
+        other["id"].as_str().unwrap()
+    );
+    let (_, rows) = csv_records(&export(&app, &path, "text/csv").await);
+    assert_eq!(rows[0][2], "'=HYPERLINK(\"http://x\")");
+
+    // Nothing matches: the header alone; NDJSON: nothing.
+    let path = "/api/v1/units?q=nowhere";
+    let (header, rows) = csv_records(&export(&app, path, "text/csv").await);
+    assert_eq!(header.len(), 11);
+    assert!(rows.is_empty());
+    assert_eq!(export(&app, path, "application/x-ndjson").await, "");
+
+    // A form none of the three: 406; a bad filter: 400 before any row.
+    let refused = app
+        .request(Method::GET, "/api/v1/units")
+        .header("Accept", "image/png")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(refused, StatusCode::NOT_ACCEPTABLE, "NOT_ACCEPTABLE").await;
+    let refused = app
+        .request(Method::GET, "/api/v1/units?kind=castle")
+        .header("Accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+}
+
+#[actix_web::test]
+async fn an_export_shows_personal_fields_as_the_json_list_does() {
+    let app = spawn_app().await;
+    let commune = app
+        .create_association("02", "Xã Báo Đáp", "commune", None)
+        .await;
+    let created = app
+        .post_json("/api/v1/citizens", &json!({"full_name": "Nguyễn Thị Hoa", "association_id": commune["id"],
+                                                "phone": "0912345678", "national_id": "015185000123"}))
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let editor = app.issue_token("editor", Role::Editor, Some(&commune), None);
+    let viewer = app.issue_token("viewer", Role::Viewer, Some(&commune), None);
+    for (token, personal) in [(&editor, true), (&viewer, false)] {
+        let as_caller = app.with_token(token);
+        let lines = ndjson(&export(&as_caller, "/api/v1/citizens", "application/x-ndjson").await);
+        assert_eq!(lines, as_caller.list("/api/v1/citizens").await);
+        assert_eq!(lines[0]["phone"].is_string(), personal, "{}", lines[0]);
+        let (header, rows) = csv_records(&export(&as_caller, "/api/v1/citizens", "text/csv").await);
+        let phone = header.iter().position(|h| h == "phone").unwrap();
+        let national_id = header.iter().position(|h| h == "national_id").unwrap();
+        assert_eq!(rows[0][phone].is_empty(), !personal);
+        assert_eq!(rows[0][national_id].is_empty(), !personal);
+    }
+    // Out of scope: nothing.
+    let elsewhere = app
+        .create_association("03", "Xã Đào Thịnh", "commune", None)
+        .await;
+    let outsider =
+        app.with_token(&app.issue_token("outsider", Role::Editor, Some(&elsewhere), None));
+    assert_eq!(
+        export(&outsider, "/api/v1/citizens", "application/x-ndjson").await,
+        ""
+    );
+}
