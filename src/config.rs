@@ -87,6 +87,8 @@ pub struct Settings {
     pub shutdown_grace: std::time::Duration,
     /// Reports built at once by this instance (503 with Retry-After past it).
     pub report_concurrency: usize,
+    /// The largest import body, in bytes.
+    pub import_body_limit: usize,
     /// Requests per minute allowed to each token on this instance; `None`: no limit.
     pub rate_limit_per_minute: Option<std::num::NonZeroU32>,
 }

@@ -52,6 +52,11 @@ pub struct Problem {
     /// One entry per invalid field or parameter.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// The report of an import refused as a whole: what each row would have
+    /// done, and why each rejected row was rejected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<crate::imports::ImportReport>)]
+    pub report: Option<serde_json::Value>,
 }
 
 /// What is wrong with one field of the body or one request parameter.
@@ -96,12 +101,14 @@ pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     title: &'static str,
-    detail: String,
+    detail: Box<str>,
     errors: Vec<FieldError>,
     headers: Vec<(header::HeaderName, String)>,
     /// A deadlock or serialization failure: the same transaction may succeed
     /// if run again.
     transient: bool,
+    /// The import report a refused import answers with.
+    report: Option<Box<serde_json::Value>>,
     /// The request the error was made in: an error that actix renders after
     /// the request's task (one a middleware returns) still names it.
     context: Option<Box<request_context::RequestContext>>,
@@ -111,11 +118,12 @@ impl ApiError {
     fn new(status: StatusCode, code: &'static str, title: &'static str, detail: String) -> Self {
         Self {
             transient: false,
+            report: None,
             context: request_context::current().map(Box::new),
             status,
             code,
             title,
-            detail,
+            detail: detail.into_boxed_str(),
             errors: Vec::new(),
             headers: Vec::new(),
         }
@@ -367,6 +375,26 @@ impl ApiError {
         self.status
     }
 
+    /// 422 for a request refused as a whole (`code` says why), not for one field.
+    pub fn unprocessable(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            code,
+            "Unprocessable request",
+            detail.into(),
+        )
+    }
+
+    /// This error with an import report in its problem document.
+    pub fn with_report(mut self, report: serde_json::Value) -> Self {
+        self.report = Some(Box::new(report));
+        self
+    }
+
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+
     pub fn field_errors(&self) -> &[FieldError] {
         &self.errors
     }
@@ -382,11 +410,12 @@ impl ApiError {
             type_: format!("/problems/{}", self.code.to_lowercase().replace('_', "-")),
             title: self.title.to_owned(),
             status: self.status.as_u16(),
-            detail: bounded(self.detail.clone()),
+            detail: bounded(self.detail.to_string()),
             instance: context.as_ref().map(|c| bounded(c.path.clone())),
             code: self.code.to_owned(),
             request_id: context.map(|c| c.request_id),
             errors: self.errors.clone(),
+            report: self.report.as_deref().cloned(),
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod db;
 pub mod error;
 pub mod health;
 pub mod http;
+pub mod imports;
 pub mod openapi;
 pub mod reports;
 pub mod resource;

@@ -133,6 +133,9 @@ struct ServeArgs {
     /// Reports this instance builds at once; past it a report waits a second, then is 503.
     #[arg(long, env = "REPORT_CONCURRENCY", default_value_t = 4)]
     report_concurrency: usize,
+    /// The largest import body, in MiB (413 past it).
+    #[arg(long, env = "IMPORT_BODY_LIMIT_MB", default_value_t = 256)]
+    import_body_limit_mb: usize,
     /// Requests per minute allowed to each token by this instance (429 past
     /// it); 0, the default, sets no limit.
     #[arg(long, env = "RATE_LIMIT_PER_MINUTE", default_value_t = 0)]
@@ -253,6 +256,7 @@ async fn main() -> anyhow::Result<()> {
                 shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
                 report_concurrency: args.report_concurrency,
                 rate_limit_per_minute: std::num::NonZeroU32::new(args.rate_limit_per_minute),
+                import_body_limit: args.import_body_limit_mb.max(1) << 20,
             };
             log::info!("using the {}", settings.database_url);
             let app = Application::build(&settings)?;

@@ -21,10 +21,11 @@ use crate::http::extract::BodyTimeout;
 use crate::http::ids::path_config;
 use crate::http::limits::{ExpensiveWork, RateLimit};
 use crate::http::request_context;
+use crate::imports::api::ImportLimit;
 use crate::openapi::ApiDoc;
 use crate::{
-    assessments, associations, audit, changes, citizens, criteria_sets, health, reports, targets,
-    tokens, units, yearly_stats,
+    assessments, associations, audit, changes, citizens, criteria_sets, health, imports, reports,
+    targets, tokens, units, yearly_stats,
 };
 
 /// Every documented route; the OpenAPI document is collected from them.
@@ -50,7 +51,8 @@ where
                 .configure(targets::api::configure)
                 .configure(reports::api::configure)
                 .configure(audit::api::configure)
-                .configure(changes::api::configure),
+                .configure(changes::api::configure)
+                .configure(imports::api::configure),
         )
 }
 
@@ -182,6 +184,7 @@ impl Application {
         let routes = web::Data::new(Routes::from_document(&document));
         let cors_origins = settings.cors_allowed_origins.clone();
         let body_timeout = BodyTimeout(settings.body_timeout);
+        let import_body_limit = settings.import_body_limit;
         // One bound for the whole instance, shared by its workers.
         let expensive = web::Data::new(ExpensiveWork::new(settings.report_concurrency));
         let rate_limit = settings
@@ -206,6 +209,7 @@ impl Application {
                 )
                 .app_data(path_config())
                 .app_data(body_timeout)
+                .app_data(ImportLimit(import_body_limit))
                 .app_data(expensive.clone())
                 .default_service(web::to(no_such_route))
                 .wrap(cors(&cors_origins))

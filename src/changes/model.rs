@@ -66,6 +66,17 @@ pub fn stage(change: &Change<'_>) {
     STAGED.with_borrow_mut(|staged| staged.push(event));
 }
 
+/// How many events are staged: [`forget_since`] takes back those staged
+/// after, when a savepoint rolls back their writes.
+pub fn staged() -> usize {
+    STAGED.with_borrow(Vec::len)
+}
+
+/// Forgets the events staged since [`staged`] said `mark`.
+pub fn forget_since(mark: usize) {
+    STAGED.with_borrow_mut(|staged| staged.truncate(mark));
+}
+
 /// Forgets the staged events (a transaction begins, or is rolled back).
 pub fn discard() {
     STAGED.with_borrow_mut(Vec::clear);

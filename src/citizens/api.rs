@@ -16,6 +16,7 @@ use crate::http::ids::{self, Id};
 use crate::http::merge_patch;
 use crate::http::paging::{Page, PageRequest};
 use crate::http::preconditions::IfMatch;
+use crate::imports::Importable;
 use crate::resource::{self, http::Served};
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -63,6 +64,37 @@ pub struct Citizen {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Importable for CitizenRow {
+    const NAME: &'static str = "citizens";
+    type Create = CreateCitizen;
+    const READ_ONLY: &'static [&'static str] = &["id", "version", "created_at", "updated_at"];
+
+    fn fields_from(
+        body: CreateCitizen,
+        _: Option<String>,
+    ) -> Result<(String, CitizenFields), ApiError> {
+        let fields = CitizenFields {
+            external_id: body.external_id,
+            full_name: body.full_name,
+            birth_year: body.birth_year,
+            gender: body.gender,
+            association_id: body.association_id,
+            occupation: body.occupation,
+            phone: body.phone,
+            national_id: body.national_id,
+        };
+        Ok((fields.association_id.clone(), fields))
+    }
+
+    /// The same external id, else the same national id.
+    fn find_same(
+        conn: &mut DbConnection,
+        candidate: &Self,
+    ) -> Result<Option<(Self, String)>, ApiError> {
+        model::find_same_person(conn, candidate)
+    }
 }
 
 impl Served for CitizenRow {
@@ -271,17 +303,8 @@ pub async fn create_citizen(
     JsonBody(body): JsonBody<CreateCitizen>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_editor()?;
-    let fields = CitizenFields {
-        external_id: body.external_id,
-        full_name: body.full_name,
-        birth_year: body.birth_year,
-        gender: body.gender,
-        association_id: body.association_id,
-        occupation: body.occupation,
-        phone: body.phone,
-        national_id: body.national_id,
-    }
-    .validated()?;
+    let (_, fields) = CitizenRow::fields_from(body, None)?;
+    let fields = fields.validated()?;
     let national_id = fields.national_id.clone();
     let row = resource::http::create_row::<CitizenRow>(&db, &caller, fields).await;
     let row = audit_refusal(&db, &caller, national_id, row).await?;

@@ -209,6 +209,36 @@ impl Resource for CitizenRow {
     }
 }
 
+/// The citizen with `candidate`'s external id, else with its national id,
+/// with the path of their association.
+pub fn find_same_person(
+    conn: &mut DbConnection,
+    candidate: &CitizenRow,
+) -> Result<Option<(CitizenRow, String)>, ApiError> {
+    let joined = || {
+        citizens::table
+            .inner_join(associations::table)
+            .select((citizens::all_columns, associations::path))
+            .into_boxed::<MultiBackend>()
+    };
+    if let Some(external_id) = &candidate.external_id {
+        let found = joined()
+            .filter(dsl::external_id.eq(external_id.clone()))
+            .first(conn)
+            .optional()?;
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    match &candidate.national_id {
+        Some(national_id) => Ok(joined()
+            .filter(dsl::national_id.eq(national_id.clone()))
+            .first(conn)
+            .optional()?),
+        None => Ok(None),
+    }
+}
+
 /// The filters of the citizen list.
 #[derive(Debug, Clone, Default)]
 pub struct CitizenFilter {

@@ -285,6 +285,21 @@ impl Db {
         .await
     }
 
+    /// Runs `f` on a connection while holding the writer's turn (SQLite), for
+    /// work that makes transactions of its own (`write_transaction` per batch
+    /// of an import). Not retried: `f` runs once.
+    pub async fn with_writer<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    {
+        let _turn = match &self.writer {
+            Some(writer) => Some(writer.acquire().await.map_err(ApiError::internal)?),
+            None => None,
+        };
+        self.run(f).await
+    }
+
     /// Keeps SQLite's write-ahead log bounded: every `every`, in a pause
     /// between writes (it takes the writer's turn), the log is checkpointed
     /// into the database and truncated. Does nothing on PostgreSQL.
@@ -373,6 +388,15 @@ pub fn write_transaction<T, F>(conn: &mut DbConnection, f: F) -> Result<T, ApiEr
 where
     F: FnOnce(&mut DbConnection) -> Result<T, ApiError>,
 {
+    write_transaction_or_roll_back(conn, |conn| f(conn).map(|value| (value, true)))
+}
+
+/// [`write_transaction`] where `f` also says whether to commit (`true`) or
+/// to roll everything back and still answer its value (a dry run).
+pub fn write_transaction_or_roll_back<T, F>(conn: &mut DbConnection, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<(T, bool), ApiError>,
+{
     match conn {
         DbConnection::Sqlite(c) => {
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
@@ -384,9 +408,20 @@ where
     // inner connection's, so the transaction begun above is the one ended here.
     type Manager = <DbConnection as Connection>::TransactionManager;
     // The change-feed events the writes staged go last, just before the commit.
-    match f(conn).and_then(|value| changes::flush(conn).map(|()| value)) {
-        Ok(value) => {
+    match f(conn).and_then(|(value, commit)| {
+        if commit {
+            changes::flush(conn).map(|()| (value, commit))
+        } else {
+            Ok((value, commit))
+        }
+    }) {
+        Ok((value, true)) => {
             Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Ok((value, false)) => {
+            changes::discard();
+            Manager::rollback_transaction(conn)?;
             Ok(value)
         }
         Err(error) => {

@@ -120,6 +120,11 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(value.0).map_err(|error| shape_error(error, false))
 }
 
+/// A JSON value (a row of an import) as `T`: a 422 naming the member at fault.
+pub fn from_json_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|error| shape_error(error, false))
+}
+
 /// A 400 for JSON that does not parse, a 422 naming the member otherwise.
 fn shape_error(error: serde_path_to_error::Error<serde_json::Error>, parsing: bool) -> ApiError {
     let path = error.path().clone();

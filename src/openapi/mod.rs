@@ -80,6 +80,7 @@ Integers may be sent as whole-number floats (`2020.0`).",
         (name = "tokens", description = "API tokens and the calling token's permissions"),
         (name = "criteria-sets", description = "Criteria sets (the 19 learning-district criteria among them) and their criteria"),
         (name = "audit", description = "The audit trail of every write"),
+        (name = "imports", description = "Bulk import from NDJSON, JSON or CSV files, with a report of every row"),
         (name = "changes", description = "The change feed: every create, update and delete in commit order, for keeping a copy in sync"),
         (name = "operations", description = "Liveness and readiness probes")
     ),

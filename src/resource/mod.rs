@@ -174,22 +174,20 @@ pub fn create<R: Resource>(
         .ok_or_else(|| ApiError::internal(format!("a {} names no association", R::TYPE)))?
         .to_owned();
     let path = placeable_path(conn, scope, &association_id)?;
-    insert_under(conn, actor, (association_id, &path), fields)
+    insert_under(conn, actor, (association_id, &path), None, fields)
 }
 
-/// Creates a record under an association found already (`id`, `path`).
+/// Creates a record under an association found already (`id`, `path`),
+/// with the given id (an import keeps the ids it is given) or a new one.
 pub fn insert_under<R: Resource>(
     conn: &mut DbConnection,
     actor: &Actor,
     (association_id, path): (String, &str),
+    id: Option<String>,
     fields: R::Fields,
 ) -> Result<R, ApiError> {
-    let row = R::new(
-        uuid::Uuid::now_v7().to_string(),
-        association_id,
-        fields,
-        now(),
-    );
+    let id = id.unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let row = R::new(id, association_id, fields, now());
     R::check_unique(conn, &row)?;
     let row = R::insert(conn, &row)?;
     audit::<R>(

@@ -16,6 +16,7 @@ use crate::http::ids::{self, Id};
 use crate::http::merge_patch;
 use crate::http::paging::{Page, PageRequest};
 use crate::http::preconditions::IfMatch;
+use crate::imports::Importable;
 use crate::resource::{self, http::Served};
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -54,6 +55,35 @@ pub struct Target {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Importable for TargetRow {
+    const NAME: &'static str = "targets";
+    type Create = CreateTarget;
+    const READ_ONLY: &'static [&'static str] = &["id", "version", "created_at", "updated_at"];
+
+    fn fields_from(
+        body: CreateTarget,
+        _: Option<String>,
+    ) -> Result<(String, TargetFields), ApiError> {
+        let fields = TargetFields {
+            association_id: body.association_id,
+            metric: body.metric,
+            year: body.year,
+            min_value: body.min_value,
+            max_value: body.max_value,
+            note: body.note,
+        };
+        Ok((fields.association_id.clone(), fields))
+    }
+
+    /// The same association, metric and year.
+    fn find_same(
+        conn: &mut DbConnection,
+        candidate: &Self,
+    ) -> Result<Option<(Self, String)>, ApiError> {
+        model::find_same(conn, candidate)
+    }
 }
 
 impl Served for TargetRow {
@@ -232,15 +262,8 @@ pub async fn create_target(
     caller: Caller,
     JsonBody(body): JsonBody<CreateTarget>,
 ) -> Result<HttpResponse, ApiError> {
-    let fields = TargetFields {
-        association_id: body.association_id,
-        metric: body.metric,
-        year: body.year,
-        min_value: body.min_value,
-        max_value: body.max_value,
-        note: body.note,
-    }
-    .validated()?;
+    let (_, fields) = TargetRow::fields_from(body, None)?;
+    let fields = fields.validated()?;
     let row = resource::http::create_row::<TargetRow>(&db, &caller, fields).await?;
     Ok(resource::http::respond_created(&req, &caller, row))
 }

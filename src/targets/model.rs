@@ -133,6 +133,23 @@ impl Resource for TargetRow {
     }
 }
 
+/// The target of `candidate`'s association, metric and year, with the
+/// association's path.
+pub fn find_same(
+    conn: &mut DbConnection,
+    candidate: &TargetRow,
+) -> Result<Option<(TargetRow, String)>, ApiError> {
+    use crate::db::schema::associations;
+    Ok(targets::table
+        .inner_join(associations::table)
+        .filter(dsl::association_id.eq(&candidate.association_id))
+        .filter(dsl::metric.eq(&candidate.metric))
+        .filter(dsl::year.eq(candidate.year))
+        .select((targets::all_columns, associations::path))
+        .first(conn)
+        .optional()?)
+}
+
 /// The filters of the target list.
 #[derive(Debug, Clone, Default)]
 pub struct TargetFilter {

@@ -16,6 +16,7 @@ use crate::http::ids::{self, Id};
 use crate::http::merge_patch;
 use crate::http::paging::{Page, PageRequest};
 use crate::http::preconditions::IfMatch;
+use crate::imports::Importable;
 use crate::resource::{self, http::Served};
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -77,6 +78,33 @@ impl Served for UnitRow {
 
     fn present(self, _: &Caller) -> Unit {
         Unit::from(self)
+    }
+}
+
+impl Importable for UnitRow {
+    const NAME: &'static str = "units";
+    type Create = CreateUnit;
+    const READ_ONLY: &'static [&'static str] = &["id", "version", "created_at", "updated_at"];
+
+    fn fields_from(body: CreateUnit, _: Option<String>) -> Result<(String, UnitFields), ApiError> {
+        let fields = UnitFields {
+            code: body.code,
+            name: body.name,
+            kind: body.kind,
+            association_id: body.association_id,
+            address: body.address,
+            head_name: body.head_name,
+            staff_count: body.staff_count,
+        };
+        Ok((fields.association_id.clone(), fields))
+    }
+
+    /// The same code.
+    fn find_same(
+        conn: &mut DbConnection,
+        candidate: &Self,
+    ) -> Result<Option<(Self, String)>, ApiError> {
+        model::find_by_code(conn, candidate.code.as_deref())
     }
 }
 
@@ -245,16 +273,8 @@ pub async fn create_unit(
     caller: Caller,
     JsonBody(body): JsonBody<CreateUnit>,
 ) -> Result<HttpResponse, ApiError> {
-    let fields = UnitFields {
-        code: body.code,
-        name: body.name,
-        kind: body.kind,
-        association_id: body.association_id,
-        address: body.address,
-        head_name: body.head_name,
-        staff_count: body.staff_count,
-    }
-    .validated()?;
+    let (_, fields) = UnitRow::fields_from(body, None)?;
+    let fields = fields.validated()?;
     let row = resource::http::create_row::<UnitRow>(&db, &caller, fields).await?;
     Ok(resource::http::respond_created(&req, &caller, row))
 }

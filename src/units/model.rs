@@ -152,6 +152,20 @@ impl Resource for UnitRow {
     }
 }
 
+/// The unit with this code, with its association's path.
+pub fn find_by_code(
+    conn: &mut DbConnection,
+    code: Option<&str>,
+) -> Result<Option<(UnitRow, String)>, ApiError> {
+    let Some(code) = code else { return Ok(None) };
+    Ok(units::table
+        .inner_join(crate::db::schema::associations::table)
+        .filter(dsl::code.eq(code))
+        .select((units::all_columns, crate::db::schema::associations::path))
+        .first(conn)
+        .optional()?)
+}
+
 /// The filters of the unit list.
 #[derive(Debug, Clone, Default)]
 pub struct UnitFilter {

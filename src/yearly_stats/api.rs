@@ -18,6 +18,7 @@ use crate::http::ids::{self, Id};
 use crate::http::merge_patch;
 use crate::http::paging::{self, Page, PageRequest};
 use crate::http::preconditions::{created_response, resource_response, IfMatch};
+use crate::imports::Importable;
 use crate::resource::{self, http::Served};
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -67,6 +68,50 @@ pub struct YearlyStats {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Importable for StatsRow {
+    const NAME: &'static str = "yearly-stats";
+    type Create = CreateYearlyStats;
+    /// A create names the association in its URL; an import row in
+    /// `association_id`. `membership_ratio` is computed.
+    const READ_ONLY: &'static [&'static str] = &[
+        "id",
+        "version",
+        "created_at",
+        "updated_at",
+        "association_id",
+        "membership_ratio",
+    ];
+
+    fn fields_from(
+        body: CreateYearlyStats,
+        association_id: Option<String>,
+    ) -> Result<(String, StatsFields), ApiError> {
+        let association_id = association_id.ok_or_else(|| {
+            ApiError::invalid_field("/association_id", "REQUIRED", "name the association")
+        })?;
+        let fields = StatsFields {
+            year: body.year,
+            member_count: body.member_count,
+            population: body.population,
+            households: body.households,
+            branch_count: body.branch_count,
+            fund_raised_vnd: body.fund_raised_vnd,
+            scholarship_count: body.scholarship_count,
+            scholarship_value_vnd: body.scholarship_value_vnd,
+            note: body.note,
+        };
+        Ok((association_id, fields))
+    }
+
+    /// The same association and year.
+    fn find_same(
+        conn: &mut DbConnection,
+        candidate: &Self,
+    ) -> Result<Option<(Self, String)>, ApiError> {
+        model::find_same(conn, candidate)
+    }
 }
 
 impl Served for StatsRow {
@@ -317,18 +362,8 @@ pub async fn create_yearly_stats(
     JsonBody(body): JsonBody<CreateYearlyStats>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_editor()?;
-    let fields = StatsFields {
-        year: body.year,
-        member_count: body.member_count,
-        population: body.population,
-        households: body.households,
-        branch_count: body.branch_count,
-        fund_raised_vnd: body.fund_raised_vnd,
-        scholarship_count: body.scholarship_count,
-        scholarship_value_vnd: body.scholarship_value_vnd,
-        note: body.note,
-    }
-    .validated()?;
+    let (_, fields) = StatsRow::fields_from(body, Some(id.to_string()))?;
+    let fields = fields.validated()?;
     let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
     let row = db
         .write(move |conn| model::create(conn, &actor, scope.as_deref(), &id, fields.clone()))

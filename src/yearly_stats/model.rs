@@ -163,7 +163,13 @@ pub fn create(
     fields: StatsFields,
 ) -> Result<StatsRow, ApiError> {
     let association = associations_model::get_visible(conn, scope, association_id)?;
-    resource::insert_under(conn, actor, (association.id, &association.path), fields)
+    resource::insert_under(
+        conn,
+        actor,
+        (association.id, &association.path),
+        None,
+        fields,
+    )
 }
 
 pub fn update(
@@ -188,6 +194,22 @@ pub fn delete(
 ) -> Result<(), ApiError> {
     let (current, association) = get_visible(conn, scope, association_id, year)?;
     resource::delete_found(conn, actor, (current, association.path), if_match)
+}
+
+/// The statistics of `candidate`'s association and year, with the
+/// association's path.
+pub fn find_same(
+    conn: &mut DbConnection,
+    candidate: &StatsRow,
+) -> Result<Option<(StatsRow, String)>, ApiError> {
+    use crate::db::schema::associations;
+    Ok(yearly_stats::table
+        .inner_join(associations::table)
+        .filter(dsl::association_id.eq(&candidate.association_id))
+        .filter(dsl::year.eq(candidate.year))
+        .select((yearly_stats::all_columns, associations::path))
+        .first(conn)
+        .optional()?)
 }
 
 /// The filters of the statistics list.

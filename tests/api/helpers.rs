@@ -19,8 +19,13 @@ pub enum TestDatabase {
 impl TestDatabase {
     /// A fresh database of the backend under test, and its URL.
     pub fn create() -> (Self, DatabaseUrl) {
-        match std::env::var("TEST_DATABASE_URL") {
-            Ok(admin_url) if !admin_url.is_empty() => {
+        Self::create_on(std::env::var("TEST_DATABASE_URL").ok())
+    }
+
+    /// A fresh database on the PostgreSQL server of `admin_url`, else SQLite.
+    pub fn create_on(admin_url: Option<String>) -> (Self, DatabaseUrl) {
+        match admin_url {
+            Some(admin_url) if !admin_url.is_empty() => {
                 let name = format!("khuyenhoc_test_{}", uuid::Uuid::now_v7().simple());
                 let mut admin = PgConnection::establish(&admin_url)
                     .unwrap_or_else(|e| panic!("TEST_DATABASE_URL must reach PostgreSQL: {e}"));
@@ -92,10 +97,21 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
+/// [`spawn_app`] on SQLite, whatever the backend under test.
+pub async fn spawn_sqlite_app() -> TestApp {
+    spawn_app_on(TestDatabase::create_on(None), |_| {}).await
+}
+
 /// [`spawn_app`] with settings of the test's own.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_on(TestDatabase::create(), adjust).await
+}
+
+async fn spawn_app_on(
+    (database, database_url): (TestDatabase, DatabaseUrl),
+    adjust: impl FnOnce(&mut Settings),
+) -> TestApp {
     let _ = env_logger::builder().is_test(true).try_init();
-    let (database, database_url) = TestDatabase::create();
     let mut settings = Settings {
         bind: "127.0.0.1:0".into(),
         database_url,
@@ -108,6 +124,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         shutdown_grace: std::time::Duration::from_secs(5),
         report_concurrency: 2,
         rate_limit_per_minute: None,
+        import_body_limit: 8 << 20,
     };
     adjust(&mut settings);
     let app = Application::build(&settings).expect("the application starts");

@@ -15,6 +15,7 @@ mod export;
 mod faults;
 mod helpers;
 mod hostile;
+mod imports;
 mod instance;
 mod integrity;
 mod operations;

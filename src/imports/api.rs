@@ -1,0 +1,215 @@
+//! `POST /api/v1/imports/{resource}`.
+
+use std::time::Duration;
+
+use actix_web::http::header::{self, Header};
+use actix_web::{post, web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::{IdScheme, ImportReport, Importer, Options, Source, Strategy};
+use crate::auth::{Caller, Role};
+use crate::citizens::model::CitizenRow;
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::http::extract::{BodyTimeout, Query};
+use crate::http::limits::ExpensiveWork;
+use crate::targets::model::TargetRow;
+use crate::units::model::UnitRow;
+use crate::yearly_stats::model::StatsRow;
+
+pub fn configure(config: &mut ServiceConfig) {
+    config.service(import);
+}
+
+/// The largest import body by default (`IMPORT_BODY_LIMIT_MB`).
+pub const DEFAULT_IMPORT_LIMIT: usize = 256 << 20;
+
+/// The largest import body this instance takes (app data).
+#[derive(Debug, Clone, Copy)]
+pub struct ImportLimit(pub usize);
+
+/// The resources an import can write.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImportResource {
+    Units,
+    Citizens,
+    YearlyStats,
+    Targets,
+}
+
+/// How the rows are applied.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ImportParams {
+    /// Run every row through the real code path, report, and write nothing.
+    pub dry_run: Option<bool>,
+    /// `upsert` (the default), `create` or `update`.
+    pub strategy: Option<Strategy>,
+    /// Whether `association_id` holds ids (the default) or association codes.
+    pub id_scheme: Option<IdScheme>,
+    /// All rows or none (the default): any rejected row refuses the import
+    /// with 422. With `false`, good rows are written (a transaction per 500
+    /// rows) and rejected rows reported.
+    pub atomic: Option<bool>,
+}
+
+/// Import rows of a resource from a file.
+///
+/// The body is NDJSON (`application/x-ndjson`, one object a line), JSON
+/// (`application/json`, `{"items": […]}`) or CSV (`text/csv`, a header line
+/// of member names; UTF-8 with or without a byte-order mark). A row is the
+/// resource's JSON form as an export gives it: the members of a create, plus
+/// `id` and `version` (other read-only members are passed over), so a file
+/// exported from one instance imports into another unchanged, ids included.
+/// For `yearly-stats` a row also names its `association_id`.
+///
+/// Rows are matched on `id` when given, else on the natural key (a unit's
+/// `code`; a citizen's `external_id`, else `national_id`; a target's
+/// association, metric and year; statistics' association and year). A row
+/// with `version` is applied only if the stored record is at that version
+/// (`VERSION_CONFLICT` otherwise). A row that changes nothing counts as
+/// `unchanged`, so importing a file twice writes nothing the second time.
+/// Every row goes through the rules of the one-row API (scope included);
+/// each write is audited and appears in the change feed.
+///
+/// Editors, admins and integration tokens, within their scope.
+#[utoipa::path(
+    tag = "imports",
+    params(("resource" = ImportResource, Path, description = "What the rows are"), ImportParams),
+    request_body(
+        description = "The rows",
+        content(
+            (String = "application/x-ndjson",
+             example = "{\"code\": \"THPT-TY\", \"name\": \"Trường THPT Trấn Yên\", \"kind\": \"school\", \"association_id\": \"0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b\"}\n"),
+            (Object = "application/json"),
+            (String = "text/csv",
+             example = "code,name,kind,association_id\nTHPT-TY,Trường THPT Trấn Yên,school,08170\n"),
+        )
+    ),
+    responses(
+        (status = 200, description = "What happened to each row (for a dry run: what would have)", body = ImportReport),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 408, description = "The body stopped arriving", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, description = "An atomic import with a rejected row: nothing was written; `report` says why", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, response = crate::openapi::ServiceUnavailable),
+    )
+)]
+#[post("/imports/{resource}")]
+pub async fn import(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    resource: web::Path<ImportResource>,
+    Query(params): Query<ImportParams>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    if !(caller.role.edits() || caller.role == Role::Integration) {
+        return Err(ApiError::forbidden(
+            "ROLE_CANNOT_EDIT",
+            format!("a {} token reads but does not import", caller.role.as_str()),
+        ));
+    }
+    let format = content_format(&req)?;
+    let options = Options {
+        dry_run: params.dry_run.unwrap_or(false),
+        strategy: params.strategy.unwrap_or_default(),
+        id_scheme: params.id_scheme.unwrap_or_default(),
+        atomic: params.atomic.unwrap_or(true),
+    };
+    let _turn = match req.app_data::<web::Data<ExpensiveWork>>() {
+        Some(limits) => Some(limits.turn().await?),
+        None => None,
+    };
+    let body = read_body(&req, payload).await?;
+    let importer = Importer {
+        actor: caller.actor(),
+        scope: caller.scope_path().map(str::to_owned),
+        options,
+    };
+    let source = Source { format, body };
+    let resource = resource.into_inner();
+    let report = db
+        .with_writer(move |conn| match resource {
+            ImportResource::Units => importer.run::<UnitRow>(conn, source),
+            ImportResource::Citizens => importer.run::<CitizenRow>(conn, source),
+            ImportResource::YearlyStats => importer.run::<StatsRow>(conn, source),
+            ImportResource::Targets => importer.run::<TargetRow>(conn, source),
+        })
+        .await?;
+    log::info!(
+        "import of {}: {} rows, {} created, {} updated, {} unchanged, {} rejected{}",
+        report.resource,
+        report.total,
+        report.created,
+        report.updated,
+        report.unchanged,
+        report.rejected,
+        if report.dry_run { " (dry run)" } else { "" }
+    );
+    respond(report)
+}
+
+/// 200 with the report, or 422 with it inside for a refused atomic import.
+fn respond(report: ImportReport) -> Result<HttpResponse, ApiError> {
+    if report.atomic && report.rejected > 0 {
+        let detail = format!(
+            "{} of {} rows were rejected; an atomic import writes all rows or none, so nothing was written",
+            report.rejected, report.total
+        );
+        let report = serde_json::to_value(&report).map_err(ApiError::internal)?;
+        return Err(ApiError::unprocessable("IMPORT_REJECTED", detail).with_report(report));
+    }
+    Ok(HttpResponse::Ok().json(report))
+}
+
+fn content_format(req: &HttpRequest) -> Result<super::Format, ApiError> {
+    let essence = header::ContentType::parse(req)
+        .map(|ct| ct.0.essence_str().to_ascii_lowercase())
+        .unwrap_or_default();
+    super::Format::from_content_type(&essence).ok_or_else(|| {
+        ApiError::unsupported_media_type(format!(
+            "Content-Type {essence:?} is not accepted: send application/x-ndjson, application/json or text/csv"
+        ))
+    })
+}
+
+/// The body, at most the instance's import limit; 408 when it stops
+/// arriving for longer than the body timeout.
+async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
+    let limit = req
+        .app_data::<ImportLimit>()
+        .map_or(DEFAULT_IMPORT_LIMIT, |limit| limit.0);
+    let idle: Duration = req.app_data::<BodyTimeout>().copied().unwrap_or_default().0;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(ApiError::payload_too_large(limit));
+    }
+    let mut body = Vec::with_capacity(declared.unwrap_or(0).min(limit));
+    loop {
+        match tokio::time::timeout(idle, payload.next()).await {
+            Err(_) => return Err(ApiError::request_timeout(idle)),
+            Ok(None) => return Ok(body),
+            Ok(Some(chunk)) => {
+                let chunk = chunk.map_err(|e| ApiError::bad_request("BAD_BODY", e.to_string()))?;
+                if body.len() + chunk.len() > limit {
+                    return Err(ApiError::payload_too_large(limit));
+                }
+                body.extend_from_slice(&chunk);
+            }
+        }
+    }
+}

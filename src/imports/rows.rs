@@ -1,0 +1,209 @@
+//! The rows of an import file, each a JSON object, whatever the format.
+
+use std::collections::HashSet;
+
+use serde::Deserialize;
+use serde_json::{Map, Number, Value};
+
+use crate::error::ApiError;
+use crate::http::extract::parse_json;
+
+/// The formats an import takes, by `Content-Type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `application/x-ndjson`: one JSON object a line.
+    Ndjson,
+    /// `application/json`: `{"items": [ … ]}`.
+    Json,
+    /// `text/csv`: a header line of member names, then one row a line
+    /// (UTF-8, with or without a byte-order mark).
+    Csv,
+}
+
+impl Format {
+    pub fn from_content_type(essence: &str) -> Option<Format> {
+        match essence {
+            "application/x-ndjson" => Some(Format::Ndjson),
+            "application/json" => Some(Format::Json),
+            "text/csv" => Some(Format::Csv),
+            _ => None,
+        }
+    }
+}
+
+/// An import file.
+pub struct Source {
+    pub format: Format,
+    pub body: Vec<u8>,
+}
+
+/// Where a row is: its index from 0 and its line from 1 (line formats).
+pub type Place = (u64, Option<u64>);
+
+type Row = (Place, Result<Map<String, Value>, ApiError>);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Items {
+    items: Vec<Value>,
+}
+
+impl Source {
+    /// The rows, one by one. `numeric` names the members a CSV cell is a
+    /// number for. A file that cannot be read at all (a JSON body without
+    /// `items`, a CSV header naming a column twice) is refused as a whole.
+    pub fn rows<'a>(
+        &'a self,
+        numeric: &'a HashSet<String>,
+    ) -> Result<Box<dyn Iterator<Item = Row> + 'a>, ApiError> {
+        let body = self
+            .body
+            .strip_prefix("\u{feff}".as_bytes())
+            .unwrap_or(&self.body);
+        match self.format {
+            Format::Ndjson => Ok(Box::new(
+                body.split(|b| *b == b'\n')
+                    .enumerate()
+                    .filter(|(_, line)| !line.trim_ascii().is_empty())
+                    .enumerate()
+                    .map(|(index, (line, text))| {
+                        (
+                            (index as u64, Some(line as u64 + 1)),
+                            parse_json::<Map<String, Value>>(text),
+                        )
+                    }),
+            )),
+            Format::Json => {
+                let items = parse_json::<Items>(body)?.items;
+                Ok(Box::new(items.into_iter().enumerate().map(
+                    |(index, item)| {
+                        let row = match item {
+                            Value::Object(map) => Ok(map),
+                            _ => Err(ApiError::invalid_field(
+                                "",
+                                "INVALID_ROW",
+                                "a row must be a JSON object",
+                            )),
+                        };
+                        ((index as u64, None), row)
+                    },
+                )))
+            }
+            Format::Csv => csv_rows(body, numeric),
+        }
+    }
+}
+
+fn csv_rows<'a>(
+    body: &'a [u8],
+    numeric: &'a HashSet<String>,
+) -> Result<Box<dyn Iterator<Item = Row> + 'a>, ApiError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(body);
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| {
+            ApiError::bad_request(
+                "INVALID_CSV",
+                format!("the header line cannot be read: {e}"),
+            )
+        })?
+        .iter()
+        .map(|name| name.trim().to_owned())
+        .collect();
+    let mut seen = HashSet::new();
+    if let Some(twice) = header.iter().find(|name| !seen.insert(name.as_str())) {
+        return Err(ApiError::bad_request(
+            "INVALID_CSV",
+            format!("the header names the column {twice:?} twice"),
+        ));
+    }
+    Ok(Box::new(reader.into_records().enumerate().map(
+        move |(index, record)| {
+            let line = record
+                .as_ref()
+                .ok()
+                .and_then(|r| r.position())
+                .map(|p| p.line());
+            let row = record
+                .map_err(|e| {
+                    ApiError::invalid_field(
+                        "",
+                        "INVALID_CSV",
+                        format!("the line cannot be read: {e}"),
+                    )
+                })
+                .map(|record| {
+                    header
+                        .iter()
+                        .zip(record.iter())
+                        .filter(|(_, cell)| !cell.is_empty())
+                        .map(|(name, cell)| {
+                            (name.clone(), cell_value(cell, numeric.contains(name)))
+                        })
+                        .collect()
+                });
+            ((index as u64, line), row)
+        },
+    )))
+}
+
+/// A CSV cell as the JSON member an export wrote it from: a number where
+/// the member is one, the text otherwise, with the `'` that the export put
+/// before a formula character taken off again.
+fn cell_value(cell: &str, numeric: bool) -> Value {
+    if numeric {
+        if let Ok(whole) = cell.parse::<i64>() {
+            return Value::from(whole);
+        }
+        if let Some(number) = cell.parse::<f64>().ok().and_then(Number::from_f64) {
+            return Value::Number(number);
+        }
+    }
+    let unquoted = cell
+        .strip_prefix('\'')
+        .filter(|rest| rest.starts_with(['=', '+', '-', '@', '\t', '\r']));
+    Value::String(unquoted.unwrap_or(cell).to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_csv_cell_is_what_the_export_wrote_it_from() {
+        assert_eq!(cell_value("64", true), Value::from(64));
+        assert_eq!(cell_value("0.35", true), serde_json::json!(0.35));
+        assert_eq!(cell_value("64", false), Value::from("64"));
+        assert_eq!(cell_value("'=SUM(A1)", false), Value::from("=SUM(A1)"));
+        assert_eq!(cell_value("'quoted", false), Value::from("'quoted"));
+    }
+
+    #[test]
+    fn rows_keep_their_place_in_the_file() {
+        let numeric = HashSet::from(["staff_count".to_owned()]);
+        let csv = Source {
+            format: Format::Csv,
+            body: "\u{feff}name,staff_count,code\nA,3,\n\"B, b\",x,B1\n"
+                .as_bytes()
+                .to_vec(),
+        };
+        let rows: Vec<Row> = csv.rows(&numeric).unwrap().collect();
+        assert_eq!(rows[0].0, (0, Some(2)));
+        assert_eq!(rows[0].1.as_ref().unwrap()["staff_count"], 3);
+        assert!(!rows[0].1.as_ref().unwrap().contains_key("code"));
+        assert_eq!(rows[1].0, (1, Some(3)));
+        assert_eq!(rows[1].1.as_ref().unwrap()["name"], "B, b");
+        assert_eq!(rows[1].1.as_ref().unwrap()["staff_count"], "x");
+
+        let ndjson = Source {
+            format: Format::Ndjson,
+            body: b"{\"name\": \"A\"}\n\n{broken\n".to_vec(),
+        };
+        let rows: Vec<Row> = ndjson.rows(&numeric).unwrap().collect();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1].0, (1, Some(3)));
+        assert_eq!(rows[1].1.as_ref().unwrap_err().code(), "MALFORMED_JSON");
+    }
+}

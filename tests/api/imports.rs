@@ -1,0 +1,428 @@
+//! Bulk import: `POST /api/v1/imports/{resource}` with NDJSON, JSON or CSV.
+
+use diesel::RunQueryDsl;
+use khuyenhoc::associations::model::AssociationRow;
+use khuyenhoc::auth::Role;
+use khuyenhoc::db::schema::associations;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_problem, spawn_app, spawn_sqlite_app, TestApp};
+
+/// Sends `body` as `content_type` to `/imports/{resource}?{query}`.
+async fn import(
+    app: &TestApp,
+    resource: &str,
+    query: &str,
+    content_type: &str,
+    body: &str,
+) -> (StatusCode, Value) {
+    let response = app
+        .request(Method::POST, &format!("/api/v1/imports/{resource}?{query}"))
+        .header("Content-Type", content_type)
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap())
+}
+
+fn counts(report: &Value) -> [u64; 5] {
+    ["total", "created", "updated", "unchanged", "rejected"].map(|k| report[k].as_u64().unwrap())
+}
+
+async fn export(app: &TestApp, path: &str, accept: &str) -> String {
+    let response = app
+        .request(Method::GET, path)
+        .header("Accept", accept)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.text().await.unwrap()
+}
+
+#[actix_web::test]
+async fn every_resource_imports_from_csv_ndjson_and_json() {
+    let app = spawn_app().await;
+    let district = app
+        .create_association("08170", "Trấn Yên", "district", None)
+        .await;
+    let commune = app
+        .create_association("02", "Xã Báo Đáp", "commune", Some(&district))
+        .await;
+    let commune_id = commune["id"].as_str().unwrap();
+
+    // Units from a spreadsheet: CSV with a BOM, associations named by code.
+    let csv = "\u{feff}code,name,kind,association_id,staff_count\n\
+               THPT-TY,Trường THPT Trấn Yên,school,08170,64\n\
+               UBND-BD,\"UBND xã Báo Đáp, Trấn Yên\",agency,02,\n";
+    let (status, report) = import(&app, "units", "id_scheme=code", "text/csv", csv).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(counts(&report), [2, 2, 0, 0, 0]);
+    let units = app.list("/api/v1/units").await;
+    assert_eq!(units.len(), 2);
+    assert_eq!(units[1]["name"], "UBND xã Báo Đáp, Trấn Yên");
+    assert_eq!(units[0]["staff_count"], 64);
+    assert_eq!(units[0]["association_id"], district["id"]);
+
+    // Citizens as NDJSON.
+    let ndjson = format!(
+        "{{\"full_name\": \"Nguyễn Văn An\", \"association_id\": \"{commune_id}\", \"external_id\": \"CD-1\"}}\n\
+         {{\"full_name\": \"Trần Thị Bình\", \"association_id\": \"{commune_id}\", \"birth_year\": 1980}}\n"
+    );
+    let (status, report) = import(&app, "citizens", "", "application/x-ndjson", &ndjson).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(counts(&report), [2, 2, 0, 0, 0]);
+    assert_eq!(app.list("/api/v1/citizens").await.len(), 2);
+
+    // Targets as JSON items.
+    let items = json!({"items": [
+        {"association_id": district["id"], "metric": "membership_ratio", "year": 2025,
+         "min_value": 0.35, "max_value": 0.4}
+    ]});
+    let (status, report) =
+        import(&app, "targets", "", "application/json", &items.to_string()).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(counts(&report), [1, 1, 0, 0, 0]);
+
+    // Yearly statistics as CSV: the row names its association.
+    let csv = format!("association_id,year,member_count,population\n{commune_id},2024,2100,8000\n");
+    let (status, report) = import(&app, "yearly-stats", "", "text/csv", &csv).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(counts(&report), [1, 1, 0, 0, 0]);
+    let stats = app.list("/api/v1/yearly-stats").await;
+    assert_eq!(stats[0]["membership_ratio"], 0.2625);
+
+    // Each row is audited and in the change feed.
+    let feed: Value = app
+        .get("/api/v1/changes?types=unit,citizen,target,yearly_stats")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(feed["items"].as_array().unwrap().len(), 6);
+}
+
+#[actix_web::test]
+async fn a_dry_run_reports_what_the_real_run_does_and_writes_nothing() {
+    let app = spawn_app().await;
+    let commune = app
+        .create_association("02", "Xã Báo Đáp", "commune", None)
+        .await;
+    let id = commune["id"].as_str().unwrap();
+    let ndjson = format!(
+        "{{\"code\": \"A\", \"name\": \"Trường A\", \"kind\": \"school\", \"association_id\": \"{id}\"}}\n\
+         {{\"code\": \"B\", \"name\": \"Trường B\", \"kind\": \"castle\", \"association_id\": \"{id}\"}}\n\
+         {{\"code\": \"C\", \"name\": \"Trường C\", \"kind\": \"school\", \"association_id\": \"{id}\"}}\n"
+    );
+    let (status, dry) = import(
+        &app,
+        "units",
+        "dry_run=true&atomic=false",
+        "application/x-ndjson",
+        &ndjson,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{dry}");
+    assert_eq!(dry["dry_run"], true);
+    assert!(
+        app.list("/api/v1/units").await.is_empty(),
+        "a dry run writes nothing"
+    );
+    let feed: Value = app
+        .get("/api/v1/changes?types=unit")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        feed["items"].as_array().unwrap().is_empty(),
+        "nor any change event"
+    );
+
+    let (status, real) = import(
+        &app,
+        "units",
+        "atomic=false",
+        "application/x-ndjson",
+        &ndjson,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{real}");
+    assert_eq!(counts(&dry), counts(&real));
+    assert_eq!(counts(&real), [3, 2, 0, 0, 1]);
+    assert_eq!(dry["rejections"], real["rejections"]);
+    let rejection = &real["rejections"][0];
+    assert_eq!(rejection["index"], 1);
+    assert_eq!(rejection["line"], 2);
+    assert_eq!(rejection["pointer"], "/kind");
+    assert_eq!(
+        app.list("/api/v1/units").await.len(),
+        2,
+        "the good rows are written"
+    );
+}
+
+#[actix_web::test]
+async fn an_atomic_import_with_a_rejected_row_writes_nothing() {
+    let app = spawn_app().await;
+    let commune = app
+        .create_association("02", "Xã Báo Đáp", "commune", None)
+        .await;
+    let id = commune["id"].as_str().unwrap();
+    let csv = format!(
+        "code,name,kind,association_id\nA,Trường A,school,{id}\nB,,school,{id}\nC,Trường C,school,not-an-association\n"
+    );
+    let response = app
+        .request(Method::POST, "/api/v1/imports/units")
+        .header("Content-Type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "IMPORT_REJECTED",
+    )
+    .await;
+    let report = &problem["report"];
+    assert_eq!(counts(report), [3, 1, 0, 0, 2]);
+    let lines: Vec<u64> = report["rejections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [3, 4]);
+    assert!(app.list("/api/v1/units").await.is_empty());
+}
+
+#[actix_web::test]
+async fn importing_a_file_twice_changes_nothing_the_second_time() {
+    let app = spawn_app().await;
+    let commune = app
+        .create_association("02", "Xã Báo Đáp", "commune", None)
+        .await;
+    let id = commune["id"].as_str().unwrap();
+    let csv =
+        format!("code,name,kind,association_id\nA,Trường A,school,{id}\nB,Trường B,agency,{id}\n");
+    let (_, first) = import(&app, "units", "", "text/csv", &csv).await;
+    assert_eq!(counts(&first), [2, 2, 0, 0, 0]);
+    let (_, second) = import(&app, "units", "", "text/csv", &csv).await;
+    assert_eq!(counts(&second), [2, 0, 0, 2, 0]);
+    // A changed cell updates that row only (matched on the code).
+    let changed = csv.replace("Trường B", "Trường B mới");
+    let (_, third) = import(&app, "units", "", "text/csv", &changed).await;
+    assert_eq!(counts(&third), [2, 0, 1, 1, 0]);
+    // strategy=create refuses rows that exist; strategy=update rows that do not.
+    let (status, problem) = import(&app, "units", "strategy=create", "text/csv", &csv).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["report"]["rejections"][0]["code"], "ALREADY_EXISTS");
+    let new_one = format!("code,name,kind,association_id\nZ,Trường Z,school,{id}\n");
+    let (status, problem) = import(&app, "units", "strategy=update", "text/csv", &new_one).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(problem["report"]["rejections"][0]["code"], "NOT_FOUND");
+}
+
+#[actix_web::test]
+async fn a_row_based_on_an_older_version_is_a_version_conflict() {
+    let app = spawn_app().await;
+    let commune = app
+        .create_association("02", "Xã Báo Đáp", "commune", None)
+        .await;
+    for code in ["A", "B"] {
+        let created = app
+            .post_json("/api/v1/units", &json!({"code": code, "name": format!("Trường {code}"),
+                                                 "kind": "school", "association_id": commune["id"]}))
+            .await;
+        assert_eq!(created.status(), StatusCode::CREATED);
+    }
+    let exported = export(&app, "/api/v1/units", "application/x-ndjson").await;
+    // Someone edits A after the export; the file's edit of A must not overwrite it.
+    let a = &app.list("/api/v1/units?q=A").await[0];
+    let edited = app
+        .patch_json(
+            &format!("/api/v1/units/{}", a["id"].as_str().unwrap()),
+            &json!({"staff_count": 5}),
+            None,
+        )
+        .await;
+    assert_eq!(edited.status(), StatusCode::OK);
+    let file = exported
+        .replace("Trường A", "Trường A (sửa)")
+        .replace("Trường B", "Trường B (sửa)");
+    let (status, report) =
+        import(&app, "units", "atomic=false", "application/x-ndjson", &file).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(counts(&report), [2, 0, 1, 0, 1]);
+    assert_eq!(report["rejections"][0]["code"], "VERSION_CONFLICT");
+    let a = &app.list("/api/v1/units?q=A").await[0];
+    assert_eq!(a["name"], "Trường A");
+    assert_eq!(a["staff_count"], 5);
+}
+
+#[actix_web::test]
+async fn an_export_imports_into_a_fresh_database_with_its_ids() {
+    // The source is the backend under test; the copy is SQLite (so with
+    // TEST_DATABASE_URL: PostgreSQL into SQLite); then back into another
+    // database of the backend under test.
+    let source = spawn_app().await;
+    let district = source
+        .create_association("08170", "Trấn Yên", "district", None)
+        .await;
+    let commune = source
+        .create_association("02", "Xã Báo Đáp", "commune", Some(&district))
+        .await;
+    for i in 0..30 {
+        source
+            .post_json(
+                "/api/v1/units",
+                &json!({"code": format!("U{i}"), "name": format!("=Đơn vị {i}"),
+                                                 "kind": "agency", "association_id": commune["id"],
+                                                 "staff_count": i}),
+            )
+            .await;
+        source
+            .post_json(
+                "/api/v1/citizens",
+                &json!({"full_name": format!("Công dân {i}"),
+                                                    "association_id": commune["id"],
+                                                    "phone": format!("09123456{i:02}")}),
+            )
+            .await;
+    }
+    source
+        .post_json(
+            &format!(
+                "/api/v1/associations/{}/yearly-stats",
+                commune["id"].as_str().unwrap()
+            ),
+            &json!({"year": 2024, "member_count": 2100, "population": 8000}),
+        )
+        .await;
+    source
+        .post_json(
+            "/api/v1/targets",
+            &json!({"association_id": district["id"], "metric": "membership_ratio",
+                                               "year": 2025, "min_value": 0.35}),
+        )
+        .await;
+
+    let copy = spawn_sqlite_app().await;
+    let back = spawn_app().await;
+    for (from, to) in [(&source, &copy), (&copy, &back)] {
+        // Associations are copied as rows (their import is still to come).
+        let mut rows: Vec<AssociationRow> = associations::table
+            .load(&mut *from.db().connection().unwrap())
+            .unwrap();
+        rows.sort_by_key(|row| row.path.len()); // parents first
+        for row in &rows {
+            diesel::insert_into(associations::table)
+                .values(row)
+                .execute(&mut *to.db().connection().unwrap())
+                .unwrap();
+        }
+        for (path, resource, accept) in [
+            ("/api/v1/units", "units", "text/csv"),
+            ("/api/v1/citizens", "citizens", "application/x-ndjson"),
+            ("/api/v1/yearly-stats", "yearly-stats", "text/csv"),
+            ("/api/v1/targets", "targets", "application/x-ndjson"),
+        ] {
+            let file = export(from, path, accept).await;
+            let (status, report) =
+                import(to, resource, "", accept.split(';').next().unwrap(), &file).await;
+            assert_eq!(status, StatusCode::OK, "{resource}: {report}");
+            assert_eq!(report["rejected"], 0);
+            // The same records, ids and fields; versions and times are the copy's own.
+            let strip = |items: Vec<Value>| -> Vec<Value> {
+                items
+                    .into_iter()
+                    .map(|mut item| {
+                        for member in ["version", "created_at", "updated_at"] {
+                            item.as_object_mut().unwrap().remove(member);
+                        }
+                        item
+                    })
+                    .collect()
+            };
+            let list = format!("{path}?page_size=500");
+            assert_eq!(
+                strip(from.list(&list).await),
+                strip(to.list(&list).await),
+                "{resource}"
+            );
+        }
+    }
+    assert_eq!(back.list("/api/v1/units?page_size=500").await.len(), 30);
+}
+
+#[actix_web::test]
+async fn who_may_import_and_what_the_body_must_be() {
+    let app = spawn_app().await;
+    let commune = app
+        .create_association("02", "Xã Báo Đáp", "commune", None)
+        .await;
+    let elsewhere = app
+        .create_association("03", "Xã Đào Thịnh", "commune", None)
+        .await;
+    let row = |association: &Value| {
+        format!(
+            "{{\"name\": \"Trường\", \"kind\": \"school\", \"association_id\": {}}}\n",
+            association["id"]
+        )
+    };
+    // A viewer may not; an integration token may, within its scope.
+    let viewer = app.with_token(&app.issue_token("viewer", Role::Viewer, Some(&commune), None));
+    let (status, _) = import(&viewer, "units", "", "application/x-ndjson", &row(&commune)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let integration =
+        app.with_token(&app.issue_token("sync", Role::Integration, Some(&commune), None));
+    let (status, report) = import(
+        &integration,
+        "units",
+        "",
+        "application/x-ndjson",
+        &row(&commune),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let (status, problem) = import(
+        &integration,
+        "units",
+        "",
+        "application/x-ndjson",
+        &row(&elsewhere),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        problem["report"]["rejections"][0]["pointer"],
+        "/association_id"
+    );
+    // Integration tokens still may not write one row at a time.
+    let one = integration
+        .post_json(
+            "/api/v1/units",
+            &json!({"name": "Trường", "kind": "school", "association_id": commune["id"]}),
+        )
+        .await;
+    assert_eq!(one.status(), StatusCode::FORBIDDEN);
+
+    // Bodies the import does not take.
+    let (status, problem) = import(&app, "units", "", "text/plain", "x").await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{problem}");
+    let (status, _) = import(&app, "units", "", "application/json", "{\"rows\": []}").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = import(&app, "units", "", "text/csv", "name,name\na,b\n").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = import(&app, "castles", "", "text/csv", "name\na\n").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = import(&app, "units", "strategy=merge", "text/csv", "name\na\n").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let big = "x".repeat(9 << 20); // the tests' limit is 8 MiB
+    let (status, _) = import(&app, "units", "", "text/csv", &big).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+}
