@@ -108,10 +108,14 @@ pub struct ChangeHead {
 pub struct ListChangesParams {
     /// Events after this `seq`: a `next_cursor` or the `cursor` of
     /// `/changes/head`; "0" (the default) for the whole history.
-    #[param(max_length = 19, pattern = "^[0-9]{1,19}$")]
+    #[param(max_length = 18, pattern = "^[0-9]{1,18}$")]
     pub cursor: Option<String>,
     /// Comma-separated resource types; all when absent.
-    #[param(max_length = 200, example = "unit,citizen")]
+    #[param(
+        max_length = 200,
+        example = "unit,citizen",
+        pattern = "^(association|criteria_set|criterion|unit|citizen|assessment|yearly_stats|target)(,(association|criteria_set|criterion|unit|citizen|assessment|yearly_stats|target))*$"
+    )]
     pub types: Option<String>,
     /// 1–1000, default 100.
     #[param(minimum = 1, maximum = 1000)]
@@ -127,7 +131,7 @@ fn parse_cursor(cursor: Option<&str>) -> Result<i64, ApiError> {
             "must be a `next_cursor` or a head cursor: a decimal number",
         )
     };
-    if cursor.is_empty() || cursor.len() > 19 || !cursor.bytes().all(|b| b.is_ascii_digit()) {
+    if cursor.is_empty() || cursor.len() > 18 || !cursor.bytes().all(|b| b.is_ascii_digit()) {
         return Err(invalid());
     }
     cursor.parse().map_err(|_| invalid())

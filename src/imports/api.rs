@@ -80,7 +80,7 @@ pub struct ImportParams {
 /// Editors, admins and integration tokens, within their scope.
 #[utoipa::path(
     tag = "imports",
-    params(("resource" = ImportResource, Path, description = "What the rows are"), ImportParams),
+    params(("resource" = inline(ImportResource), Path, description = "What the rows are"), ImportParams),
     request_body(
         description = "The rows",
         content(

@@ -221,7 +221,7 @@ impl Importer {
             ..ImportReport::default()
         };
         let numeric = numeric_members::<R>();
-        let mut rows = source.rows(&numeric)?;
+        let mut rows = source.rows(R::COLUMNS, &numeric)?;
         let commit = |report: &ImportReport| {
             !self.options.dry_run && (report.rejected == 0 || !self.options.atomic)
         };

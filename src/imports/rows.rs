@@ -49,11 +49,13 @@ struct Items {
 }
 
 impl Source {
-    /// The rows, one by one. `numeric` names the members a CSV cell is a
-    /// number for. A file that cannot be read at all (a JSON body without
+    /// The rows, one by one. `columns` are the members a row may have (a
+    /// CSV header naming another is refused), `numeric` those a CSV cell is
+    /// a number for. A file that cannot be read at all (a JSON body without
     /// `items`, a CSV header naming a column twice) is refused as a whole.
     pub fn rows<'a>(
         &'a self,
+        columns: &[&str],
         numeric: &'a HashSet<String>,
     ) -> Result<Box<dyn Iterator<Item = Row> + 'a>, ApiError> {
         let body = self
@@ -89,13 +91,14 @@ impl Source {
                     },
                 )))
             }
-            Format::Csv => csv_rows(body, numeric),
+            Format::Csv => csv_rows(body, columns, numeric),
         }
     }
 }
 
 fn csv_rows<'a>(
     body: &'a [u8],
+    columns: &[&str],
     numeric: &'a HashSet<String>,
 ) -> Result<Box<dyn Iterator<Item = Row> + 'a>, ApiError> {
     let mut reader = csv::ReaderBuilder::new()
@@ -112,6 +115,15 @@ fn csv_rows<'a>(
         .iter()
         .map(|name| name.trim().to_owned())
         .collect();
+    if let Some(unknown) = header.iter().find(|name| !columns.contains(&name.as_str())) {
+        return Err(ApiError::bad_request(
+            "UNKNOWN_COLUMN",
+            format!(
+                "the header names {unknown:?}, which is not a member of the rows: {}",
+                columns.join(", ")
+            ),
+        ));
+    }
     let mut seen = HashSet::new();
     if let Some(twice) = header.iter().find(|name| !seen.insert(name.as_str())) {
         return Err(ApiError::bad_request(
@@ -189,7 +201,8 @@ mod tests {
                 .as_bytes()
                 .to_vec(),
         };
-        let rows: Vec<Row> = csv.rows(&numeric).unwrap().collect();
+        let columns = ["name", "staff_count", "code"];
+        let rows: Vec<Row> = csv.rows(&columns, &numeric).unwrap().collect();
         assert_eq!(rows[0].0, (0, Some(2)));
         assert_eq!(rows[0].1.as_ref().unwrap()["staff_count"], 3);
         assert!(!rows[0].1.as_ref().unwrap().contains_key("code"));
@@ -201,7 +214,13 @@ mod tests {
             format: Format::Ndjson,
             body: b"{\"name\": \"A\"}\n\n{broken\n".to_vec(),
         };
-        let rows: Vec<Row> = ndjson.rows(&numeric).unwrap().collect();
+        let rows: Vec<Row> = ndjson.rows(&columns, &numeric).unwrap().collect();
+        let unknown = Source {
+            format: Format::Csv,
+            body: b"name,colour\nA,red\n".to_vec(),
+        };
+        let refused = unknown.rows(&columns, &numeric).err().unwrap();
+        assert_eq!(refused.code(), "UNKNOWN_COLUMN");
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[1].0, (1, Some(3)));
         assert_eq!(rows[1].1.as_ref().unwrap_err().code(), "MALFORMED_JSON");

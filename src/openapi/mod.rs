@@ -85,7 +85,7 @@ Integers may be sent as whole-number floats (`2020.0`).",
         (name = "operations", description = "Liveness and readiness probes")
     ),
     components(
-        schemas(Problem, FieldError),
+        schemas(Problem, FieldError, crate::imports::Strategy, crate::imports::IdScheme),
         responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired, PayloadTooLarge,
                   UnsupportedMediaType, Unprocessable, TooManyRequests, ServiceUnavailable, NotAcceptable)
     ),
