@@ -4,6 +4,7 @@ describes the body as the file's text; a value of another type (as a
 negative test makes) is sent as its JSON, one line."""
 
 import json
+import uuid
 
 import schemathesis
 
@@ -15,3 +16,14 @@ def ndjson(ctx, value):
     if isinstance(value, str):
         return value.encode()
     return (json.dumps(value) + "\n").encode()
+
+
+@schemathesis.hook
+def map_headers(ctx, headers):
+    """A fresh key for every generated request that sends a valid one: a
+    key generated twice for one path would replay the first answer (as it
+    should), which the stateful checks would take for a stale resource."""
+    key = (headers or {}).get("Idempotency-Key")
+    if isinstance(key, str) and 1 <= len(key) <= 255 and all("!" <= c <= "~" for c in key):
+        headers["Idempotency-Key"] = str(uuid.uuid4())
+    return headers

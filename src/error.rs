@@ -385,6 +385,13 @@ impl ApiError {
         )
     }
 
+    /// This error with `Retry-After: seconds`.
+    pub fn retry_after(mut self, seconds: u32) -> Self {
+        self.headers
+            .push((header::RETRY_AFTER, seconds.to_string()));
+        self
+    }
+
     /// This error with an import report in its problem document.
     pub fn with_report(mut self, report: serde_json::Value) -> Self {
         self.report = Some(Box::new(report));

@@ -18,6 +18,7 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::extract::BodyTimeout;
+use crate::http::idempotency;
 use crate::http::ids::path_config;
 use crate::http::limits::{ExpensiveWork, RateLimit};
 use crate::http::request_context;
@@ -39,7 +40,9 @@ where
         .service(
             // Authentication wraps the scope, so it applies to whatever the
             // router sends here, however the path was spelt (`/%61pi/v1/…`).
+            // Idempotency keys are the caller's: that middleware runs inside.
             scope("/api/v1")
+                .wrap(from_fn(idempotency::middleware))
                 .wrap(from_fn(authenticate))
                 .configure(associations::api::configure)
                 .configure(tokens::api::configure)
@@ -192,6 +195,7 @@ impl Application {
             .map(|per_minute| web::Data::new(RateLimit::per_minute(per_minute)));
         first_start_hint(&db);
         db.keep_wal_bounded(Duration::from_secs(10));
+        idempotency::purge_periodically(&db);
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
         let app_db = db.clone();

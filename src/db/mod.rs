@@ -17,7 +17,7 @@ use tokio::sync::Semaphore;
 use crate::changes::model as changes;
 use crate::config::DatabaseUrl;
 use crate::error::ApiError;
-use crate::http::request_context;
+use crate::http::{idempotency, request_context};
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -416,6 +416,15 @@ where
         }
     }) {
         Ok((value, true)) => {
+            // A request that claimed an Idempotency-Key: the claim is
+            // committed with the change, so a retry never makes it twice.
+            let claim = request_context::current().and_then(|c| c.idempotency);
+            if let Some(claim) = claim {
+                if let Err(error) = idempotency::mark_committed(conn, &claim) {
+                    let _ = Manager::rollback_transaction(conn);
+                    return Err(error);
+                }
+            }
             Manager::commit_transaction(conn)?;
             Ok(value)
         }

@@ -66,6 +66,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    idempotency_keys (token_id, method, path, idempotency_key) {
+        token_id -> Text,
+        method -> Text,
+        path -> Text,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        committed -> Bool,
+        status -> Nullable<Integer>,
+        response_headers -> Nullable<Text>,
+        response_body -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(api_tokens -> associations (association_id));
 
 diesel::table! {
@@ -223,6 +238,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     audit_events,
     changes,
+    idempotency_keys,
     criteria_sets,
     criteria,
     units,

@@ -120,6 +120,34 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(value.0).map_err(|error| shape_error(error, false))
 }
 
+/// A whole request body of at most `limit` bytes (413 past it), each chunk
+/// arriving within `idle` (408 otherwise).
+pub async fn read_limited<S, E>(
+    mut payload: S,
+    limit: usize,
+    idle: std::time::Duration,
+) -> Result<Vec<u8>, ApiError>
+where
+    S: futures_util::Stream<Item = Result<actix_web::web::Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    use futures_util::StreamExt;
+    let mut body = Vec::new();
+    loop {
+        match tokio::time::timeout(idle, payload.next()).await {
+            Err(_) => return Err(ApiError::request_timeout(idle)),
+            Ok(None) => return Ok(body),
+            Ok(Some(chunk)) => {
+                let chunk = chunk.map_err(|e| ApiError::bad_request("BAD_BODY", e.to_string()))?;
+                if body.len() + chunk.len() > limit {
+                    return Err(ApiError::payload_too_large(limit));
+                }
+                body.extend_from_slice(&chunk);
+            }
+        }
+    }
+}
+
 /// A JSON value (a row of an import) as `T`: a 422 naming the member at fault.
 pub fn from_json_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(value).map_err(|error| shape_error(error, false))

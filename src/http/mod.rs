@@ -2,6 +2,7 @@
 
 pub mod csv_cells;
 pub mod extract;
+pub mod idempotency;
 pub mod ids;
 pub mod limits;
 pub mod merge_patch;

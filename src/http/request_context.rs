@@ -15,10 +15,13 @@ use crate::error::ApiError;
 
 pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RequestContext {
     pub request_id: String,
     pub path: String,
+    /// The `Idempotency-Key` this request claimed: its writes mark it
+    /// committed in their own transaction.
+    pub idempotency: Option<super::idempotency::KeyId>,
 }
 
 tokio::task_local! {
@@ -28,6 +31,12 @@ tokio::task_local! {
 /// The context of the request this task is handling, if any.
 pub fn current() -> Option<RequestContext> {
     CONTEXT.try_with(Clone::clone).ok()
+}
+
+/// Runs `f` as part of the request `context` describes (a middleware that
+/// adds to the context runs the rest of the request so).
+pub async fn scope<F: std::future::Future>(context: RequestContext, f: F) -> F::Output {
+    CONTEXT.scope(context, f).await
 }
 
 /// Runs `f` (on another thread: the blocking pool) as part of the request
@@ -104,6 +113,7 @@ pub async fn middleware(
     let context = RequestContext {
         request_id: request_id.clone(),
         path: req.path().to_owned(),
+        idempotency: None,
     };
     req.extensions_mut().insert(context.clone());
     let mut response = CONTEXT

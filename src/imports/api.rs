@@ -4,7 +4,6 @@ use std::time::Duration;
 
 use actix_web::http::header::{self, Header};
 use actix_web::{post, web, HttpRequest, HttpResponse};
-use futures_util::StreamExt;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -14,7 +13,7 @@ use crate::auth::{Caller, Role};
 use crate::citizens::model::CitizenRow;
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::http::extract::{BodyTimeout, Query};
+use crate::http::extract::{read_limited, BodyTimeout, Query};
 use crate::http::limits::ExpensiveWork;
 use crate::targets::model::TargetRow;
 use crate::units::model::UnitRow;
@@ -185,7 +184,7 @@ fn content_format(req: &HttpRequest) -> Result<super::Format, ApiError> {
 
 /// The body, at most the instance's import limit; 408 when it stops
 /// arriving for longer than the body timeout.
-async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
+async fn read_body(req: &HttpRequest, payload: web::Payload) -> Result<Vec<u8>, ApiError> {
     let limit = req
         .app_data::<ImportLimit>()
         .map_or(DEFAULT_IMPORT_LIMIT, |limit| limit.0);
@@ -198,18 +197,5 @@ async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u
     if declared.is_some_and(|n| n > limit) {
         return Err(ApiError::payload_too_large(limit));
     }
-    let mut body = Vec::with_capacity(declared.unwrap_or(0).min(limit));
-    loop {
-        match tokio::time::timeout(idle, payload.next()).await {
-            Err(_) => return Err(ApiError::request_timeout(idle)),
-            Ok(None) => return Ok(body),
-            Ok(Some(chunk)) => {
-                let chunk = chunk.map_err(|e| ApiError::bad_request("BAD_BODY", e.to_string()))?;
-                if body.len() + chunk.len() > limit {
-                    return Err(ApiError::payload_too_large(limit));
-                }
-                body.extend_from_slice(&chunk);
-            }
-        }
-    }
+    read_limited(payload, limit, idle).await
 }

@@ -31,6 +31,7 @@ pub fn finish(api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     add_text_patterns(&mut doc);
     parameters_are_uuids(&mut doc);
     rate_limited_operations(&mut doc);
+    idempotent_posts(&mut doc);
     accept_json_patches(&mut doc);
     link_operations(&mut doc);
     serde_json::from_value(doc).expect("the finished document is an OpenAPI document")
@@ -229,6 +230,42 @@ fn rate_limited_operations(doc: &mut Value) {
                 "429".into(),
                 json!({"$ref": "#/components/responses/TooManyRequests"}),
             );
+        }
+    }
+}
+
+/// Every POST behind authentication takes an `Idempotency-Key` (but the one
+/// that issues tokens: its answer holds a secret that is never stored).
+fn idempotent_posts(doc: &mut Value) {
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for (_, item) in paths
+        .iter_mut()
+        .filter(|(path, _)| path.starts_with("/api/v1/") && !path.ends_with("/tokens"))
+    {
+        let Some(post) = item.get_mut("post").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        let parameters = post.entry("parameters").or_insert_with(|| json!([]));
+        if !parameters.is_array() {
+            *parameters = json!([]);
+        }
+        if let Some(parameters) = parameters.as_array_mut() {
+            parameters.push(json!({
+                "name": "Idempotency-Key", "in": "header", "required": false,
+                "description": "A key of the client's (a UUID, say): a retry with the same key, query and body gets the first answer again, with `Idempotent-Replayed: true`, and the change is made once. Kept 72 hours, per token. The same key with another body is 422 `IDEMPOTENCY_KEY_REUSED`; while the first request runs, 409 `IDEMPOTENCY_KEY_IN_FLIGHT` with `Retry-After`.",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]{1,255}$"},
+                "example": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a99"
+            }));
+        }
+        if let Some(responses) = post.get_mut("responses").and_then(Value::as_object_mut) {
+            for status in ["409", "422"] {
+                responses.entry(status).or_insert_with(|| {
+                    json!({"$ref": format!("#/components/responses/{}",
+                        if status == "409" { "Conflict" } else { "Unprocessable" })})
+                });
+            }
         }
     }
 }

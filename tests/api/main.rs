@@ -15,6 +15,7 @@ mod export;
 mod faults;
 mod helpers;
 mod hostile;
+mod idempotency;
 mod imports;
 mod instance;
 mod integrity;
