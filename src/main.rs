@@ -4,12 +4,14 @@ use std::time::Duration;
 
 use chrono::TimeDelta;
 use clap::{Args, Parser, Subcommand};
-use khuyenhoc::auth::{Actor, Role};
+use khuyenhoc::auth::{Actor, Caller, Role};
 use khuyenhoc::config::{DatabaseUrl, Settings};
 use khuyenhoc::db::{write_transaction, Db};
 use khuyenhoc::error::ApiError;
 use khuyenhoc::http::paging::PageRequest;
 use khuyenhoc::http::preconditions::IfMatch;
+use khuyenhoc::imports::{DataResource, Format, IdScheme, Importer, Options, Source, Strategy};
+use khuyenhoc::resource::export::Form;
 use khuyenhoc::startup::{self, Application};
 use khuyenhoc::tokens::{self, model::NewToken};
 
@@ -43,9 +45,48 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Import a file (NDJSON, JSON `{"items": […]}` or CSV, by its extension)
+    /// straight into the database, as `POST /api/v1/imports/{resource}` does,
+    /// and print the report (JSON) on standard output. Exits with status 1
+    /// if a row was rejected.
+    Import {
+        /// The file: .ndjson/.jsonl, .json or .csv.
+        file: std::path::PathBuf,
+        #[arg(long, value_enum)]
+        resource: DataResource,
+        /// Run every row, report, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long, value_enum, default_value = "upsert")]
+        strategy: Strategy,
+        /// Whether `association_id` holds ids or association codes.
+        #[arg(long, value_enum, default_value = "id")]
+        id_scheme: IdScheme,
+        /// Write the good rows (a transaction per 500) even if some are rejected.
+        #[arg(long)]
+        not_atomic: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Write every row of a resource to standard output (CSV or NDJSON), in
+    /// the form `khuyenhoc import` and the import endpoint take back.
+    Export {
+        #[arg(long, value_enum)]
+        resource: DataResource,
+        #[arg(long, value_enum, default_value = "ndjson")]
+        format: ExportFormat,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ExportFormat {
+    Csv,
+    Ndjson,
 }
 
 #[derive(Subcommand)]
@@ -277,6 +318,67 @@ async fn main() -> anyhow::Result<()> {
             let db = Db::open(&database_url(&database)?, 1, database.pool_timeout())?;
             db.backup(&file)?;
             eprintln!("wrote a copy to {}", file.display());
+        }
+        Command::Import {
+            file,
+            resource,
+            dry_run,
+            strategy,
+            id_scheme,
+            not_atomic,
+            database,
+        } => {
+            let format = match file.extension().and_then(|e| e.to_str()) {
+                Some("csv") => Format::Csv,
+                Some("json") => Format::Json,
+                Some("ndjson" | "jsonl") => Format::Ndjson,
+                _ => anyhow::bail!("name a .csv, .json, .ndjson or .jsonl file"),
+            };
+            let body = std::fs::read(&file)?;
+            let bar = indicatif::ProgressBar::new_spinner().with_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} {pos} rows  {per_sec}  {elapsed}",
+                )?,
+            );
+            let shown = bar.clone();
+            let importer = Importer {
+                actor: Actor::command_line(),
+                scope: None,
+                options: Options {
+                    dry_run,
+                    strategy,
+                    id_scheme,
+                    atomic: !not_atomic,
+                },
+                progress: Some(Box::new(move |rows| shown.set_position(rows))),
+            };
+            let db = Db::connect(&database_url(&database)?, 1, database.pool_timeout())?;
+            let report = resource
+                .import(&importer, &mut *db.connection()?, Source { format, body })
+                .map_err(|e| anyhow::anyhow!("{}", problem_text(&e)))?;
+            bar.finish_and_clear();
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            if report.rejected > 0 {
+                std::process::exit(1);
+            }
+        }
+        Command::Export {
+            resource,
+            format,
+            database,
+        } => {
+            let form = match format {
+                ExportFormat::Csv => Form::Csv,
+                ExportFormat::Ndjson => Form::Ndjson,
+            };
+            let db = Db::open(&database_url(&database)?, 1, database.pool_timeout())?;
+            let whole_tree = Caller::command_line();
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let rows = resource
+                .export(&mut *db.connection()?, &whole_tree, form, &mut out)
+                .map_err(|e| anyhow::anyhow!("{}", problem_text(&e)))?;
+            std::io::Write::flush(&mut out)?;
+            eprintln!("{rows} rows");
         }
         Command::Check(args) => {
             let db = Db::open(&database_url(&args)?, 1, args.pool_timeout())?;

@@ -128,6 +128,16 @@ impl Caller {
         }
     }
 
+    /// The command line's caller: an admin of the whole tree.
+    pub fn command_line() -> Self {
+        Caller {
+            token_id: String::new(),
+            name: "command line".to_owned(),
+            role: Role::Admin,
+            scope: None,
+        }
+    }
+
     pub fn actor(&self) -> Actor {
         Actor {
             token_id: Some(self.token_id.clone()),

@@ -5,9 +5,9 @@
 //! The first request claims its key (token, method, path, key) in a
 //! transaction of its own: the primary key decides between instances. Its
 //! writes mark the claim `committed` inside their own transaction, and its
-//! answer is stored after. A retry with the same query and body replays the
-//! answer; with another body it is 422 `IDEMPOTENCY_KEY_REUSED`; while the
-//! first still runs it is 409 with `Retry-After`. A first request that died
+//! answer is stored after. A retry with the same query, `If-Match` and body
+//! replays the answer; with another it is 422 `IDEMPOTENCY_KEY_REUSED`; while
+//! the first still runs it is 409 with `Retry-After`. A first request that died
 //! before committing leaves its claim to be taken over after [`LEASE`].
 //! Answers of 408, 429 and 5xx are not kept (the client may retry them).
 //! Keys are kept [`KEEP`] (72 hours).
@@ -246,8 +246,13 @@ pub async fn middleware(
         Ok(body) => body,
         Err(error) => return refuse(req, error),
     };
+    // The request as far as it decides the answer: query, precondition, body.
     let mut digest = Sha256::new();
     digest.update(req.query_string().as_bytes());
+    digest.update(b"\n");
+    if let Some(if_match) = req.headers().get(actix_web::http::header::IF_MATCH) {
+        digest.update(if_match.as_bytes());
+    }
     digest.update(b"\n");
     digest.update(&body);
     let hash = format!("{:x}", digest.finalize());

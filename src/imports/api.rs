@@ -5,19 +5,15 @@ use std::time::Duration;
 use actix_web::http::header::{self, Header};
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{IdScheme, ImportReport, Importer, Options, Source, Strategy};
+use super::{DataResource, IdScheme, ImportReport, Importer, Options, Source, Strategy};
 use crate::auth::{Caller, Role};
-use crate::citizens::model::CitizenRow;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::extract::{read_limited, BodyTimeout, Query};
 use crate::http::limits::ExpensiveWork;
-use crate::targets::model::TargetRow;
-use crate::units::model::UnitRow;
-use crate::yearly_stats::model::StatsRow;
 
 pub fn configure(config: &mut ServiceConfig) {
     config.service(import);
@@ -29,16 +25,6 @@ pub const DEFAULT_IMPORT_LIMIT: usize = 256 << 20;
 /// The largest import body this instance takes (app data).
 #[derive(Debug, Clone, Copy)]
 pub struct ImportLimit(pub usize);
-
-/// The resources an import can write.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum ImportResource {
-    Units,
-    Citizens,
-    YearlyStats,
-    Targets,
-}
 
 /// How the rows are applied.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -79,7 +65,7 @@ pub struct ImportParams {
 /// Editors, admins and integration tokens, within their scope.
 #[utoipa::path(
     tag = "imports",
-    params(("resource" = inline(ImportResource), Path, description = "What the rows are"), ImportParams),
+    params(("resource" = inline(DataResource), Path, description = "What the rows are"), ImportParams),
     request_body(
         description = "The rows",
         content(
@@ -108,7 +94,7 @@ pub async fn import(
     req: HttpRequest,
     db: web::Data<Db>,
     caller: Caller,
-    resource: web::Path<ImportResource>,
+    resource: web::Path<DataResource>,
     Query(params): Query<ImportParams>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
@@ -134,16 +120,12 @@ pub async fn import(
         actor: caller.actor(),
         scope: caller.scope_path().map(str::to_owned),
         options,
+        progress: None,
     };
     let source = Source { format, body };
     let resource = resource.into_inner();
     let report = db
-        .with_writer(move |conn| match resource {
-            ImportResource::Units => importer.run::<UnitRow>(conn, source),
-            ImportResource::Citizens => importer.run::<CitizenRow>(conn, source),
-            ImportResource::YearlyStats => importer.run::<StatsRow>(conn, source),
-            ImportResource::Targets => importer.run::<TargetRow>(conn, source),
-        })
+        .with_writer(move |conn| resource.import(&importer, conn, source))
         .await?;
     log::info!(
         "import of {}: {} rows, {} created, {} updated, {} unchanged, {} rejected{}",

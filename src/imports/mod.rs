@@ -31,7 +31,9 @@ use crate::resource::{self, Resource};
 pub use rows::{Format, Source};
 
 /// How rows meet the records stored already.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, ToSchema, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Strategy {
     /// Only new records; a row that matches one is rejected (`ALREADY_EXISTS`).
@@ -44,7 +46,9 @@ pub enum Strategy {
 }
 
 /// How rows name the association they belong to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, ToSchema, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum IdScheme {
     /// `association_id` holds the association's id.
@@ -194,11 +198,94 @@ where
         .collect()
 }
 
+/// The resources that are imported and exported as files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum DataResource {
+    Units,
+    Citizens,
+    YearlyStats,
+    Targets,
+}
+
+impl DataResource {
+    /// Imports `source` into this resource.
+    pub fn import(
+        self,
+        importer: &Importer,
+        conn: &mut DbConnection,
+        source: Source,
+    ) -> Result<ImportReport, ApiError> {
+        use crate::{citizens, targets, units, yearly_stats};
+        match self {
+            DataResource::Units => importer.run::<units::model::UnitRow>(conn, source),
+            DataResource::Citizens => importer.run::<citizens::model::CitizenRow>(conn, source),
+            DataResource::YearlyStats => {
+                importer.run::<yearly_stats::model::StatsRow>(conn, source)
+            }
+            DataResource::Targets => importer.run::<targets::model::TargetRow>(conn, source),
+        }
+    }
+
+    /// Writes every row of this resource that `caller` sees to `out`; how many.
+    pub fn export(
+        self,
+        conn: &mut DbConnection,
+        caller: &crate::auth::Caller,
+        form: crate::resource::export::Form,
+        out: &mut dyn std::io::Write,
+    ) -> Result<u64, ApiError> {
+        use crate::resource::export::write_all;
+        use crate::{citizens, targets, units, yearly_stats};
+        let scope = caller.scope_path().map(str::to_owned);
+        match self {
+            DataResource::Units => {
+                let filter = units::model::UnitFilter {
+                    scope,
+                    ..Default::default()
+                };
+                write_all(conn, caller, form, out, |c, p| {
+                    units::model::list(c, &filter, p)
+                })
+            }
+            DataResource::Citizens => {
+                let filter = citizens::model::CitizenFilter {
+                    scope,
+                    ..Default::default()
+                };
+                write_all(conn, caller, form, out, |c, p| {
+                    citizens::model::list(c, &filter, p)
+                })
+            }
+            DataResource::YearlyStats => {
+                let filter = yearly_stats::model::StatsFilter {
+                    scope,
+                    ..Default::default()
+                };
+                write_all(conn, caller, form, out, |c, p| {
+                    yearly_stats::model::list(c, &filter, p)
+                })
+            }
+            DataResource::Targets => {
+                let filter = targets::model::TargetFilter {
+                    scope,
+                    ..Default::default()
+                };
+                write_all(conn, caller, form, out, |c, p| {
+                    targets::model::list(c, &filter, p)
+                })
+            }
+        }
+    }
+}
+
 /// Who imports, and where.
 pub struct Importer {
     pub actor: Actor,
     pub scope: Option<String>,
     pub options: Options,
+    /// Told the number of rows done, every thousand rows (a progress bar).
+    pub progress: Option<Box<dyn Fn(u64) + Send + Sync>>,
 }
 
 impl Importer {
@@ -241,6 +328,11 @@ impl Importer {
                         // The database failing is not the row's fault: the import stops.
                         Err(error) if error.status().is_server_error() => return Err(error),
                         Err(error) => report.reject(place, &error),
+                    }
+                    if let Some(progress) =
+                        self.progress.as_ref().filter(|_| report.total % 1000 == 0)
+                    {
+                        progress(report.total);
                     }
                     if report.total % 10_000 == 0 {
                         log::info!(

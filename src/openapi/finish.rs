@@ -260,11 +260,15 @@ fn idempotent_posts(doc: &mut Value) {
             }));
         }
         if let Some(responses) = post.get_mut("responses").and_then(Value::as_object_mut) {
-            for status in ["409", "422"] {
-                responses.entry(status).or_insert_with(|| {
-                    json!({"$ref": format!("#/components/responses/{}",
-                        if status == "409" { "Conflict" } else { "Unprocessable" })})
-                });
+            let refusals = [
+                ("400", "BadRequest"),
+                ("409", "Conflict"),
+                ("422", "Unprocessable"),
+            ];
+            for (status, response) in refusals {
+                responses.entry(status).or_insert_with(
+                    || json!({"$ref": format!("#/components/responses/{response}")}),
+                );
             }
         }
     }

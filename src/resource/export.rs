@@ -132,6 +132,34 @@ where
         .streaming(body))
 }
 
+/// Writes every row `fetch` pages through to `out` in `form`, on one
+/// connection (the command line's export); how many rows.
+pub fn write_all<R, F>(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    form: Form,
+    out: &mut dyn std::io::Write,
+    fetch: F,
+) -> Result<u64, ApiError>
+where
+    R: Served,
+    F: Fn(&mut DbConnection, &PageRequest) -> Result<Page<R>, ApiError>,
+{
+    let (mut token, mut first, mut rows) = (None::<String>, true, 0u64);
+    loop {
+        let page = PageRequest::new(Some(MAX_PAGE_SIZE), token.as_deref(), "command line")?;
+        let page = fetch(conn, &page)?;
+        rows += page.items.len() as u64;
+        let bytes = encode(form, first, page.items, caller).map_err(ApiError::internal)?;
+        out.write_all(&bytes).map_err(ApiError::internal)?;
+        first = false;
+        token = page.next_page_token;
+        if token.is_none() {
+            return Ok(rows);
+        }
+    }
+}
+
 /// Where an export is: the next page token, and the turn it holds.
 struct Batch {
     token: Option<String>,

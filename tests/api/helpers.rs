@@ -88,6 +88,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The bearer token sent with every request (an admin's for the whole tree by default).
     pub token: String,
+    /// The database, as `DATABASE_URL` names it.
+    pub database_url: String,
     db: Db,
     _database: Arc<TestDatabase>,
 }
@@ -138,6 +140,7 @@ async fn spawn_app_on(
             .build()
             .expect("an HTTP client"),
         token: String::new(),
+        database_url: url_text(&settings.database_url),
         db,
         _database: Arc::new(database),
     };

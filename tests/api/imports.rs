@@ -426,3 +426,60 @@ async fn who_may_import_and_what_the_body_must_be() {
     let (status, _) = import(&app, "units", "", "text/csv", &big).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
 }
+
+#[actix_web::test]
+async fn the_command_line_exports_and_imports_without_a_server() {
+    let app = spawn_app().await;
+    let commune = app
+        .create_association("02", "Xã Báo Đáp", "commune", None)
+        .await;
+    for code in ["A", "B", "C"] {
+        app.post_json(
+            "/api/v1/units",
+            &json!({"code": code, "name": format!("Trường {code}"),
+                                                "kind": "school", "association_id": commune["id"]}),
+        )
+        .await;
+    }
+    let cli = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_khuyenhoc"))
+            .args(args)
+            .env("DATABASE_URL", &app.database_url)
+            .env("RUST_LOG", "off")
+            .output()
+            .unwrap()
+    };
+    let exported = cli(&["export", "--resource", "units", "--format", "csv"]);
+    assert!(exported.status.success());
+    let csv = String::from_utf8(exported.stdout).unwrap();
+    assert_eq!(csv.lines().count(), 4);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("units.csv");
+    std::fs::write(&file, csv.replace("Trường B", "Trường B mới")).unwrap();
+    let file = file.to_str().unwrap();
+
+    let dry = cli(&["import", file, "--resource", "units", "--dry-run"]);
+    assert!(
+        dry.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    let report: Value = serde_json::from_slice(&dry.stdout).unwrap();
+    assert_eq!(counts(&report), [3, 0, 1, 2, 0]);
+    assert_eq!(app.list("/api/v1/units?q=moi").await.len(), 0);
+
+    let real = cli(&["import", file, "--resource", "units"]);
+    assert!(real.status.success());
+    assert_eq!(app.list("/api/v1/units?q=moi").await.len(), 1);
+    // A rejected row: the report says why, and the exit status says so.
+    std::fs::write(dir.path().join("bad.ndjson"), "{\"name\": \"X\"}\n").unwrap();
+    let bad = cli(&[
+        "import",
+        dir.path().join("bad.ndjson").to_str().unwrap(),
+        "--resource",
+        "units",
+    ]);
+    assert_eq!(bad.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&bad.stdout).unwrap();
+    assert_eq!(report["rejected"], 1);
+}
