@@ -115,25 +115,7 @@ impl Resource for CitizenRow {
     const NOUN: &'static str = "the citizen";
     type Fields = CitizenFields;
 
-    fn id(&self) -> &str {
-        &self.id
-    }
-
-    fn version(&self) -> i64 {
-        self.version
-    }
-
-    fn association_id(&self) -> &str {
-        &self.association_id
-    }
-
-    fn fields(&self) -> CitizenFields {
-        CitizenRow::fields(self)
-    }
-
-    fn validated(fields: CitizenFields) -> Result<CitizenFields, ApiError> {
-        fields.validated()
-    }
+    crate::row_basics!(CitizenFields);
 
     fn new(id: String, _: String, fields: CitizenFields, now: NaiveDateTime) -> Self {
         let mut row = CitizenRow {
@@ -152,14 +134,6 @@ impl Resource for CitizenRow {
             updated_at: now,
         };
         row.set_fields(fields);
-        row
-    }
-
-    fn changed(&self, fields: CitizenFields, now: NaiveDateTime) -> Self {
-        let mut row = self.clone();
-        row.set_fields(fields);
-        row.version += 1;
-        row.updated_at = now;
         row
     }
 

@@ -9,109 +9,94 @@ use utoipa::IntoResponses;
 
 use super::*;
 
-/// The refusals of a change to one record (PATCH).
-#[derive(IntoResponses)]
-pub enum UpdateRefusals {
-    #[response(status = 400)]
-    BadRequest(#[ref_response] BadRequest),
-    #[response(status = 401)]
-    Unauthorized(#[ref_response] Unauthorized),
-    #[response(status = 403)]
-    Forbidden(#[ref_response] Forbidden),
-    #[response(status = 404)]
-    NotFound(#[ref_response] NotFound),
-    #[response(status = 409)]
-    Conflict(#[ref_response] Conflict),
-    #[response(status = 412)]
-    PreconditionFailed(#[ref_response] PreconditionFailed),
-    #[response(status = 413)]
-    PayloadTooLarge(#[ref_response] PayloadTooLarge),
-    #[response(status = 415)]
-    UnsupportedMediaType(#[ref_response] UnsupportedMediaType),
-    #[response(status = 422)]
-    Unprocessable(#[ref_response] Unprocessable),
-    #[response(status = 503)]
-    ServiceUnavailable(#[ref_response] ServiceUnavailable),
+/// An `IntoResponses` enum of the named reusable responses, by status.
+macro_rules! refusals {
+    ($(#[$doc:meta])* $name:ident { $($status:literal => $response:ident),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(IntoResponses)]
+        pub enum $name {
+            $(
+                #[response(status = $status)]
+                $response(#[ref_response] $response),
+            )+
+        }
+    };
 }
 
-/// The refusals of a creation (POST).
-#[derive(IntoResponses)]
-pub enum CreateRefusals {
-    #[response(status = 400)]
-    BadRequest(#[ref_response] BadRequest),
-    #[response(status = 401)]
-    Unauthorized(#[ref_response] Unauthorized),
-    #[response(status = 403)]
-    Forbidden(#[ref_response] Forbidden),
-    #[response(status = 409)]
-    Conflict(#[ref_response] Conflict),
-    #[response(status = 413)]
-    PayloadTooLarge(#[ref_response] PayloadTooLarge),
-    #[response(status = 415)]
-    UnsupportedMediaType(#[ref_response] UnsupportedMediaType),
-    #[response(status = 422)]
-    Unprocessable(#[ref_response] Unprocessable),
-    #[response(status = 503)]
-    ServiceUnavailable(#[ref_response] ServiceUnavailable),
-}
+refusals!(
+    /// The refusals of a change to one record (PATCH).
+    UpdateRefusals {
+        400 => BadRequest,
+        401 => Unauthorized,
+        403 => Forbidden,
+        404 => NotFound,
+        409 => Conflict,
+        412 => PreconditionFailed,
+        413 => PayloadTooLarge,
+        415 => UnsupportedMediaType,
+        422 => Unprocessable,
+        503 => ServiceUnavailable,
+    }
+);
 
-/// The refusals of a delete.
-#[derive(IntoResponses)]
-pub enum DeleteRefusals {
-    #[response(status = 401)]
-    Unauthorized(#[ref_response] Unauthorized),
-    #[response(status = 403)]
-    Forbidden(#[ref_response] Forbidden),
-    #[response(status = 404)]
-    NotFound(#[ref_response] NotFound),
-    #[response(status = 409)]
-    Conflict(#[ref_response] Conflict),
-    #[response(status = 412)]
-    PreconditionFailed(#[ref_response] PreconditionFailed),
-    #[response(status = 503)]
-    ServiceUnavailable(#[ref_response] ServiceUnavailable),
-}
+refusals!(
+    /// The refusals of a creation (POST).
+    CreateRefusals {
+        400 => BadRequest,
+        401 => Unauthorized,
+        403 => Forbidden,
+        409 => Conflict,
+        413 => PayloadTooLarge,
+        415 => UnsupportedMediaType,
+        422 => Unprocessable,
+        503 => ServiceUnavailable,
+    }
+);
 
-/// The refusals of a read of one record.
-#[derive(IntoResponses)]
-pub enum ReadRefusals {
-    #[response(status = 401)]
-    Unauthorized(#[ref_response] Unauthorized),
-    #[response(status = 404)]
-    NotFound(#[ref_response] NotFound),
-    #[response(status = 503)]
-    ServiceUnavailable(#[ref_response] ServiceUnavailable),
-}
+refusals!(
+    /// The refusals of a delete.
+    DeleteRefusals {
+        401 => Unauthorized,
+        403 => Forbidden,
+        404 => NotFound,
+        409 => Conflict,
+        412 => PreconditionFailed,
+        503 => ServiceUnavailable,
+    }
+);
 
-/// The refusals of a list.
-#[derive(IntoResponses)]
-pub enum ListRefusals {
-    #[response(status = 400)]
-    BadRequest(#[ref_response] BadRequest),
-    #[response(status = 401)]
-    Unauthorized(#[ref_response] Unauthorized),
-    #[response(status = 503)]
-    ServiceUnavailable(#[ref_response] ServiceUnavailable),
-}
+refusals!(
+    /// The refusals of a read of one record.
+    ReadRefusals {
+        401 => Unauthorized,
+        404 => NotFound,
+        503 => ServiceUnavailable,
+    }
+);
 
-/// The refusals every operation behind authentication may answer.
-#[derive(IntoResponses)]
-pub enum Refusals {
-    #[response(status = 401)]
-    Unauthorized(#[ref_response] Unauthorized),
-    #[response(status = 503)]
-    ServiceUnavailable(#[ref_response] ServiceUnavailable),
-}
+refusals!(
+    /// The refusals of a list.
+    ListRefusals {
+        400 => BadRequest,
+        401 => Unauthorized,
+        503 => ServiceUnavailable,
+    }
+);
 
-/// The refusals of a list that is also exported as a file.
-#[derive(IntoResponses)]
-pub enum ExportRefusals {
-    #[response(status = 400)]
-    BadRequest(#[ref_response] BadRequest),
-    #[response(status = 401)]
-    Unauthorized(#[ref_response] Unauthorized),
-    #[response(status = 406)]
-    NotAcceptable(#[ref_response] NotAcceptable),
-    #[response(status = 503)]
-    ServiceUnavailable(#[ref_response] ServiceUnavailable),
-}
+refusals!(
+    /// The refusals every operation behind authentication may answer.
+    Refusals {
+        401 => Unauthorized,
+        503 => ServiceUnavailable,
+    }
+);
+
+refusals!(
+    /// The refusals of a list that is also exported as a file.
+    ExportRefusals {
+        400 => BadRequest,
+        401 => Unauthorized,
+        406 => NotAcceptable,
+        503 => ServiceUnavailable,
+    }
+);

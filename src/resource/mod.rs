@@ -64,6 +64,42 @@ pub trait Resource: Clone + Send + Sized + 'static {
     }
 }
 
+/// The members of [`Resource`] every row has the same way: `id`, `version`
+/// and `association_id` columns, a `fields()` and a `set_fields()` of its
+/// own, and fields with `validated()`.
+#[macro_export]
+macro_rules! row_basics {
+    ($fields:ty) => {
+        fn id(&self) -> &str {
+            &self.id
+        }
+
+        fn version(&self) -> i64 {
+            self.version
+        }
+
+        fn association_id(&self) -> &str {
+            &self.association_id
+        }
+
+        fn fields(&self) -> $fields {
+            Self::fields(self)
+        }
+
+        fn validated(fields: $fields) -> Result<$fields, $crate::error::ApiError> {
+            fields.validated()
+        }
+
+        fn changed(&self, fields: $fields, now: chrono::NaiveDateTime) -> Self {
+            let mut row = self.clone();
+            row.set_fields(fields);
+            row.version += 1;
+            row.updated_at = now;
+            row
+        }
+    };
+}
+
 /// The four statements of [`Resource`] for a table with `id`, `version` and
 /// `association_id` columns, written once.
 #[macro_export]

@@ -60,25 +60,7 @@ impl Resource for TargetRow {
     const NOUN: &'static str = "the target";
     type Fields = TargetFields;
 
-    fn id(&self) -> &str {
-        &self.id
-    }
-
-    fn version(&self) -> i64 {
-        self.version
-    }
-
-    fn association_id(&self) -> &str {
-        &self.association_id
-    }
-
-    fn fields(&self) -> TargetFields {
-        TargetRow::fields(self)
-    }
-
-    fn validated(fields: TargetFields) -> Result<TargetFields, ApiError> {
-        fields.validated()
-    }
+    crate::row_basics!(TargetFields);
 
     fn new(id: String, _: String, fields: TargetFields, now: NaiveDateTime) -> Self {
         let mut row = TargetRow {
@@ -94,14 +76,6 @@ impl Resource for TargetRow {
             updated_at: now,
         };
         row.set_fields(fields);
-        row
-    }
-
-    fn changed(&self, fields: TargetFields, now: NaiveDateTime) -> Self {
-        let mut row = self.clone();
-        row.set_fields(fields);
-        row.version += 1;
-        row.updated_at = now;
         row
     }
 

@@ -70,25 +70,7 @@ impl Resource for UnitRow {
     const NOUN: &'static str = "the unit";
     type Fields = UnitFields;
 
-    fn id(&self) -> &str {
-        &self.id
-    }
-
-    fn version(&self) -> i64 {
-        self.version
-    }
-
-    fn association_id(&self) -> &str {
-        &self.association_id
-    }
-
-    fn fields(&self) -> UnitFields {
-        UnitRow::fields(self)
-    }
-
-    fn validated(fields: UnitFields) -> Result<UnitFields, ApiError> {
-        fields.validated()
-    }
+    crate::row_basics!(UnitFields);
 
     fn new(id: String, _: String, fields: UnitFields, now: NaiveDateTime) -> Self {
         let mut row = UnitRow {
@@ -106,14 +88,6 @@ impl Resource for UnitRow {
             updated_at: now,
         };
         row.set_fields(fields);
-        row
-    }
-
-    fn changed(&self, fields: UnitFields, now: NaiveDateTime) -> Self {
-        let mut row = self.clone();
-        row.set_fields(fields);
-        row.version += 1;
-        row.updated_at = now;
         row
     }
 

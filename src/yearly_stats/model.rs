@@ -83,25 +83,7 @@ impl Resource for StatsRow {
     const NOUN: &'static str = "the statistics";
     type Fields = StatsFields;
 
-    fn id(&self) -> &str {
-        &self.id
-    }
-
-    fn version(&self) -> i64 {
-        self.version
-    }
-
-    fn association_id(&self) -> &str {
-        &self.association_id
-    }
-
-    fn fields(&self) -> StatsFields {
-        StatsRow::fields(self)
-    }
-
-    fn validated(fields: StatsFields) -> Result<StatsFields, ApiError> {
-        fields.validated()
-    }
+    crate::row_basics!(StatsFields);
 
     fn new(id: String, association_id: String, fields: StatsFields, now: NaiveDateTime) -> Self {
         let mut row = StatsRow {
@@ -121,14 +103,6 @@ impl Resource for StatsRow {
             updated_at: now,
         };
         row.set_fields(fields);
-        row
-    }
-
-    fn changed(&self, fields: StatsFields, now: NaiveDateTime) -> Self {
-        let mut row = self.clone();
-        row.set_fields(fields);
-        row.version += 1;
-        row.updated_at = now;
         row
     }
 
