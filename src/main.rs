@@ -334,7 +334,7 @@ async fn main() -> anyhow::Result<()> {
                 Some("ndjson" | "jsonl") => Format::Ndjson,
                 _ => anyhow::bail!("name a .csv, .json, .ndjson or .jsonl file"),
             };
-            let body = std::fs::read(&file)?;
+            let reader = Box::new(std::io::BufReader::new(std::fs::File::open(&file)?));
             let bar = indicatif::ProgressBar::new_spinner().with_style(
                 indicatif::ProgressStyle::with_template(
                     "{spinner} {pos} rows  {per_sec}  {elapsed}",
@@ -354,7 +354,7 @@ async fn main() -> anyhow::Result<()> {
             };
             let db = Db::connect(&database_url(&database)?, 1, database.pool_timeout())?;
             let report = resource
-                .import(&importer, &mut *db.connection()?, Source { format, body })
+                .import(&importer, &mut *db.connection()?, Source { format, reader })
                 .map_err(|e| anyhow::anyhow!("{}", problem_text(&e)))?;
             bar.finish_and_clear();
             println!("{}", serde_json::to_string_pretty(&report)?);

@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use actix_web::http::header::{self, Header};
+use actix_web::web::Bytes;
 use actix_web::{post, web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -12,7 +14,7 @@ use super::{DataResource, IdScheme, ImportReport, Importer, Options, Source, Str
 use crate::auth::{Caller, Role};
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::http::extract::{read_limited, BodyTimeout, Query};
+use crate::http::extract::{BodyTimeout, Query};
 use crate::http::limits::ExpensiveWork;
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -115,18 +117,39 @@ pub async fn import(
         Some(limits) => Some(limits.turn().await?),
         None => None,
     };
-    let body = read_body(&req, payload).await?;
+    let limit = req
+        .app_data::<ImportLimit>()
+        .map_or(DEFAULT_IMPORT_LIMIT, |limit| limit.0);
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(ApiError::payload_too_large(limit));
+    }
+    let idle: Duration = req.app_data::<BodyTimeout>().copied().unwrap_or_default().0;
     let importer = Importer {
         actor: caller.actor(),
         scope: caller.scope_path().map(str::to_owned),
         options,
         progress: None,
     };
-    let source = Source { format, body };
+    // The body flows to the import as it arrives: the event loop forwards
+    // its chunks, the import reads them on its blocking thread.
+    let (sender, receiver) = tokio::sync::mpsc::channel(16);
+    let source = Source {
+        format,
+        reader: Box::new(std::io::BufReader::with_capacity(
+            1 << 16,
+            BodyReader::new(receiver),
+        )),
+    };
     let resource = resource.into_inner();
-    let report = db
-        .with_writer(move |conn| resource.import(&importer, conn, source))
-        .await?;
+    let import = db.with_writer(move |conn| resource.import(&importer, conn, source));
+    let ((), report) =
+        futures_util::future::join(forward(payload, sender, limit, idle), import).await;
+    let report = report?;
     log::info!(
         "import of {}: {} rows, {} created, {} updated, {} unchanged, {} rejected{}",
         report.resource,
@@ -164,20 +187,64 @@ fn content_format(req: &HttpRequest) -> Result<super::Format, ApiError> {
     })
 }
 
-/// The body, at most the instance's import limit; 408 when it stops
-/// arriving for longer than the body timeout.
-async fn read_body(req: &HttpRequest, payload: web::Payload) -> Result<Vec<u8>, ApiError> {
-    let limit = req
-        .app_data::<ImportLimit>()
-        .map_or(DEFAULT_IMPORT_LIMIT, |limit| limit.0);
-    let idle: Duration = req.app_data::<BodyTimeout>().copied().unwrap_or_default().0;
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return Err(ApiError::payload_too_large(limit));
+/// Sends the body's chunks to `sender` as they arrive; past `limit` bytes
+/// 413, after `idle` without a chunk 408, in place of the rest. Stops when
+/// the import no longer reads.
+async fn forward(
+    mut payload: web::Payload,
+    sender: tokio::sync::mpsc::Sender<Result<Bytes, ApiError>>,
+    limit: usize,
+    idle: Duration,
+) {
+    let mut received = 0;
+    loop {
+        let chunk = match tokio::time::timeout(idle, payload.next()).await {
+            Ok(None) => return,
+            Err(_) => Err(ApiError::request_timeout(idle)),
+            Ok(Some(Err(error))) => Err(ApiError::bad_request("BAD_BODY", error.to_string())),
+            Ok(Some(Ok(chunk))) => {
+                received += chunk.len();
+                if received > limit {
+                    Err(ApiError::payload_too_large(limit))
+                } else {
+                    Ok(chunk)
+                }
+            }
+        };
+        let failed = chunk.is_err();
+        if sender.send(chunk).await.is_err() || failed {
+            return;
+        }
     }
-    read_limited(payload, limit, idle).await
+}
+
+/// The body as the import reads it, on its blocking thread: the chunks
+/// `forward` sends, then the end (or the error that stopped them).
+struct BodyReader {
+    chunks: tokio::sync::mpsc::Receiver<Result<Bytes, ApiError>>,
+    current: Bytes,
+}
+
+impl BodyReader {
+    fn new(chunks: tokio::sync::mpsc::Receiver<Result<Bytes, ApiError>>) -> Self {
+        BodyReader {
+            chunks,
+            current: Bytes::new(),
+        }
+    }
+}
+
+impl std::io::Read for BodyReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.current.is_empty() {
+            match self.chunks.blocking_recv() {
+                None => return Ok(0),
+                Some(Ok(chunk)) => self.current = chunk,
+                Some(Err(error)) => return Err(std::io::Error::other(error)),
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        buf[..n].copy_from_slice(&self.current.split_to(n));
+        Ok(n)
+    }
 }

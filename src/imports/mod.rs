@@ -308,7 +308,7 @@ impl Importer {
             ..ImportReport::default()
         };
         let numeric = numeric_members::<R>();
-        let mut rows = source.rows(R::COLUMNS, &numeric)?;
+        let mut rows = source.rows(R::COLUMNS, numeric)?;
         let commit = |report: &ImportReport| {
             !self.options.dry_run && (report.rejected == 0 || !self.options.atomic)
         };
@@ -325,8 +325,9 @@ impl Importer {
                     taken += 1;
                     match row.and_then(|row| self.import_row::<R>(conn, row)) {
                         Ok(outcome) => report.count(outcome),
-                        // The database failing is not the row's fault: the import stops.
-                        Err(error) if error.status().is_server_error() => return Err(error),
+                        // The database or the upload failing is not the row's
+                        // fault: the import stops (an atomic one wrote nothing).
+                        Err(error) if rows::aborts(&error) => return Err(error),
                         Err(error) => report.reject(place, &error),
                     }
                     if let Some(progress) =

@@ -1,6 +1,7 @@
 //! The rows of an import file, each a JSON object, whatever the format.
 
 use std::collections::HashSet;
+use std::io::{BufRead, Read};
 
 use serde::Deserialize;
 use serde_json::{Map, Number, Value};
@@ -31,10 +32,10 @@ impl Format {
     }
 }
 
-/// An import file.
+/// An import file, read as it arrives.
 pub struct Source {
     pub format: Format,
-    pub body: Vec<u8>,
+    pub reader: Box<dyn BufRead + Send>,
 }
 
 /// Where a row is: its index from 0 and its line from 1 (line formats).
@@ -49,34 +50,45 @@ struct Items {
 }
 
 impl Source {
-    /// The rows, one by one. `columns` are the members a row may have (a
+    /// A file held in memory.
+    pub fn from_bytes(format: Format, body: Vec<u8>) -> Self {
+        Source {
+            format,
+            reader: Box::new(std::io::Cursor::new(body)),
+        }
+    }
+
+    /// The rows, one by one, read as they come: NDJSON and CSV a line at a
+    /// time (memory stays flat however long the file); JSON `{"items"}` is
+    /// one document, read whole. `columns` are the members a row may have (a
     /// CSV header naming another is refused), `numeric` those a CSV cell is
     /// a number for. A file that cannot be read at all (a JSON body without
-    /// `items`, a CSV header naming a column twice) is refused as a whole.
-    pub fn rows<'a>(
-        &'a self,
+    /// `items`, a CSV header naming a column twice) is refused as a whole; a
+    /// body that stops arriving ends the rows with its error ([`aborts`]).
+    pub fn rows(
+        mut self,
         columns: &[&str],
-        numeric: &'a HashSet<String>,
-    ) -> Result<Box<dyn Iterator<Item = Row> + 'a>, ApiError> {
-        let body = self
-            .body
-            .strip_prefix("\u{feff}".as_bytes())
-            .unwrap_or(&self.body);
+        numeric: HashSet<String>,
+    ) -> Result<Box<dyn Iterator<Item = Row>>, ApiError> {
+        skip_bom(&mut self.reader).map_err(body_error)?;
         match self.format {
             Format::Ndjson => Ok(Box::new(
-                body.split(|b| *b == b'\n')
+                self.reader
+                    .split(b'\n')
                     .enumerate()
-                    .filter(|(_, line)| !line.trim_ascii().is_empty())
+                    .filter(|(_, line)| line.as_ref().map_or(true, |l| !l.trim_ascii().is_empty()))
                     .enumerate()
                     .map(|(index, (line, text))| {
-                        (
-                            (index as u64, Some(line as u64 + 1)),
-                            parse_json::<Map<String, Value>>(text),
-                        )
+                        let row = text
+                            .map_err(body_error)
+                            .and_then(|text| parse_json::<Map<String, Value>>(&text));
+                        ((index as u64, Some(line as u64 + 1)), row)
                     }),
             )),
             Format::Json => {
-                let items = parse_json::<Items>(body)?.items;
+                let mut body = Vec::new();
+                self.reader.read_to_end(&mut body).map_err(body_error)?;
+                let items = parse_json::<Items>(&body)?.items;
                 Ok(Box::new(items.into_iter().enumerate().map(
                     |(index, item)| {
                         let row = match item {
@@ -91,16 +103,46 @@ impl Source {
                     },
                 )))
             }
-            Format::Csv => csv_rows(body, columns, numeric),
+            Format::Csv => csv_rows(self.reader, columns, numeric),
         }
     }
 }
 
-fn csv_rows<'a>(
-    body: &'a [u8],
+/// Whether a row's error ends the import: the body failed to arrive (408,
+/// 413, a broken upload), not the row.
+pub fn aborts(error: &ApiError) -> bool {
+    error.status().is_server_error()
+        || matches!(
+            error.code(),
+            "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "BAD_BODY"
+        )
+}
+
+/// The error a reader of the body met: the one the body's sender put in
+/// (408, 413), else a broken body.
+fn body_error(error: std::io::Error) -> ApiError {
+    match error.into_inner().map(|inner| inner.downcast::<ApiError>()) {
+        Some(Ok(error)) => *error,
+        Some(Err(other)) => {
+            ApiError::bad_request("BAD_BODY", format!("the body cannot be read: {other}"))
+        }
+        None => ApiError::bad_request("BAD_BODY", "the body cannot be read"),
+    }
+}
+
+fn skip_bom(reader: &mut dyn BufRead) -> std::io::Result<()> {
+    let bom = "\u{feff}".as_bytes();
+    if reader.fill_buf()?.starts_with(bom) {
+        reader.consume(bom.len());
+    }
+    Ok(())
+}
+
+fn csv_rows(
+    body: Box<dyn BufRead + Send>,
     columns: &[&str],
-    numeric: &'a HashSet<String>,
-) -> Result<Box<dyn Iterator<Item = Row> + 'a>, ApiError> {
+    numeric: HashSet<String>,
+) -> Result<Box<dyn Iterator<Item = Row>>, ApiError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_reader(body);
@@ -140,11 +182,14 @@ fn csv_rows<'a>(
                 .map(|p| p.line());
             let row = record
                 .map_err(|e| {
-                    ApiError::invalid_field(
-                        "",
-                        "INVALID_CSV",
-                        format!("the line cannot be read: {e}"),
-                    )
+                    if !e.is_io_error() {
+                        let detail = format!("the line cannot be read: {e}");
+                        return ApiError::invalid_field("", "INVALID_CSV", detail);
+                    }
+                    match e.into_kind() {
+                        csv::ErrorKind::Io(io) => body_error(io),
+                        _ => ApiError::bad_request("BAD_BODY", "the body cannot be read"),
+                    }
                 })
                 .map(|record| {
                     header
@@ -194,15 +239,15 @@ mod tests {
 
     #[test]
     fn rows_keep_their_place_in_the_file() {
-        let numeric = HashSet::from(["staff_count".to_owned()]);
-        let csv = Source {
-            format: Format::Csv,
-            body: "\u{feff}name,staff_count,code\nA,3,\n\"B, b\",x,B1\n"
+        let numeric = || HashSet::from(["staff_count".to_owned()]);
+        let columns = ["name", "staff_count", "code"];
+        let csv = Source::from_bytes(
+            Format::Csv,
+            "\u{feff}name,staff_count,code\nA,3,\n\"B, b\",x,B1\n"
                 .as_bytes()
                 .to_vec(),
-        };
-        let columns = ["name", "staff_count", "code"];
-        let rows: Vec<Row> = csv.rows(&columns, &numeric).unwrap().collect();
+        );
+        let rows: Vec<Row> = csv.rows(&columns, numeric()).unwrap().collect();
         assert_eq!(rows[0].0, (0, Some(2)));
         assert_eq!(rows[0].1.as_ref().unwrap()["staff_count"], 3);
         assert!(!rows[0].1.as_ref().unwrap().contains_key("code"));
@@ -210,19 +255,33 @@ mod tests {
         assert_eq!(rows[1].1.as_ref().unwrap()["name"], "B, b");
         assert_eq!(rows[1].1.as_ref().unwrap()["staff_count"], "x");
 
-        let ndjson = Source {
-            format: Format::Ndjson,
-            body: b"{\"name\": \"A\"}\n\n{broken\n".to_vec(),
-        };
-        let rows: Vec<Row> = ndjson.rows(&columns, &numeric).unwrap().collect();
-        let unknown = Source {
-            format: Format::Csv,
-            body: b"name,colour\nA,red\n".to_vec(),
-        };
-        let refused = unknown.rows(&columns, &numeric).err().unwrap();
-        assert_eq!(refused.code(), "UNKNOWN_COLUMN");
+        let ndjson = Source::from_bytes(Format::Ndjson, b"{\"name\": \"A\"}\n\n{broken\n".to_vec());
+        let rows: Vec<Row> = ndjson.rows(&columns, numeric()).unwrap().collect();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[1].0, (1, Some(3)));
         assert_eq!(rows[1].1.as_ref().unwrap_err().code(), "MALFORMED_JSON");
+
+        let unknown = Source::from_bytes(Format::Csv, b"name,colour\nA,red\n".to_vec());
+        let refused = unknown.rows(&columns, numeric()).err().unwrap();
+        assert_eq!(refused.code(), "UNKNOWN_COLUMN");
+    }
+
+    #[test]
+    fn a_body_that_fails_to_arrive_ends_the_rows_with_its_error() {
+        struct Failing;
+        impl Read for Failing {
+            fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+                Err(std::io::Error::other(ApiError::request_timeout(
+                    std::time::Duration::from_secs(30),
+                )))
+            }
+        }
+        let source = Source {
+            format: Format::Ndjson,
+            reader: Box::new(std::io::BufReader::new(Failing)),
+        };
+        let refused = source.rows(&["name"], HashSet::new()).err().unwrap();
+        assert_eq!(refused.code(), "REQUEST_TIMEOUT");
+        assert!(aborts(&refused));
     }
 }
