@@ -483,3 +483,36 @@ async fn the_command_line_exports_and_imports_without_a_server() {
     let report: Value = serde_json::from_slice(&bad.stdout).unwrap();
     assert_eq!(report["rejected"], 1);
 }
+
+#[actix_web::test]
+async fn an_upload_that_stops_ends_the_import_with_408_and_writes_nothing() {
+    use std::io::{Read, Write};
+    let app = spawn_app().await; // body timeout: 2 s in the tests
+    let commune = app
+        .create_association("02", "Xã Báo Đáp", "commune", None)
+        .await;
+    let rows = format!(
+        "name,kind,association_id\nTrường A,school,{}\n",
+        commune["id"].as_str().unwrap()
+    );
+    let (host, token) = (app.host().to_owned(), app.token.clone());
+    let answer = actix_web::rt::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(&host).unwrap();
+        stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+        write!(
+            stream,
+            "POST /api/v1/imports/units?atomic=false HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: text/csv\r\nContent-Length: 100000\r\n\r\n{rows}"
+        )
+        .unwrap();
+        let mut answer = vec![0; 4096];
+        let read = stream.read(&mut answer).unwrap_or(0);
+        String::from_utf8_lossy(&answer[..read]).into_owned()
+    })
+    .await
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("REQUEST_TIMEOUT"), "{answer}");
+    // The row that did arrive was in a batch that never committed.
+    assert!(app.list("/api/v1/units").await.is_empty());
+}
