@@ -10,13 +10,15 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::model::{self, AssociationRow, ListFilter};
 use super::rules::{AssociationFields, Level};
 use crate::auth::Caller;
-use crate::db::Db;
+use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
 use crate::http::extract::{search_param, JsonBody, Query};
 use crate::http::ids::{self, Id};
 use crate::http::merge_patch;
 use crate::http::paging::{self, Page, PageRequest};
 use crate::http::preconditions::{created_response, resource_response, IfMatch};
+use crate::resource::export;
+use crate::resource::http::Served;
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -76,6 +78,34 @@ pub struct Association {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Served for AssociationRow {
+    const COLLECTION: &'static str = "/api/v1/associations";
+    type Json = Association;
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "code",
+        "name",
+        "level",
+        "parent_id",
+        "ancestor_ids",
+        "depth",
+        "address",
+        "phone",
+        "email",
+        "chair_name",
+        "founded_on",
+        "dissolved_on",
+        "successor_id",
+        "version",
+        "created_at",
+        "updated_at",
+    ];
+
+    fn present(self, _: &Caller) -> Association {
+        Association::from(self)
+    }
 }
 
 impl From<AssociationRow> for Association {
@@ -321,9 +351,10 @@ impl ListAssociationsParams {
     tag = "associations",
     params(ListAssociationsParams),
     responses(
-        (status = 200, description = "One page of associations", body = Page<Association>,
+        (status = 200, description = "One page of associations; with `Accept: text/csv` or `application/x-ndjson`, every one that matches the filters, streamed as a file (page parameters ignored)",
+         content((Page<Association> = "application/json"), (String = "text/csv"), (String = "application/x-ndjson")),
          headers(("Link" = String, description = "`<…?page_token=…>; rel=\"next\"` when another page follows"))),
-        crate::openapi::refusals::ListRefusals,
+        crate::openapi::refusals::ExportRefusals,
     )
 )]
 #[get("/associations")]
@@ -335,6 +366,13 @@ pub async fn list_associations(
 ) -> Result<HttpResponse, ApiError> {
     let mut filter = params.filter()?;
     filter.scope = caller.scope_path().map(str::to_owned);
+    if let Some(form) = export::negotiate(&req)? {
+        let fingerprint = filter.fingerprint();
+        let fetch = move |conn: &mut DbConnection, page: &PageRequest| {
+            model::list(conn, &filter, page, false)
+        };
+        return export::stream(&req, &db, &caller, form, fingerprint, fetch).await;
+    }
     let page = PageRequest::new(
         params.page_size,
         params.page_token.as_deref(),

@@ -167,3 +167,23 @@ async fn an_export_shows_personal_fields_as_the_json_list_does() {
         ""
     );
 }
+
+#[actix_web::test]
+async fn associations_export_as_the_list_gives_them() {
+    let app = spawn_app().await;
+    let province = app
+        .create_association("15", "Yên Bái", "province", None)
+        .await;
+    app.create_association("08170", "Trấn Yên", "district", Some(&province))
+        .await;
+    let path = format!(
+        "/api/v1/associations?ancestor_id={}",
+        province["id"].as_str().unwrap()
+    );
+    let lines = ndjson(&export(&app, &path, "application/x-ndjson").await);
+    assert_eq!(lines, app.list(&path).await);
+    let (header, rows) = csv_records(&export(&app, &path, "text/csv").await);
+    let ancestors = header.iter().position(|h| h == "ancestor_ids").unwrap();
+    let district = rows.iter().find(|r| r[1] == "08170").unwrap();
+    assert_eq!(district[ancestors], format!("[{}]", province["id"]));
+}
