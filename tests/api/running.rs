@@ -379,3 +379,58 @@ async fn processes_migrating_one_database_at_once_all_succeed() {
     .unwrap();
     assert_eq!(templates, 4);
 }
+
+#[actix_web::test]
+async fn a_postgresql_database_restored_from_pg_dump_passes_the_check() {
+    let app = spawn_app().await;
+    let Some(database) = app.database_url.strip_prefix("postgres") else {
+        return; // SQLite: `khuyenhoc backup` (the test above)
+    };
+    let source = format!("postgres{database}");
+    let province = app
+        .create_association("15", "Yên Bái", "province", None)
+        .await;
+    app.create_association("08170", "Trấn Yên", "district", Some(&province))
+        .await;
+    // As the README's "Backups" says: pg_dump, a new database, pg_restore, check.
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("khuyenhoc.dump");
+    let ran = |program: &str, args: &[&str]| {
+        Command::new(program)
+            .args(args)
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+    };
+    if !ran(
+        "pg_dump",
+        &["--format=custom", "--file", dump.to_str().unwrap(), &source],
+    ) {
+        eprintln!("skipped: pg_dump is not on this machine");
+        return;
+    }
+    let (_restored, target) = TestDatabase::create();
+    let target = url_text(&target);
+    assert!(ran(
+        "pg_restore",
+        &["--dbname", &target, "--no-owner", dump.to_str().unwrap()]
+    ));
+    let restored = Db::open(
+        &DatabaseUrl::parse(Some(&target)).unwrap(),
+        1,
+        DEFAULT_POOL_TIMEOUT,
+    )
+    .unwrap();
+    let mut conn = restored.connection().unwrap();
+    assert!(khuyenhoc::check::run(&mut conn).unwrap().is_empty());
+    let count: i64 = diesel::RunQueryDsl::get_result(
+        diesel::QueryDsl::count(khuyenhoc::db::schema::associations::table),
+        &mut *conn,
+    )
+    .unwrap();
+    assert_eq!(count, 2);
+    drop(conn);
+    // The restored database serves: its migrations are all there.
+    let ready = restored.ready().await;
+    assert!(ready.is_ok(), "{ready:?}");
+}
