@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::rules::{check_results, missing_results, AssessmentStatus, ResultEntry};
 use crate::associations::model::{self as associations_model, in_scope};
-use crate::audit::model::{record, Change};
+use crate::audit::model::record_change;
 use crate::auth::{Actor, Caller};
 use crate::criteria_sets::model::{self as sets_model, CriterionRow, SetRow};
 use crate::criteria_sets::rules::{SetStatus, SubjectKind};
@@ -225,17 +225,13 @@ fn audit(
     path: &str,
     versions: (Option<i64>, Option<i64>),
 ) -> Result<(), ApiError> {
-    record(
+    record_change(
         conn,
         actor,
-        Change {
-            action,
-            resource_type: "assessment",
-            resource_id: id,
-            version_before: versions.0,
-            version_after: versions.1,
-            scope_path: Some(path),
-        },
+        ("assessment", action),
+        id,
+        versions,
+        Some(path),
     )
 }
 

@@ -64,6 +64,27 @@ pub fn record(conn: &mut DbConnection, actor: &Actor, change: Change<'_>) -> Res
     Ok(())
 }
 
+/// Records `action` on a `resource_type` record (its versions before and
+/// after; `scope_path` `None` for the whole tree's records).
+pub fn record_change(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    (resource_type, action): (&'static str, &'static str),
+    id: &str,
+    versions: (Option<i64>, Option<i64>),
+    scope_path: Option<&str>,
+) -> Result<(), ApiError> {
+    let change = Change {
+        action,
+        resource_type,
+        resource_id: id,
+        version_before: versions.0,
+        version_after: versions.1,
+        scope_path,
+    };
+    record(conn, actor, change)
+}
+
 /// The filters of the audit list.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {

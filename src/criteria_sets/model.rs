@@ -10,7 +10,7 @@ use diesel::prelude::*;
 
 use super::rules::{CriterionFields, SetFields, SetStatus, SubjectKind};
 use super::scoring::{Band, Rating, ScoringMethod};
-use crate::audit::model::{record, Change};
+use crate::audit::model::record_change;
 use crate::auth::Actor;
 use crate::db::schema::criteria::{self, dsl as cdsl};
 use crate::db::schema::criteria_sets::{self, dsl};
@@ -222,19 +222,8 @@ fn audit(
     id: &str,
     versions: (Option<i64>, Option<i64>),
 ) -> Result<(), ApiError> {
-    record(
-        conn,
-        actor,
-        Change {
-            action,
-            resource_type,
-            resource_id: id,
-            version_before: versions.0,
-            version_after: versions.1,
-            // Criteria sets belong to the whole tree.
-            scope_path: None,
-        },
-    )
+    // Criteria sets belong to the whole tree.
+    record_change(conn, actor, (resource_type, action), id, versions, None)
 }
 
 pub fn get_set(conn: &mut DbConnection, id: &str) -> Result<SetRow, ApiError> {

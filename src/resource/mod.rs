@@ -12,7 +12,7 @@ use chrono::NaiveDateTime;
 use diesel::QueryResult;
 
 use crate::associations::model::{in_scope, placeable_path};
-use crate::audit::model::{record, Change};
+use crate::audit::model::record_change;
 use crate::auth::Actor;
 use crate::db::{now, DbConnection};
 use crate::error::ApiError;
@@ -184,18 +184,7 @@ pub fn audit<R: Resource>(
     path: &str,
     versions: (Option<i64>, Option<i64>),
 ) -> Result<(), ApiError> {
-    record(
-        conn,
-        actor,
-        Change {
-            action,
-            resource_type: R::TYPE,
-            resource_id: id,
-            version_before: versions.0,
-            version_after: versions.1,
-            scope_path: Some(path),
-        },
-    )
+    record_change(conn, actor, (R::TYPE, action), id, versions, Some(path))
 }
 
 /// Creates a record under the association its fields name, which must be
