@@ -69,7 +69,6 @@ pub struct Citizen {
 impl Importable for CitizenRow {
     const NAME: &'static str = "citizens";
     type Create = CreateCitizen;
-    const READ_ONLY: &'static [&'static str] = &["id", "version", "created_at", "updated_at"];
 
     fn fields_from(
         body: CreateCitizen,

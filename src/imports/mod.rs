@@ -156,7 +156,7 @@ pub trait Importable: Resource + Served {
     type Create: DeserializeOwned;
     /// Members of the JSON form a create does not take, passed over on
     /// import (`id` and `version` are read from them).
-    const READ_ONLY: &'static [&'static str];
+    const READ_ONLY: &'static [&'static str] = &["id", "version", "created_at", "updated_at"];
 
     /// The record's association and fields. `association_id` is the row's
     /// member when it is read-only (given in the URL of a create).

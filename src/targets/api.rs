@@ -60,7 +60,6 @@ pub struct Target {
 impl Importable for TargetRow {
     const NAME: &'static str = "targets";
     type Create = CreateTarget;
-    const READ_ONLY: &'static [&'static str] = &["id", "version", "created_at", "updated_at"];
 
     fn fields_from(
         body: CreateTarget,

@@ -84,7 +84,6 @@ impl Served for UnitRow {
 impl Importable for UnitRow {
     const NAME: &'static str = "units";
     type Create = CreateUnit;
-    const READ_ONLY: &'static [&'static str] = &["id", "version", "created_at", "updated_at"];
 
     fn fields_from(body: CreateUnit, _: Option<String>) -> Result<(String, UnitFields), ApiError> {
         let fields = UnitFields {
