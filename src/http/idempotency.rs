@@ -91,8 +91,13 @@ fn claim(conn: &mut DbConnection, id: &KeyId, hash: &str) -> Result<Claim, ApiEr
     write_transaction(conn, |conn| {
         let now = now();
         let stored: Option<KeyRow> = id.row().first(conn).optional()?;
-        let claim_anew = |conn: &mut DbConnection| -> Result<Claim, ApiError> {
-            diesel::delete(id.row()).execute(conn)?;
+        // Claims the key: only the stale row that was read is taken away
+        // (another request's new claim stays), and the primary key decides
+        // between two requests that both found none.
+        let claim_anew = |conn: &mut DbConnection, stale: Option<NaiveDateTime>| {
+            if let Some(created_at) = stale {
+                diesel::delete(id.row().filter(dsl::created_at.eq(created_at))).execute(conn)?;
+            }
             diesel::insert_into(idempotency_keys::table)
                 .values((
                     dsl::token_id.eq(&id.token_id),
@@ -104,11 +109,11 @@ fn claim(conn: &mut DbConnection, id: &KeyId, hash: &str) -> Result<Claim, ApiEr
                     dsl::created_at.eq(now),
                 ))
                 .execute(conn)?;
-            Ok(Claim::First)
+            Ok::<_, ApiError>(Claim::First)
         };
         match stored {
-            None => claim_anew(conn),
-            Some(row) if row.created_at < now - KEEP => claim_anew(conn),
+            None => claim_anew(conn, None),
+            Some(row) if row.created_at < now - KEEP => claim_anew(conn, Some(row.created_at)),
             Some(row) if row.request_hash != hash => Ok(Claim::Reused),
             Some(KeyRow {
                 status: Some(status),
@@ -130,7 +135,7 @@ fn claim(conn: &mut DbConnection, id: &KeyId, hash: &str) -> Result<Claim, ApiEr
             // after it, applied with its answer lost, or abandoned.
             Some(row) if row.created_at >= now - LEASE => Ok(Claim::InFlight),
             Some(row) if row.committed => Ok(Claim::AnswerLost),
-            Some(_) => claim_anew(conn),
+            Some(row) => claim_anew(conn, Some(row.created_at)),
         }
     })
 }
