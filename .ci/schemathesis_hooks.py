@@ -1,7 +1,8 @@
 """schemathesis hooks for khuyenhoc (SCHEMATHESIS_HOOKS=schemathesis_hooks,
 with .ci on PYTHONPATH): how to send an import body as NDJSON. The document
-describes the body as the file's text; a value of another type (as a
-negative test makes) is sent as its JSON, one line."""
+describes the body as the file's text (UTF-8); a value of another type (as a
+negative test makes) is sent as bytes that are not UTF-8 text, which the
+service refuses as a whole (400 NOT_UTF8)."""
 
 import json
 import uuid
@@ -15,7 +16,7 @@ def ndjson(ctx, value):
         return value
     if isinstance(value, str):
         return value.encode()
-    return (json.dumps(value) + "\n").encode()
+    return b"\xff" + json.dumps(value).encode() + b"\n"
 
 
 @schemathesis.hook

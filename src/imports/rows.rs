@@ -79,9 +79,10 @@ impl Source {
                     .filter(|(_, line)| line.as_ref().map_or(true, |l| !l.trim_ascii().is_empty()))
                     .enumerate()
                     .map(|(index, (line, text))| {
-                        let row = text
-                            .map_err(body_error)
-                            .and_then(|text| parse_json::<Map<String, Value>>(&text));
+                        let row = text.map_err(body_error).and_then(|text| {
+                            utf8(&text, line as u64 + 1)?;
+                            parse_json::<Map<String, Value>>(&text)
+                        });
                         ((index as u64, Some(line as u64 + 1)), row)
                     }),
             )),
@@ -114,8 +115,18 @@ pub fn aborts(error: &ApiError) -> bool {
     error.status().is_server_error()
         || matches!(
             error.code(),
-            "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "BAD_BODY"
+            "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "BAD_BODY" | "NOT_UTF8"
         )
+}
+
+/// A file that is not UTF-8 text is the wrong file, not a wrong row: 400.
+fn utf8(line: &[u8], number: u64) -> Result<(), ApiError> {
+    std::str::from_utf8(line).map(|_| ()).map_err(|_| {
+        ApiError::bad_request(
+            "NOT_UTF8",
+            format!("line {number} is not UTF-8 text: save the file as UTF-8"),
+        )
+    })
 }
 
 /// The error a reader of the body met: the one the body's sender put in
@@ -182,6 +193,13 @@ fn csv_rows(
                 .map(|p| p.line());
             let row = record
                 .map_err(|e| {
+                    if let csv::ErrorKind::Utf8 { pos, .. } = e.kind() {
+                        let line = pos.as_ref().map_or(0, |p| p.line());
+                        return ApiError::bad_request(
+                            "NOT_UTF8",
+                            format!("line {line} is not UTF-8 text: save the file as UTF-8"),
+                        );
+                    }
                     if !e.is_io_error() {
                         let detail = format!("the line cannot be read: {e}");
                         return ApiError::invalid_field("", "INVALID_CSV", detail);
@@ -260,6 +278,12 @@ mod tests {
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[1].0, (1, Some(3)));
         assert_eq!(rows[1].1.as_ref().unwrap_err().code(), "MALFORMED_JSON");
+
+        let latin1 = Source::from_bytes(Format::Ndjson, b"{\"name\": \"Tr\xf0\"}\n".to_vec());
+        let rows: Vec<Row> = latin1.rows(&columns, numeric()).unwrap().collect();
+        let refused = rows[0].1.as_ref().unwrap_err();
+        assert_eq!(refused.code(), "NOT_UTF8");
+        assert!(aborts(refused));
 
         let unknown = Source::from_bytes(Format::Csv, b"name,colour\nA,red\n".to_vec());
         let refused = unknown.rows(&columns, numeric()).err().unwrap();
