@@ -8,7 +8,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::model::{self, CitizenFilter, CitizenRow};
 use super::rules::{CitizenFields, Gender};
-use crate::auth::Caller;
+use crate::auth::{Actor, Caller};
 use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
 use crate::http::extract::{search_param, JsonBody, Query};
@@ -85,6 +85,26 @@ impl Importable for CitizenRow {
             national_id: body.national_id,
         };
         Ok((fields.association_id.clone(), fields))
+    }
+
+    fn refused_key(candidate: &Self, error: &ApiError) -> Option<String> {
+        let taken = error.code() == model::DUPLICATE_NATIONAL_ID;
+        candidate.national_id.clone().filter(|_| taken)
+    }
+
+    fn audit_refusals(
+        conn: &mut DbConnection,
+        actor: &Actor,
+        national_ids: &[String],
+    ) -> Result<(), ApiError> {
+        log::warn!(
+            "token {} was refused {} national_id(s) registered already, by import",
+            actor.token_id.as_deref().unwrap_or("-"),
+            national_ids.len()
+        );
+        national_ids
+            .iter()
+            .try_for_each(|national_id| model::audit_refused_national_id(conn, actor, national_id))
     }
 
     /// The same external id, else the same national id.

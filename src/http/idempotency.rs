@@ -23,13 +23,13 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
-use super::extract::{read_limited, BodyTimeout};
+use super::extract::{read_limited, BodyTimeout, BODY_LIMIT};
 use super::request_context;
 use crate::auth::Caller;
 use crate::db::schema::idempotency_keys::{self, dsl};
 use crate::db::{now, write_transaction, Db, DbConnection};
 use crate::error::ApiError;
-use crate::imports::api::{ImportLimit, DEFAULT_IMPORT_LIMIT};
+use crate::imports::api::ImportLimit;
 
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 pub const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
@@ -243,9 +243,12 @@ pub async fn middleware(
             ),
         );
     }
-    let limit = req
-        .app_data::<ImportLimit>()
-        .map_or(DEFAULT_IMPORT_LIMIT, |limit| limit.0);
+    // As much as the handler would take: an import file, else a JSON body.
+    let limit = if req.path().starts_with("/api/v1/imports/") {
+        ImportLimit::of(req.request())
+    } else {
+        BODY_LIMIT
+    };
     let idle = req.app_data::<BodyTimeout>().copied().unwrap_or_default().0;
     let body = match read_limited(req.take_payload(), limit, idle).await {
         Ok(body) => body,

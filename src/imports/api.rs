@@ -28,6 +28,14 @@ pub const DEFAULT_IMPORT_LIMIT: usize = 256 << 20;
 #[derive(Debug, Clone, Copy)]
 pub struct ImportLimit(pub usize);
 
+impl ImportLimit {
+    /// The instance's limit for the request.
+    pub fn of(req: &HttpRequest) -> usize {
+        req.app_data::<ImportLimit>()
+            .map_or(DEFAULT_IMPORT_LIMIT, |limit| limit.0)
+    }
+}
+
 /// How the rows are applied.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -117,9 +125,7 @@ pub async fn import(
         Some(limits) => Some(limits.turn().await?),
         None => None,
     };
-    let limit = req
-        .app_data::<ImportLimit>()
-        .map_or(DEFAULT_IMPORT_LIMIT, |limit| limit.0);
+    let limit = ImportLimit::of(&req);
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)

@@ -23,7 +23,7 @@ use utoipa::{PartialSchema, ToSchema};
 use crate::associations::model::{in_scope, placeable_path};
 use crate::auth::Actor;
 use crate::changes::model as changes;
-use crate::db::{now, write_transaction_or_roll_back, DbConnection};
+use crate::db::{now, write_transaction, write_transaction_or_roll_back, DbConnection};
 use crate::error::ApiError;
 use crate::http::extract::from_json_value;
 use crate::resource::http::Served;
@@ -164,6 +164,23 @@ pub trait Importable: Resource + Served {
         create: Self::Create,
         association_id: Option<String>,
     ) -> Result<(String, Self::Fields), ApiError>;
+
+    /// What to keep of a row refused with `error` so that the refusal can be
+    /// audited (a national id found taken: probing for them shows in the
+    /// trail, as for the one-row API).
+    fn refused_key(_candidate: &Self, _error: &ApiError) -> Option<String> {
+        None
+    }
+
+    /// Audits the refusals [`refused_key`](Self::refused_key) kept, in a
+    /// transaction of its own that stays even when the import is rolled back.
+    fn audit_refusals(
+        _conn: &mut DbConnection,
+        _actor: &Actor,
+        _keys: &[String],
+    ) -> Result<(), ApiError> {
+        Ok(())
+    }
 
     /// The stored record with `candidate`'s natural key, if any.
     fn find_same(
@@ -313,6 +330,7 @@ impl Importer {
             !self.options.dry_run && (report.rejected == 0 || !self.options.atomic)
         };
         let started = std::time::Instant::now();
+        let mut refused = Vec::new();
         loop {
             let mut more = true;
             let batch_report = write_transaction_or_roll_back(conn, |conn| {
@@ -323,7 +341,7 @@ impl Importer {
                         break;
                     };
                     taken += 1;
-                    match row.and_then(|row| self.import_row::<R>(conn, row)) {
+                    match row.and_then(|row| self.import_row::<R>(conn, row, &mut refused)) {
                         Ok(outcome) => report.count(outcome),
                         // The database or the upload failing is not the row's
                         // fault: the import stops (an atomic one wrote nothing).
@@ -352,6 +370,9 @@ impl Importer {
                 break;
             }
         }
+        if !refused.is_empty() {
+            write_transaction(conn, |conn| R::audit_refusals(conn, &self.actor, &refused))?;
+        }
         Ok(report)
     }
 
@@ -361,9 +382,10 @@ impl Importer {
         &self,
         conn: &mut DbConnection,
         row: Map<String, Value>,
+        refused: &mut Vec<String>,
     ) -> Result<Outcome, ApiError> {
         let mark = changes::staged();
-        let outcome = conn.transaction(|conn| self.apply_row::<R>(conn, row));
+        let outcome = conn.transaction(|conn| self.apply_row::<R>(conn, row, refused));
         if outcome.is_err() {
             changes::forget_since(mark);
         }
@@ -374,6 +396,7 @@ impl Importer {
         &self,
         conn: &mut DbConnection,
         mut row: Map<String, Value>,
+        refused: &mut Vec<String>,
     ) -> Result<Outcome, ApiError> {
         let id = take_id(&mut row)?;
         let version = take_version(&mut row)?;
@@ -404,7 +427,6 @@ impl Importer {
         let create: R::Create = from_json_value(Value::Object(row))?;
         let (association_id, fields) = R::fields_from(create, read_only_association)?;
         let fields = R::validated(fields)?;
-        let scope = self.scope.as_deref();
         let candidate = R::new(
             id.clone()
                 .unwrap_or_else(|| uuid::Uuid::now_v7().to_string()),
@@ -412,9 +434,25 @@ impl Importer {
             fields.clone(),
             now(),
         );
+        self.write_row(conn, &candidate, (id, version), (association_id, fields))
+            .inspect_err(|error| refused.extend(R::refused_key(&candidate, error)))
+    }
+
+    /// Creates or updates the record of one row, as the strategy says.
+    fn write_row<R: Importable>(
+        &self,
+        conn: &mut DbConnection,
+        candidate: &R,
+        (id, version): (Option<String>, Option<i64>),
+        (association_id, fields): (String, R::Fields),
+    ) -> Result<Outcome, ApiError> {
+        let scope = self.scope.as_deref();
         let stored = match &id {
             Some(id) => R::find(conn, id)?,
-            None => R::find_same(conn, &candidate)?,
+            // A namesake outside the caller's scope is no match: the row is
+            // then a create, refused as the one-row API refuses it (a taken
+            // code or national id), never told apart as "exists elsewhere".
+            None => R::find_same(conn, candidate)?.filter(|(_, path)| in_scope(scope, path)),
         };
         match (stored, self.options.strategy) {
             (Some(_), Strategy::Create) => Err(ApiError::conflict(
@@ -435,6 +473,15 @@ impl Importer {
                             version.unwrap_or_default(),
                             current.version()
                         ),
+                    ));
+                }
+                if R::placed_in(&fields).is_none() && current.association_id() != association_id {
+                    // Such a record stays with the association it was made
+                    // under (statistics): say so rather than pass it over.
+                    return Err(ApiError::invalid_field(
+                        "/association_id",
+                        "ASSOCIATION_FIXED",
+                        "the stored record belongs to another association and stays with it",
                     ));
                 }
                 if current.fields() == fields && current.association_id() == association_id {

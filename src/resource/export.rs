@@ -69,8 +69,6 @@ where
         Some(limits) => Some(limits.turn().await?),
         None => None,
     };
-    // A bad filter is a 400 before the 200 starts.
-    PageRequest::new(Some(MAX_PAGE_SIZE), None, &fingerprint)?;
     let start = Batch {
         token: None,
         first: true,

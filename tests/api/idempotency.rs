@@ -164,3 +164,11 @@ async fn keys_the_service_cannot_keep_are_refused() {
         }
     }
 }
+
+#[actix_web::test]
+async fn a_keyed_body_is_held_no_longer_than_its_handler_would_take() {
+    let app = spawn_app().await;
+    let big = json!({"code": "15", "name": "x".repeat(2 << 20), "level": "province"});
+    let refused = post_with_key(&app, "/api/v1/associations", "big", &big).await;
+    assert_problem(refused, StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE").await;
+}

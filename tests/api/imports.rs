@@ -516,3 +516,90 @@ async fn an_upload_that_stops_ends_the_import_with_408_and_writes_nothing() {
     // The row that did arrive was in a batch that never committed.
     assert!(app.list("/api/v1/units").await.is_empty());
 }
+
+#[actix_web::test]
+async fn an_import_that_finds_national_ids_taken_leaves_the_refusals_in_the_audit_trail() {
+    let app = spawn_app().await;
+    let commune = app
+        .create_association("02", "Xã Báo Đáp", "commune", None)
+        .await;
+    let other = app
+        .create_association("03", "Xã Đào Thịnh", "commune", None)
+        .await;
+    let holder: Value = app
+        .post_json(
+            "/api/v1/citizens",
+            &json!({"full_name": "Nguyễn Thị Hoa", "association_id": commune["id"],
+                                                "national_id": "015185000123"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    // Another commune's editor imports the same number: refused, and the
+    // holder's trail shows who tried, though the import wrote nothing.
+    let editor = app.with_token(&app.issue_token("other editor", Role::Editor, Some(&other), None));
+    let row = format!(
+        "{{\"full_name\": \"Trần Văn B\", \"association_id\": {}, \"national_id\": \"015185000123\"}}\n",
+        other["id"]
+    );
+    let (status, problem) = import(&editor, "citizens", "", "application/x-ndjson", &row).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        problem["report"]["rejections"][0]["code"],
+        "DUPLICATE_NATIONAL_ID"
+    );
+    assert!(!problem.to_string().contains(holder["id"].as_str().unwrap()));
+    let trail = app
+        .list(&format!(
+            "/api/v1/audit-events?resource_id={}",
+            holder["id"].as_str().unwrap()
+        ))
+        .await;
+    let refusal = trail
+        .iter()
+        .find(|e| e["action"] == "refuse_duplicate_national_id")
+        .expect("the refusal is audited");
+    assert_eq!(refusal["actor_name"], "other editor");
+    assert!(!refusal.to_string().contains("015185000123"));
+}
+
+#[actix_web::test]
+async fn statistics_imported_under_another_association_are_refused() {
+    let app = spawn_app().await;
+    let commune = app
+        .create_association("02", "Xã Báo Đáp", "commune", None)
+        .await;
+    let other = app
+        .create_association("03", "Xã Đào Thịnh", "commune", None)
+        .await;
+    let created: Value = app
+        .post_json(
+            &format!(
+                "/api/v1/associations/{}/yearly-stats",
+                commune["id"].as_str().unwrap()
+            ),
+            &json!({"year": 2024, "member_count": 10}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let row = json!({"id": created["id"], "association_id": other["id"], "year": 2024, "member_count": 12});
+    let (status, problem) = import(
+        &app,
+        "yearly-stats",
+        "",
+        "application/x-ndjson",
+        &format!("{row}\n"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        problem["report"]["rejections"][0]["code"],
+        "ASSOCIATION_FIXED"
+    );
+    let stored = app.list("/api/v1/yearly-stats").await;
+    assert_eq!(stored[0]["member_count"], 10);
+    assert_eq!(stored[0]["association_id"], commune["id"]);
+}
