@@ -130,7 +130,7 @@ def main():
             biggest = None
             for form in ["ndjson", "csv"]:
                 url = backend.fresh(commune)
-                # Not atomic: a transaction per 500 rows, as a load this size is
+                # Not atomic: a transaction per 1,000 rows, as a load this size is
                 # run (an atomic import keeps each row's change-feed event in
                 # memory until its one commit).
                 took, rss = run([BIN, "import", paths[form], "--resource", "citizens", "--not-atomic"],

@@ -22,7 +22,7 @@ use crate::http::preconditions::IfMatch;
 use crate::{citizens, units};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable)]
-#[diesel(table_name = assessments, treat_none_as_null = true)]
+#[diesel(table_name = assessments, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct AssessmentRow {
     pub id: String,
     pub criteria_set_id: String,

@@ -26,7 +26,7 @@ use crate::text;
 pub const SORT_FIELDS: [&str; 2] = ["name", "code"];
 
 #[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable)]
-#[diesel(table_name = associations, treat_none_as_null = true)]
+#[diesel(table_name = associations, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct AssociationRow {
     pub id: String,
     pub code: String,

@@ -37,7 +37,9 @@ pub struct AuditEvent {
     /// The token's name at the time (or "command line").
     #[schema(max_length = 100)]
     pub actor_name: String,
-    /// `create`, `update`, `delete`, `issue` or `revoke`.
+    /// `create`, `update`, `delete`, `issue`, `revoke`, `import` (a bulk
+    /// import, with its counts in `detail`), or a refusal worth seeing
+    /// (`refuse_duplicate_national_id`).
     #[schema(max_length = 64)]
     pub action: String,
     /// `association`, `token`, `criteria_set`, `criterion`, `unit`, `citizen`,
@@ -53,6 +55,14 @@ pub struct AuditEvent {
     /// The `X-Request-Id` of the request that made the change.
     #[schema(max_length = 128)]
     pub request_id: Option<String>,
+    /// Only on an `import` event (one per bulk import, whose rows are each
+    /// in the change feed): the resource and what happened to its rows —
+    /// `total`, `created`, `updated`, `unchanged`, `rejected`, whether it was
+    /// `atomic` and whether it `finished`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>, example = json!({"resource": "citizens", "finished": true,
+        "atomic": false, "total": 1000, "created": 990, "updated": 5, "unchanged": 3, "rejected": 2}))]
+    pub detail: Option<serde_json::Value>,
 }
 
 impl From<AuditRow> for AuditEvent {
@@ -68,6 +78,7 @@ impl From<AuditRow> for AuditEvent {
             version_before: row.version_before,
             version_after: row.version_after,
             request_id: row.request_id,
+            detail: row.detail.and_then(|text| serde_json::from_str(&text).ok()),
         }
     }
 }

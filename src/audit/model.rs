@@ -24,6 +24,8 @@ pub struct AuditRow {
     pub version_after: Option<i64>,
     pub request_id: Option<String>,
     pub scope_path: Option<String>,
+    /// What a bulk import did (JSON text); `None` for other events.
+    pub detail: Option<String>,
 }
 
 /// One change to record.
@@ -42,9 +44,51 @@ pub struct Change<'a> {
 }
 
 /// Records `change` by `actor`; call it inside the write's transaction.
-/// It also stages the change's event for the change feed.
+/// It also stages the change's event for the change feed. The rows of a bulk
+/// import ([`Actor::bulk`]) go to the change feed only: the import is one
+/// audit event of its own ([`record_import`]).
 pub fn record(conn: &mut DbConnection, actor: &Actor, change: Change<'_>) -> Result<(), ApiError> {
     crate::changes::model::stage(&change);
+    if actor.bulk && IMPORTED_ACTIONS.contains(&change.action) {
+        return Ok(());
+    }
+    insert(conn, actor, change, None)
+}
+
+/// The actions of the rows of an import (refusals stay audited one by one).
+const IMPORTED_ACTIONS: [&str; 3] = ["create", "update", "delete"];
+
+/// The action of the one audit event of a bulk import.
+pub const IMPORT: &str = "import";
+
+/// Records that `actor` imported rows of `resource_type` within `scope_path`:
+/// one event whose `detail` is `report` (the counts; never a row's data).
+pub fn record_import(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    resource_type: &'static str,
+    scope_path: Option<&str>,
+    report: &impl serde::Serialize,
+) -> Result<(), ApiError> {
+    let id = uuid::Uuid::now_v7().to_string();
+    let change = Change {
+        action: IMPORT,
+        resource_type,
+        resource_id: &id,
+        version_before: None,
+        version_after: None,
+        scope_path,
+    };
+    let detail = serde_json::to_string(report).map_err(|e| ApiError::internal(e.to_string()))?;
+    insert(conn, actor, change, Some(detail))
+}
+
+fn insert(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    change: Change<'_>,
+    detail: Option<String>,
+) -> Result<(), ApiError> {
     let row = AuditRow {
         id: uuid::Uuid::now_v7().to_string(),
         occurred_at: now(),
@@ -57,6 +101,7 @@ pub fn record(conn: &mut DbConnection, actor: &Actor, change: Change<'_>) -> Res
         version_after: change.version_after,
         request_id: actor.request_id.clone(),
         scope_path: change.scope_path.map(str::to_owned),
+        detail,
     };
     diesel::insert_into(audit_events::table)
         .values(&row)

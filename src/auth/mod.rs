@@ -59,6 +59,9 @@ pub struct Actor {
     pub token_id: Option<String>,
     pub name: String,
     pub request_id: Option<String>,
+    /// Writes of a bulk import: each row's change goes to the change feed,
+    /// the audit trail gets one event for the whole import.
+    pub bulk: bool,
 }
 
 impl Actor {
@@ -68,6 +71,7 @@ impl Actor {
             token_id: None,
             name: "command line".to_owned(),
             request_id: None,
+            bulk: false,
         }
     }
 }
@@ -143,6 +147,7 @@ impl Caller {
             token_id: Some(self.token_id.clone()),
             name: self.name.clone(),
             request_id: crate::http::request_context::current().map(|c| c.request_id),
+            bulk: false,
         }
     }
 }

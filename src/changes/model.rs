@@ -49,7 +49,11 @@ thread_local! {
 
 /// Stages the event of an audited change; `flush` writes it before commit.
 pub fn stage(change: &Change<'_>) {
-    if NOT_IN_THE_FEED.contains(&change.resource_type) {
+    // Only what made a new version or deleted one: not a refusal written to
+    // the audit trail, nor the import event that sums up its rows.
+    if NOT_IN_THE_FEED.contains(&change.resource_type)
+        || change.version_before == change.version_after
+    {
         return;
     }
     let (op, version) = match change.action {
@@ -93,11 +97,7 @@ pub fn flush(conn: &mut DbConnection) -> Result<(), ApiError> {
     if let DbConnection::Postgres(c) = conn {
         c.batch_execute(&format!("SELECT pg_advisory_xact_lock({FEED_LOCK})"))?;
     }
-    for event in &staged {
-        diesel::insert_into(changes::table)
-            .values(event)
-            .execute(conn)?;
-    }
+    crate::db::insert_many!(conn, changes::table, &staged);
     Ok(())
 }
 

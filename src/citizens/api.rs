@@ -107,12 +107,21 @@ impl Importable for CitizenRow {
             .try_for_each(|national_id| model::audit_refused_national_id(conn, actor, national_id))
     }
 
-    /// The same external id, else the same national id.
-    fn find_same(
-        conn: &mut DbConnection,
-        candidate: &Self,
-    ) -> Result<Option<(Self, String)>, ApiError> {
-        model::find_same_person(conn, candidate)
+    /// The external id, then the national id.
+    fn keys(&self) -> Vec<String> {
+        let external = self
+            .external_id
+            .iter()
+            .map(|id| format!("external_id={id}"));
+        let national = self
+            .national_id
+            .iter()
+            .map(|id| format!("national_id={id}"));
+        external.chain(national).collect()
+    }
+
+    fn holders(conn: &mut DbConnection, rows: &[&Self]) -> Result<Vec<(Self, String)>, ApiError> {
+        model::holding_ids(conn, rows)
     }
 }
 

@@ -17,7 +17,7 @@ use crate::resource::{self, Resource};
 use crate::text;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable)]
-#[diesel(table_name = citizens, treat_none_as_null = true)]
+#[diesel(table_name = citizens, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct CitizenRow {
     pub id: String,
     pub external_id: Option<String>,
@@ -183,34 +183,40 @@ impl Resource for CitizenRow {
     }
 }
 
-/// The citizen with `candidate`'s external id, else with its national id,
-/// with the path of their association.
-pub fn find_same_person(
+/// The citizens holding the external id or the national id of any of
+/// `rows`, with their associations' paths.
+pub fn holding_ids(
     conn: &mut DbConnection,
-    candidate: &CitizenRow,
-) -> Result<Option<(CitizenRow, String)>, ApiError> {
-    let joined = || {
-        citizens::table
-            .inner_join(associations::table)
-            .select((citizens::all_columns, associations::path))
-            .into_boxed::<MultiBackend>()
-    };
-    if let Some(external_id) = &candidate.external_id {
-        let found = joined()
-            .filter(dsl::external_id.eq(external_id.clone()))
-            .first(conn)
-            .optional()?;
-        if found.is_some() {
-            return Ok(found);
-        }
-    }
-    match &candidate.national_id {
-        Some(national_id) => Ok(joined()
-            .filter(dsl::national_id.eq(national_id.clone()))
-            .first(conn)
-            .optional()?),
-        None => Ok(None),
-    }
+    rows: &[&CitizenRow],
+) -> Result<Vec<(CitizenRow, String)>, ApiError> {
+    let external: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r.external_id.as_deref())
+        .collect();
+    let national: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r.national_id.as_deref())
+        .collect();
+    let joined = citizens::table
+        .inner_join(associations::table)
+        .select((citizens::all_columns, associations::path));
+    // Each side only when it has values, so that both can use their index.
+    Ok(match (external.is_empty(), national.is_empty()) {
+        (true, true) => Vec::new(),
+        (false, true) => joined
+            .filter(dsl::external_id.eq_any(external))
+            .load(conn)?,
+        (true, false) => joined
+            .filter(dsl::national_id.eq_any(national))
+            .load(conn)?,
+        (false, false) => joined
+            .filter(
+                dsl::external_id
+                    .eq_any(external)
+                    .or(dsl::national_id.eq_any(national)),
+            )
+            .load(conn)?,
+    })
 }
 
 /// The filters of the citizen list.

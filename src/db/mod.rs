@@ -379,6 +379,34 @@ fn migrate_and_seed(conn: &mut DbConnection) -> anyhow::Result<usize> {
     Ok(applied)
 }
 
+/// Rows per multi-row `INSERT` on SQLite: within its 32,766 bound values
+/// for tables of up to 65 columns.
+pub const ROWS_PER_INSERT: usize = 500;
+
+/// Inserts `rows` (a slice of one table's `Insertable` rows, derived with
+/// `treat_none_as_default_value = false`) in few statements: multi-row
+/// `INSERT`s on SQLite, one binary `COPY … FROM STDIN` on PostgreSQL. How
+/// many rows went in. (A macro: each backend needs its own statement bounds.)
+#[macro_export]
+macro_rules! insert_many {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        let rows = $rows;
+        match $conn {
+            $crate::db::DbConnection::Sqlite(c) => {
+                let mut inserted = 0;
+                for chunk in rows.chunks($crate::db::ROWS_PER_INSERT) {
+                    inserted += diesel::insert_into($table).values(chunk).execute(c)?;
+                }
+                inserted
+            }
+            $crate::db::DbConnection::Postgres(c) => {
+                diesel::copy_from($table).from_insertable(rows).execute(c)?
+            }
+        }
+    }};
+}
+pub use insert_many;
+
 /// A transaction that takes SQLite's write lock at its start (`BEGIN
 /// IMMEDIATE`). A deferred transaction that reads and then writes can fail at
 /// once with "database is locked" when another writer got in between, since

@@ -51,6 +51,7 @@ diesel::table! {
         version_after -> Nullable<BigInt>,
         request_id -> Nullable<Text>,
         scope_path -> Nullable<Text>,
+        detail -> Nullable<Text>,
     }
 }
 

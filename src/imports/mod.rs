@@ -10,24 +10,21 @@
 //! instances never silently overwrite each other.
 
 pub mod api;
+mod importer;
 mod rows;
 
 use std::collections::HashSet;
 
-use diesel::Connection;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 use utoipa::{PartialSchema, ToSchema};
 
-use crate::associations::model::{in_scope, placeable_path};
 use crate::auth::Actor;
-use crate::changes::model as changes;
-use crate::db::{now, write_transaction, write_transaction_or_roll_back, DbConnection};
+use crate::db::DbConnection;
 use crate::error::ApiError;
-use crate::http::extract::from_json_value;
 use crate::resource::http::Served;
-use crate::resource::{self, Resource};
+use crate::resource::Resource;
+pub use importer::Importer;
 pub use rows::{Format, Source};
 
 /// How rows meet the records stored already.
@@ -105,8 +102,6 @@ pub struct Rejection {
 }
 
 const MAX_REJECTIONS: usize = 1000;
-/// Rows per transaction of a non-atomic import.
-const BATCH: usize = 500;
 
 impl ImportReport {
     fn count(&mut self, outcome: Outcome) {
@@ -182,11 +177,30 @@ pub trait Importable: Resource + Served {
         Ok(())
     }
 
-    /// The stored record with `candidate`'s natural key, if any.
-    fn find_same(
-        conn: &mut DbConnection,
-        candidate: &Self,
-    ) -> Result<Option<(Self, String)>, ApiError>;
+    /// What the record must hold alone among its kind (what
+    /// [`Resource::check_unique`] checks), its natural key first, each naming
+    /// its member (`code=…`): a row without an id is matched on the first of
+    /// them that a stored record holds.
+    fn keys(&self) -> Vec<String>;
+
+    /// The stored records holding a key of any of `rows`, with their
+    /// associations' paths, in one statement (more do no harm: they are
+    /// matched on their [`keys`](Self::keys)).
+    fn holders(conn: &mut DbConnection, rows: &[&Self]) -> Result<Vec<(Self, String)>, ApiError>;
+}
+
+/// The stored record with `candidate`'s natural key, if any.
+fn find_same<R: Importable>(
+    conn: &mut DbConnection,
+    candidate: &R,
+) -> Result<Option<(R, String)>, ApiError> {
+    let holders = R::holders(conn, &[candidate])?;
+    Ok(candidate.keys().iter().find_map(|key| {
+        holders
+            .iter()
+            .find(|(holder, _)| holder.keys().contains(key))
+            .cloned()
+    }))
 }
 
 /// The members of `R`'s JSON form that are numbers (a CSV cell is text).
@@ -294,276 +308,4 @@ impl DataResource {
             }
         }
     }
-}
-
-/// Who imports, and where.
-pub struct Importer {
-    pub actor: Actor,
-    pub scope: Option<String>,
-    pub options: Options,
-    /// Told the number of rows done, every thousand rows (a progress bar).
-    pub progress: Option<Box<dyn Fn(u64) + Send + Sync>>,
-}
-
-impl Importer {
-    /// Imports every row of `source` into `R` on `conn`: one transaction in
-    /// all when atomic (rolled back on any rejection or a dry run), else one
-    /// per batch of rows. Each row runs in a savepoint of its own, so a
-    /// rejected row leaves nothing behind.
-    pub fn run<R: Importable>(
-        &self,
-        conn: &mut DbConnection,
-        source: Source,
-    ) -> Result<ImportReport, ApiError>
-    where
-        R::Json: PartialSchema,
-    {
-        let mut report = ImportReport {
-            resource: R::NAME.to_owned(),
-            dry_run: self.options.dry_run,
-            atomic: self.options.atomic,
-            ..ImportReport::default()
-        };
-        let numeric = numeric_members::<R>();
-        let mut rows = source.rows(R::COLUMNS, numeric)?;
-        let commit = |report: &ImportReport| {
-            !self.options.dry_run && (report.rejected == 0 || !self.options.atomic)
-        };
-        let started = std::time::Instant::now();
-        let mut refused = Vec::new();
-        loop {
-            let mut more = true;
-            let batch_report = write_transaction_or_roll_back(conn, |conn| {
-                let mut taken = 0;
-                while self.options.atomic || taken < BATCH {
-                    let Some((place, row)) = rows.next() else {
-                        more = false;
-                        break;
-                    };
-                    taken += 1;
-                    match row.and_then(|row| self.import_row::<R>(conn, row, &mut refused)) {
-                        Ok(outcome) => report.count(outcome),
-                        // The database or the upload failing is not the row's
-                        // fault: the import stops (an atomic one wrote nothing).
-                        Err(error) if rows::aborts(&error) => return Err(error),
-                        Err(error) => report.reject(place, &error),
-                    }
-                    if let Some(progress) =
-                        self.progress.as_ref().filter(|_| report.total % 1000 == 0)
-                    {
-                        progress(report.total);
-                    }
-                    if report.total % 10_000 == 0 {
-                        log::info!(
-                            "import of {}: {} rows in {:.0?} ({} rejected)",
-                            R::NAME,
-                            report.total,
-                            started.elapsed(),
-                            report.rejected
-                        );
-                    }
-                }
-                Ok(((), commit(&report)))
-            });
-            batch_report?;
-            if !more {
-                break;
-            }
-        }
-        if !refused.is_empty() {
-            write_transaction(conn, |conn| R::audit_refusals(conn, &self.actor, &refused))?;
-        }
-        Ok(report)
-    }
-
-    /// One row in a savepoint: its writes and change-feed events stay only
-    /// if it is accepted.
-    fn import_row<R: Importable>(
-        &self,
-        conn: &mut DbConnection,
-        row: Map<String, Value>,
-        refused: &mut Vec<String>,
-    ) -> Result<Outcome, ApiError> {
-        let mark = changes::staged();
-        let outcome = conn.transaction(|conn| self.apply_row::<R>(conn, row, refused));
-        if outcome.is_err() {
-            changes::forget_since(mark);
-        }
-        outcome
-    }
-
-    fn apply_row<R: Importable>(
-        &self,
-        conn: &mut DbConnection,
-        mut row: Map<String, Value>,
-        refused: &mut Vec<String>,
-    ) -> Result<Outcome, ApiError> {
-        let id = take_id(&mut row)?;
-        let version = take_version(&mut row)?;
-        let mut read_only_association = None;
-        for member in R::READ_ONLY {
-            let value = row.remove(*member);
-            if *member == "association_id" {
-                read_only_association = value;
-            }
-        }
-        let association_member = match read_only_association.as_mut() {
-            Some(value) => Some(value),
-            None => row.get_mut("association_id"),
-        };
-        if let (IdScheme::Code, Some(value)) = (self.options.id_scheme, association_member) {
-            *value = Value::String(association_by_code(conn, value)?);
-        }
-        let read_only_association = match read_only_association {
-            None | Some(Value::Null) => None,
-            Some(value) => Some(from_json_value::<String>(value).map_err(|_| {
-                ApiError::invalid_field(
-                    "/association_id",
-                    "INVALID_VALUE",
-                    "must be an association id",
-                )
-            })?),
-        };
-        let create: R::Create = from_json_value(Value::Object(row))?;
-        let (association_id, fields) = R::fields_from(create, read_only_association)?;
-        let fields = R::validated(fields)?;
-        let candidate = R::new(
-            id.clone()
-                .unwrap_or_else(|| uuid::Uuid::now_v7().to_string()),
-            association_id.clone(),
-            fields.clone(),
-            now(),
-        );
-        self.write_row(conn, &candidate, (id, version), (association_id, fields))
-            .inspect_err(|error| refused.extend(R::refused_key(&candidate, error)))
-    }
-
-    /// Creates or updates the record of one row, as the strategy says.
-    fn write_row<R: Importable>(
-        &self,
-        conn: &mut DbConnection,
-        candidate: &R,
-        (id, version): (Option<String>, Option<i64>),
-        (association_id, fields): (String, R::Fields),
-    ) -> Result<Outcome, ApiError> {
-        let scope = self.scope.as_deref();
-        let stored = match &id {
-            Some(id) => R::find(conn, id)?,
-            // A namesake outside the caller's scope is no match: the row is
-            // then a create, refused as the one-row API refuses it (a taken
-            // code or national id), never told apart as "exists elsewhere".
-            None => R::find_same(conn, candidate)?.filter(|(_, path)| in_scope(scope, path)),
-        };
-        match (stored, self.options.strategy) {
-            (Some(_), Strategy::Create) => Err(ApiError::conflict(
-                "ALREADY_EXISTS",
-                "a record with this id or key exists already (strategy=create)",
-            )),
-            (None, Strategy::Update) => Err(ApiError::not_found(R::NOUN)),
-            (Some((current, path)), _) => {
-                if !in_scope(scope, &path) {
-                    return Err(ApiError::not_found(R::NOUN));
-                }
-                if version.is_some_and(|v| v != current.version()) {
-                    return Err(ApiError::conflict(
-                        "VERSION_CONFLICT",
-                        format!(
-                            "the row is based on version {} but the stored record is at version {}: \
-                             it changed since it was exported",
-                            version.unwrap_or_default(),
-                            current.version()
-                        ),
-                    ));
-                }
-                if R::placed_in(&fields).is_none() && current.association_id() != association_id {
-                    // Such a record stays with the association it was made
-                    // under (statistics): say so rather than pass it over.
-                    return Err(ApiError::invalid_field(
-                        "/association_id",
-                        "ASSOCIATION_FIXED",
-                        "the stored record belongs to another association and stays with it",
-                    ));
-                }
-                if current.fields() == fields && current.association_id() == association_id {
-                    return Ok(Outcome::Unchanged);
-                }
-                let no_precondition = crate::http::preconditions::IfMatch::Absent;
-                resource::update_found(
-                    conn,
-                    &self.actor,
-                    scope,
-                    (current, path),
-                    &no_precondition,
-                    |_| Ok(fields.clone()),
-                )?;
-                Ok(Outcome::Updated)
-            }
-            (None, _) => {
-                let path = placeable_path(conn, scope, &association_id)?;
-                resource::insert_under::<R>(
-                    conn,
-                    &self.actor,
-                    (association_id, &path),
-                    id,
-                    fields,
-                )?;
-                Ok(Outcome::Created)
-            }
-        }
-    }
-}
-
-fn take_id(row: &mut Map<String, Value>) -> Result<Option<String>, ApiError> {
-    match row.remove("id") {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(id)) => match uuid::Uuid::try_parse(&id) {
-            Ok(uuid) => Ok(Some(uuid.to_string())),
-            Err(_) => Err(ApiError::invalid_field(
-                "/id",
-                "INVALID_ID",
-                "must be a UUID",
-            )),
-        },
-        Some(_) => Err(ApiError::invalid_field(
-            "/id",
-            "INVALID_ID",
-            "must be a UUID",
-        )),
-    }
-}
-
-fn take_version(row: &mut Map<String, Value>) -> Result<Option<i64>, ApiError> {
-    match row.remove("version") {
-        None | Some(Value::Null) => Ok(None),
-        Some(value) => match value.as_i64() {
-            Some(version) if version >= 1 => Ok(Some(version)),
-            _ => Err(ApiError::invalid_field(
-                "/version",
-                "INVALID_VALUE",
-                "must be a whole number from 1",
-            )),
-        },
-    }
-}
-
-/// The id of the association whose code `value` holds.
-fn association_by_code(conn: &mut DbConnection, value: &Value) -> Result<String, ApiError> {
-    use crate::db::schema::associations::dsl;
-    use diesel::prelude::*;
-    let not_found = || {
-        ApiError::invalid_field(
-            "/association_id",
-            "NOT_FOUND",
-            "no association has this code",
-        )
-    };
-    let Value::String(code) = value else {
-        return Err(not_found());
-    };
-    dsl::associations
-        .filter(dsl::code.eq(code))
-        .select(dsl::id)
-        .first::<String>(conn)
-        .optional()?
-        .ok_or_else(not_found)
 }

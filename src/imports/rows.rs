@@ -41,7 +41,7 @@ pub struct Source {
 /// Where a row is: its index from 0 and its line from 1 (line formats).
 pub type Place = (u64, Option<u64>);
 
-type Row = (Place, Result<Map<String, Value>, ApiError>);
+pub(super) type Row = (Place, Result<Map<String, Value>, ApiError>);
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -45,6 +45,10 @@ pub trait Resource: Clone + Send + Sized + 'static {
     /// The row and its association's path (`table_queries!`).
     fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<(Self, String)>>;
     fn insert(conn: &mut DbConnection, row: &Self) -> QueryResult<Self>;
+    /// Inserts rows in bulk (multi-row `INSERT`s, `COPY` on PostgreSQL).
+    fn insert_many(conn: &mut DbConnection, rows: &[Self]) -> QueryResult<usize>;
+    /// The rows among `ids` that exist, with their associations' paths.
+    fn find_many(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<Vec<(Self, String)>>;
     /// Writes `row` if the stored version is still `expected`.
     fn save(conn: &mut DbConnection, row: &Self, expected: i64) -> QueryResult<Option<Self>>;
     /// Deletes the row if the stored version is still `expected`.
@@ -116,6 +120,26 @@ macro_rules! table_queries {
                 .select(($table::all_columns, associations::path))
                 .first(conn)
                 .optional()
+        }
+
+        fn find_many(
+            conn: &mut $crate::db::DbConnection,
+            ids: &[&str],
+        ) -> diesel::QueryResult<Vec<(Self, String)>> {
+            use $crate::db::schema::{associations, $table};
+            $table::table
+                .inner_join(associations::table)
+                .filter($table::id.eq_any(ids))
+                .select(($table::all_columns, associations::path))
+                .load(conn)
+        }
+
+        fn insert_many(
+            conn: &mut $crate::db::DbConnection,
+            rows: &[Self],
+        ) -> diesel::QueryResult<usize> {
+            use $crate::db::schema::$table;
+            Ok($crate::db::insert_many!(conn, $table::table, rows))
         }
 
         fn insert(conn: &mut $crate::db::DbConnection, row: &Self) -> diesel::QueryResult<Self> {

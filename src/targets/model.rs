@@ -14,7 +14,7 @@ use crate::http::paging::{Page, PageRequest};
 use crate::resource::Resource;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable)]
-#[diesel(table_name = targets, treat_none_as_null = true)]
+#[diesel(table_name = targets, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct TargetRow {
     pub id: String,
     pub association_id: String,
@@ -107,21 +107,23 @@ impl Resource for TargetRow {
     }
 }
 
-/// The target of `candidate`'s association, metric and year, with the
-/// association's path.
-pub fn find_same(
+/// The stored targets that may hold the association and year of any of
+/// `rows` (a superset: the caller matches them on their keys), with their
+/// associations' paths.
+pub fn holders(
     conn: &mut DbConnection,
-    candidate: &TargetRow,
-) -> Result<Option<(TargetRow, String)>, ApiError> {
+    rows: &[&TargetRow],
+) -> Result<Vec<(TargetRow, String)>, ApiError> {
     use crate::db::schema::associations;
+    let associations: Vec<&str> = rows.iter().map(|r| r.association_id.as_str()).collect();
+    let years: Vec<i32> = rows.iter().map(|r| r.year).collect();
     Ok(targets::table
         .inner_join(associations::table)
-        .filter(dsl::association_id.eq(&candidate.association_id))
-        .filter(dsl::metric.eq(&candidate.metric))
-        .filter(dsl::year.eq(candidate.year))
+        .filter(dsl::association_id.eq_any(associations))
+        .filter(dsl::year.eq_any(years))
+        .filter(dsl::metric.eq_any(rows.iter().map(|r| r.metric.as_str()).collect::<Vec<_>>()))
         .select((targets::all_columns, associations::path))
-        .first(conn)
-        .optional()?)
+        .load(conn)?)
 }
 
 /// The filters of the target list.

@@ -99,11 +99,15 @@ impl Importable for UnitRow {
     }
 
     /// The same code.
-    fn find_same(
-        conn: &mut DbConnection,
-        candidate: &Self,
-    ) -> Result<Option<(Self, String)>, ApiError> {
-        model::find_by_code(conn, candidate.code.as_deref())
+    fn keys(&self) -> Vec<String> {
+        self.code
+            .iter()
+            .map(|code| format!("code={code}"))
+            .collect()
+    }
+
+    fn holders(conn: &mut DbConnection, rows: &[&Self]) -> Result<Vec<(Self, String)>, ApiError> {
+        model::holding_codes(conn, rows.iter().filter_map(|row| row.code.as_deref()))
     }
 }
 

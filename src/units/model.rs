@@ -15,7 +15,7 @@ use crate::resource::Resource;
 use crate::text;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable)]
-#[diesel(table_name = units, treat_none_as_null = true)]
+#[diesel(table_name = units, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct UnitRow {
     pub id: String,
     pub code: Option<String>,
@@ -126,18 +126,17 @@ impl Resource for UnitRow {
     }
 }
 
-/// The unit with this code, with its association's path.
-pub fn find_by_code(
+/// The units holding any of `codes`, with their associations' paths.
+pub fn holding_codes<'a>(
     conn: &mut DbConnection,
-    code: Option<&str>,
-) -> Result<Option<(UnitRow, String)>, ApiError> {
-    let Some(code) = code else { return Ok(None) };
+    codes: impl Iterator<Item = &'a str>,
+) -> Result<Vec<(UnitRow, String)>, ApiError> {
+    use crate::db::schema::associations;
     Ok(units::table
-        .inner_join(crate::db::schema::associations::table)
-        .filter(dsl::code.eq(code))
-        .select((units::all_columns, crate::db::schema::associations::path))
-        .first(conn)
-        .optional()?)
+        .inner_join(associations::table)
+        .filter(dsl::code.eq_any(codes.collect::<Vec<_>>()))
+        .select((units::all_columns, associations::path))
+        .load(conn)?)
 }
 
 /// The filters of the unit list.

@@ -106,11 +106,12 @@ impl Importable for StatsRow {
     }
 
     /// The same association and year.
-    fn find_same(
-        conn: &mut DbConnection,
-        candidate: &Self,
-    ) -> Result<Option<(Self, String)>, ApiError> {
-        model::find_same(conn, candidate)
+    fn keys(&self) -> Vec<String> {
+        vec![format!("{}/{}", self.association_id, self.year)]
+    }
+
+    fn holders(conn: &mut DbConnection, rows: &[&Self]) -> Result<Vec<(Self, String)>, ApiError> {
+        model::holders(conn, rows)
     }
 }
 

@@ -15,7 +15,7 @@ use crate::http::preconditions::IfMatch;
 use crate::resource::{self, Resource};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable)]
-#[diesel(table_name = yearly_stats, treat_none_as_null = true)]
+#[diesel(table_name = yearly_stats, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct StatsRow {
     pub id: String,
     pub association_id: String,
@@ -170,20 +170,22 @@ pub fn delete(
     resource::delete_found(conn, actor, (current, association.path), if_match)
 }
 
-/// The statistics of `candidate`'s association and year, with the
-/// association's path.
-pub fn find_same(
+/// The stored statistics that may hold the association and year of any of
+/// `rows` (a superset: the caller matches them on their keys), with their
+/// associations' paths.
+pub fn holders(
     conn: &mut DbConnection,
-    candidate: &StatsRow,
-) -> Result<Option<(StatsRow, String)>, ApiError> {
+    rows: &[&StatsRow],
+) -> Result<Vec<(StatsRow, String)>, ApiError> {
     use crate::db::schema::associations;
+    let associations: Vec<&str> = rows.iter().map(|r| r.association_id.as_str()).collect();
+    let years: Vec<i32> = rows.iter().map(|r| r.year).collect();
     Ok(yearly_stats::table
         .inner_join(associations::table)
-        .filter(dsl::association_id.eq(&candidate.association_id))
-        .filter(dsl::year.eq(candidate.year))
+        .filter(dsl::association_id.eq_any(associations))
+        .filter(dsl::year.eq_any(years))
         .select((yearly_stats::all_columns, associations::path))
-        .first(conn)
-        .optional()?)
+        .load(conn)?)
 }
 
 /// The filters of the statistics list.

@@ -603,3 +603,141 @@ async fn statistics_imported_under_another_association_are_refused() {
     assert_eq!(stored[0]["member_count"], 10);
     assert_eq!(stored[0]["association_id"], commune["id"]);
 }
+
+/// A file of 2,500 rows (three batches) whose rows meet earlier rows of the
+/// same file and stored records: each row ends as it would one by one.
+#[actix_web::test]
+async fn rows_meet_earlier_rows_of_the_file_as_one_by_one_and_the_import_is_one_audit_event() {
+    let app = spawn_app().await;
+    let commune = app
+        .create_association("02", "Xã Báo Đáp", "commune", None)
+        .await;
+    let commune_id = commune["id"].as_str().unwrap();
+    let stored = app
+        .post_json(
+            "/api/v1/citizens",
+            &json!({"full_name": "Lê Văn Sơn", "association_id": commune_id, "external_id": "S-1"}),
+        )
+        .await;
+    assert_eq!(stored.status(), StatusCode::CREATED);
+    let feed_head: Value = app.get("/api/v1/changes/head").await.json().await.unwrap();
+    let repeated_id = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a99";
+    let row = |i: usize| -> Value {
+        let mut row = json!({"full_name": format!("Công dân {i}"), "association_id": commune_id,
+                             "external_id": format!("B-{i}")});
+        match i {
+            10 => {
+                row = json!({"id": repeated_id, "full_name": "Phạm Thu", "association_id": commune_id,
+                               "external_id": "D-1"})
+            }
+            // The record row 10 created, changed in the same batch and in a later one.
+            20 => {
+                row = json!({"id": repeated_id, "full_name": "Phạm Thu Hà", "association_id": commune_id,
+                               "external_id": "D-1"})
+            }
+            1500 => {
+                row = json!({"id": repeated_id, "full_name": "Phạm Thu Hằng",
+                                 "association_id": commune_id, "external_id": "D-1"})
+            }
+            // A national id given twice in one batch to two records (the
+            // second names its id, so it is not matched on the national id):
+            // the second is refused.
+            30 => row["national_id"] = json!("015185000777"),
+            40 => {
+                row["national_id"] = json!("015185000777");
+                row["id"] = json!("0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a40");
+            }
+            // The stored citizen, matched on its external id.
+            50 => {
+                row = json!({"full_name": "Lê Văn Sơn (mới)", "association_id": commune_id,
+                               "external_id": "S-1"})
+            }
+            // Row 0 again, as it was.
+            60 => {
+                row = json!({"full_name": "Công dân 0", "association_id": commune_id,
+                               "external_id": "B-0"})
+            }
+            1200 => row["association_id"] = json!("0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a00"),
+            _ => {}
+        }
+        row
+    };
+    let body: String = (0..2500).map(|i| format!("{}\n", row(i))).collect();
+    let (status, report) = import(
+        &app,
+        "citizens",
+        "atomic=false",
+        "application/x-ndjson",
+        &body,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(counts(&report), [2500, 2494, 3, 1, 2]);
+    let rejected: Vec<(u64, &str)> = report["rejections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["index"].as_u64().unwrap(), r["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        rejected,
+        [(40, "DUPLICATE_NATIONAL_ID"), (1200, "NOT_FOUND")]
+    );
+    let repeated: Value = app
+        .get(&format!("/api/v1/citizens/{repeated_id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (&repeated["full_name"], &repeated["version"]),
+        (&json!("Phạm Thu Hằng"), &json!(3))
+    );
+
+    // The trail has the import as one event with its counts, not its rows
+    // (and the refused national id, on its holder).
+    let trail = app.list("/api/v1/audit-events?resource_type=citizen").await;
+    let actions: Vec<&str> = trail
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["import", "refuse_duplicate_national_id", "create"]
+    );
+    let detail = &trail[0]["detail"];
+    assert_eq!(
+        ["total", "created", "updated", "unchanged", "rejected"]
+            .map(|k| detail[k].as_u64().unwrap()),
+        [2500, 2494, 3, 1, 2]
+    );
+    assert_eq!(
+        (&detail["resource"], &detail["finished"]),
+        (&json!("citizens"), &json!(true))
+    );
+    assert!(trail[2].get("detail").is_none());
+
+    // The change feed has every row written: 2,494 creates, 3 updates.
+    let mut cursor = feed_head["cursor"].as_str().unwrap().to_owned();
+    let mut events = Vec::new();
+    loop {
+        let page: Value = app
+            .get(&format!("/api/v1/changes?cursor={cursor}&page_size=1000"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        events.extend(page["items"].as_array().unwrap().iter().cloned());
+        cursor = page["next_cursor"].as_str().unwrap().to_owned();
+        if page["has_more"] == false {
+            break;
+        }
+    }
+    assert_eq!(events.len(), 2497);
+    let versions_of_repeated: Vec<i64> = events
+        .iter()
+        .filter(|e| e["id"] == repeated_id)
+        .map(|e| e["version"].as_i64().unwrap())
+        .collect();
+    assert_eq!(versions_of_repeated, [1, 2, 3]);
+}
