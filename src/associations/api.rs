@@ -407,7 +407,7 @@ pub async fn create_association(
     let fields = AssociationFields::from(body).validated()?;
     let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
     let row = db
-        .write(move |conn| model::create(conn, &actor, scope.as_deref(), fields.clone()))
+        .write(move |conn| model::create(conn, &actor, scope.as_deref(), None, fields.clone()))
         .await?;
     let location = format!("/api/v1/associations/{}", row.id);
     Ok(created_response(

@@ -309,10 +309,13 @@ fn audit(
     )
 }
 
+/// Creates an association with the given id (an import keeps the ids it is
+/// given) or a new one.
 pub fn create(
     conn: &mut DbConnection,
     actor: &Actor,
     scope: Option<&str>,
+    id: Option<String>,
     fields: AssociationFields,
 ) -> Result<AssociationRow, ApiError> {
     let parent = match fields.parent_id.as_deref() {
@@ -330,7 +333,7 @@ pub fn create(
     check_code_free(conn, &fields.code, None)?;
     let now = now();
     let mut row = AssociationRow {
-        id: uuid::Uuid::now_v7().to_string(),
+        id: id.unwrap_or_else(|| uuid::Uuid::now_v7().to_string()),
         code: String::new(),
         name: String::new(),
         search_text: String::new(),

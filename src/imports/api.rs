@@ -48,8 +48,8 @@ pub struct ImportParams {
     /// Whether `association_id` holds ids (the default) or association codes.
     pub id_scheme: Option<IdScheme>,
     /// All rows or none (the default): any rejected row refuses the import
-    /// with 422. With `false`, good rows are written (a transaction per 500
-    /// rows) and rejected rows reported.
+    /// with 422. With `false`, good rows are written (a transaction per
+    /// 1,000 rows) and rejected rows reported.
     pub atomic: Option<bool>,
 }
 
@@ -63,14 +63,22 @@ pub struct ImportParams {
 /// exported from one instance imports into another unchanged, ids included.
 /// For `yearly-stats` a row also names its `association_id`.
 ///
-/// Rows are matched on `id` when given, else on the natural key (a unit's
-/// `code`; a citizen's `external_id`, else `national_id`; a target's
-/// association, metric and year; statistics' association and year). A row
-/// with `version` is applied only if the stored record is at that version
-/// (`VERSION_CONFLICT` otherwise). A row that changes nothing counts as
-/// `unchanged`, so importing a file twice writes nothing the second time.
-/// Every row goes through the rules of the one-row API (scope included);
-/// each write is audited and appears in the change feed.
+/// Rows are matched on `id` when given, else on the natural key (an
+/// association's or a unit's `code`; a citizen's `external_id`, else
+/// `national_id`; a target's association, metric and year; statistics'
+/// association and year). A row with `version` is applied only if the stored
+/// record is at that version (`VERSION_CONFLICT` otherwise). A row that
+/// changes nothing counts as `unchanged`, so importing a file twice writes
+/// nothing the second time. Every row ends as the one-row API would end it
+/// (scope at both ends included), in file order: rows are read in batches of
+/// 1,000, new records written in bulk and the others one by one. The import
+/// is one audit event (action `import`, its counts in `detail`); each record
+/// written is an event of the change feed.
+///
+/// `associations`: a row may come before the row of its parent (or
+/// successor) in the file; parents are written first. With `id_scheme=code`
+/// `parent_id` and `successor_id` hold codes, of rows of the file or of
+/// stored associations. The file is read whole before it is written.
 ///
 /// Editors, admins and integration tokens, within their scope.
 #[utoipa::path(

@@ -63,9 +63,12 @@ enum Plan {
     OneByOne,
 }
 
+/// How refusals worth seeing are audited ([`Importable::audit_refusals`]).
+type AuditRefusals = fn(&mut DbConnection, &Actor, &[String]) -> Result<(), ApiError>;
+
 /// What an import carries from batch to batch.
-struct Run {
-    report: ImportReport,
+pub(super) struct Run {
+    pub(super) report: ImportReport,
     /// Association ids (and, with `id_scheme=code`, codes) met so far:
     /// the association's id and path, `None` where there is none.
     associations: HashMap<String, Option<(String, String)>>,
@@ -87,9 +90,26 @@ impl Importer {
     where
         R::Json: PartialSchema,
     {
+        let rows = source.rows(R::COLUMNS, numeric_members::<R>())?;
+        let kind = (R::NAME, R::TYPE, R::audit_refusals as AuditRefusals);
+        self.run_batches(conn, kind, rows, |conn, batch, run| {
+            self.import_batch::<R>(conn, batch, run)
+        })
+    }
+
+    /// Runs `import_batch` over `items` a batch at a time: in one
+    /// transaction in all when atomic (rolled back on any rejection or a dry
+    /// run), else in one per batch. Then the audit events.
+    pub(super) fn run_batches<T>(
+        &self,
+        conn: &mut DbConnection,
+        (name, kind, audit_refusals): (&'static str, &'static str, AuditRefusals),
+        mut items: impl Iterator<Item = T>,
+        mut import_batch: impl FnMut(&mut DbConnection, Vec<T>, &mut Run) -> Result<(), ApiError>,
+    ) -> Result<ImportReport, ApiError> {
         let mut run = Run {
             report: ImportReport {
-                resource: R::NAME.to_owned(),
+                resource: name.to_owned(),
                 dry_run: self.options.dry_run,
                 atomic: self.options.atomic,
                 ..ImportReport::default()
@@ -98,10 +118,14 @@ impl Importer {
             refused: Vec::new(),
             started: Instant::now(),
         };
-        let mut rows = source.rows(R::COLUMNS, numeric_members::<R>())?;
-        let mut next_batch = || -> Vec<Row> { rows.by_ref().take(BATCH).collect() };
+        let mut next_batch = || -> Vec<T> { items.by_ref().take(BATCH).collect() };
         let commit = |report: &ImportReport| {
             !self.options.dry_run && (report.rejected == 0 || !self.options.atomic)
+        };
+        let mut import_batch = |conn: &mut DbConnection, batch: Vec<T>, run: &mut Run| {
+            import_batch(conn, batch, run)?;
+            self.tell_progress(name, run);
+            Ok::<(), ApiError>(())
         };
         let outcome = if self.options.atomic {
             write_transaction_or_roll_back(conn, |conn| {
@@ -110,7 +134,7 @@ impl Importer {
                     if batch.is_empty() {
                         break;
                     }
-                    self.import_batch::<R>(conn, batch, &mut run)?;
+                    import_batch(conn, batch, &mut run)?;
                 }
                 Ok(((), commit(&run.report)))
             })
@@ -120,21 +144,39 @@ impl Importer {
             std::iter::from_fn(|| Some(next_batch()).filter(|b| !b.is_empty())).try_for_each(
                 |batch| {
                     write_transaction_or_roll_back(conn, |conn| {
-                        self.import_batch::<R>(conn, batch, &mut run)?;
+                        import_batch(conn, batch, &mut run)?;
                         Ok(((), commit(&run.report)))
                     })
                 },
             )
         };
-        self.audit::<R>(conn, &run, outcome.is_ok())?;
+        // Rows written out of file order (a tree) are reported in file order.
+        run.report.rejections.sort_by_key(|r| r.index);
+        self.audit(conn, kind, audit_refusals, &run, outcome.is_ok())?;
         outcome.map(|()| run.report)
+    }
+
+    fn tell_progress(&self, name: &str, run: &Run) {
+        let total = run.report.total;
+        if let Some(progress) = &self.progress {
+            progress(total);
+        }
+        if total % 10_000 < BATCH as u64 && total >= 10_000 {
+            log::info!(
+                "import of {name}: {total} rows in {:.0?} ({} rejected)",
+                run.started.elapsed(),
+                run.report.rejected
+            );
+        }
     }
 
     /// The import's audit events: the refusals that must be seen (a taken
     /// national id), and the import with its counts when it wrote anything.
-    fn audit<R: Importable>(
+    fn audit(
         &self,
         conn: &mut DbConnection,
+        kind: &'static str,
+        audit_refusals: AuditRefusals,
         run: &Run,
         finished: bool,
     ) -> Result<(), ApiError> {
@@ -146,14 +188,14 @@ impl Importer {
             return Ok(());
         }
         write_transaction(conn, |conn| {
-            R::audit_refusals(conn, &self.actor, &run.refused)?;
+            audit_refusals(conn, &self.actor, &run.refused)?;
             if wrote {
                 let counts = serde_json::json!({
                     "resource": report.resource, "finished": finished, "atomic": report.atomic,
                     "total": report.total, "created": report.created, "updated": report.updated,
                     "unchanged": report.unchanged, "rejected": report.rejected,
                 });
-                record_import(conn, &self.actor, R::TYPE, self.scope.as_deref(), &counts)?;
+                record_import(conn, &self.actor, kind, self.scope.as_deref(), &counts)?;
             }
             Ok(())
         })
@@ -161,7 +203,7 @@ impl Importer {
 
     /// The actor of the rows' writes: their events go to the change feed,
     /// not one by one to the audit trail.
-    fn row_actor(&self) -> Actor {
+    pub(super) fn row_actor(&self) -> Actor {
         Actor {
             bulk: true,
             ..self.actor.clone()
@@ -203,19 +245,6 @@ impl Importer {
                 Err(error) if rows::aborts(&error) => return Err(error),
                 Err(error) => run.report.reject(place, &error),
             }
-        }
-        let total = run.report.total;
-        if let Some(progress) = &self.progress {
-            progress(total);
-        }
-        if total % 10_000 < BATCH as u64 && total >= 10_000 {
-            log::info!(
-                "import of {}: {} rows in {:.0?} ({} rejected)",
-                R::NAME,
-                total,
-                run.started.elapsed(),
-                run.report.rejected
-            );
         }
         Ok(())
     }
@@ -499,16 +528,7 @@ impl Importer {
                 if !in_scope(scope, &path) {
                     return Err(ApiError::not_found(R::NOUN));
                 }
-                if let Some(version) = row.version.filter(|v| *v != current.version()) {
-                    return Err(ApiError::conflict(
-                        "VERSION_CONFLICT",
-                        format!(
-                            "the row is based on version {version} but the stored record is at \
-                             version {}: it changed since it was exported",
-                            current.version()
-                        ),
-                    ));
-                }
+                check_version(row.version, current.version())?;
                 if R::placed_in(&row.fields).is_none()
                     && current.association_id() != row.association_id
                 {
@@ -541,7 +561,7 @@ impl Importer {
     }
 }
 
-fn take_id(row: &mut Map<String, Value>) -> Result<Option<String>, ApiError> {
+pub(super) fn take_id(row: &mut Map<String, Value>) -> Result<Option<String>, ApiError> {
     let invalid = || ApiError::invalid_field("/id", "INVALID_ID", "must be a UUID");
     match row.remove("id") {
         None | Some(Value::Null) => Ok(None),
@@ -552,7 +572,7 @@ fn take_id(row: &mut Map<String, Value>) -> Result<Option<String>, ApiError> {
     }
 }
 
-fn take_version(row: &mut Map<String, Value>) -> Result<Option<i64>, ApiError> {
+pub(super) fn take_version(row: &mut Map<String, Value>) -> Result<Option<i64>, ApiError> {
     match row.remove("version") {
         None | Some(Value::Null) => Ok(None),
         Some(value) => match value.as_i64() {
@@ -563,5 +583,19 @@ fn take_version(row: &mut Map<String, Value>) -> Result<Option<i64>, ApiError> {
                 "must be a whole number from 1",
             )),
         },
+    }
+}
+
+/// `VERSION_CONFLICT` when a row based on `version` meets a record at `stored`.
+pub(super) fn check_version(version: Option<i64>, stored: i64) -> Result<(), ApiError> {
+    match version {
+        Some(version) if version != stored => Err(ApiError::conflict(
+            "VERSION_CONFLICT",
+            format!(
+                "the row is based on version {version} but the stored record is at version \
+                 {stored}: it changed since it was exported"
+            ),
+        )),
+        _ => Ok(()),
     }
 }

@@ -12,6 +12,7 @@
 pub mod api;
 mod importer;
 mod rows;
+mod tree;
 
 use std::collections::HashSet;
 
@@ -48,10 +49,11 @@ pub enum Strategy {
 )]
 #[serde(rename_all = "lowercase")]
 pub enum IdScheme {
-    /// `association_id` holds the association's id.
+    /// `association_id` (an association's `parent_id`, `successor_id`) holds
+    /// an association's id.
     #[default]
     Id,
-    /// `association_id` holds the association's code (as a spreadsheet has it).
+    /// They hold an association's code (as a spreadsheet has it).
     Code,
 }
 
@@ -233,6 +235,7 @@ where
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum DataResource {
+    Associations,
     Units,
     Citizens,
     YearlyStats,
@@ -249,6 +252,7 @@ impl DataResource {
     ) -> Result<ImportReport, ApiError> {
         use crate::{citizens, targets, units, yearly_stats};
         match self {
+            DataResource::Associations => importer.run_associations(conn, source),
             DataResource::Units => importer.run::<units::model::UnitRow>(conn, source),
             DataResource::Citizens => importer.run::<citizens::model::CitizenRow>(conn, source),
             DataResource::YearlyStats => {
@@ -270,6 +274,15 @@ impl DataResource {
         use crate::{citizens, targets, units, yearly_stats};
         let scope = caller.scope_path().map(str::to_owned);
         match self {
+            DataResource::Associations => {
+                let filter = crate::associations::model::ListFilter {
+                    scope,
+                    ..Default::default()
+                };
+                write_all(conn, caller, form, out, |c, p| {
+                    crate::associations::model::list(c, &filter, p, false)
+                })
+            }
             DataResource::Units => {
                 let filter = units::model::UnitFilter {
                     scope,

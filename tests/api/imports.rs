@@ -1,9 +1,6 @@
 //! Bulk import: `POST /api/v1/imports/{resource}` with NDJSON, JSON or CSV.
 
-use diesel::RunQueryDsl;
-use khuyenhoc::associations::model::AssociationRow;
 use khuyenhoc::auth::Role;
-use khuyenhoc::db::schema::associations;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -314,24 +311,22 @@ async fn an_export_imports_into_a_fresh_database_with_its_ids() {
     let copy = spawn_sqlite_app().await;
     let back = spawn_app().await;
     for (from, to) in [(&source, &copy), (&copy, &back)] {
-        // Associations are copied as rows (their import is still to come).
-        let mut rows: Vec<AssociationRow> = associations::table
-            .load(&mut *from.db().connection().unwrap())
-            .unwrap();
-        rows.sort_by_key(|row| row.path.len()); // parents first
-        for row in &rows {
-            diesel::insert_into(associations::table)
-                .values(row)
-                .execute(&mut *to.db().connection().unwrap())
-                .unwrap();
-        }
         for (path, resource, accept) in [
+            (
+                "/api/v1/associations",
+                "associations",
+                "application/x-ndjson",
+            ),
             ("/api/v1/units", "units", "text/csv"),
             ("/api/v1/citizens", "citizens", "application/x-ndjson"),
             ("/api/v1/yearly-stats", "yearly-stats", "text/csv"),
             ("/api/v1/targets", "targets", "application/x-ndjson"),
         ] {
-            let file = export(from, path, accept).await;
+            let mut file = export(from, path, accept).await;
+            if resource == "associations" {
+                // Children first: the import writes parents first anyway.
+                file = file.lines().rev().map(|line| format!("{line}\n")).collect();
+            }
             let (status, report) =
                 import(to, resource, "", accept.split(';').next().unwrap(), &file).await;
             assert_eq!(status, StatusCode::OK, "{resource}: {report}");
@@ -740,4 +735,127 @@ async fn rows_meet_earlier_rows_of_the_file_as_one_by_one_and_the_import_is_one_
         .map(|e| e["version"].as_i64().unwrap())
         .collect();
     assert_eq!(versions_of_repeated, [1, 2, 3]);
+}
+
+/// A tree from a spreadsheet: children before their parents, associations
+/// named by code, then moved and edited by a second file.
+#[actix_web::test]
+async fn associations_import_with_parents_later_in_the_file() {
+    let app = spawn_app().await;
+    let csv = "code,name,level,parent_id,dissolved_on,successor_id\n\
+               02,Xã Báo Đáp,commune,08170,,\n\
+               03,Xã Đào Thịnh,commune,08170,2025-07-01,02\n\
+               08170,Huyện Trấn Yên,district,15,,\n\
+               15,Tỉnh Yên Bái,province,,,\n\
+               04,Xã Lương Thịnh,commune,NOPE,,\n";
+    let (status, report) = import(
+        &app,
+        "associations",
+        "id_scheme=code&atomic=false",
+        "text/csv",
+        csv,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(counts(&report), [5, 4, 0, 0, 1]);
+    assert_eq!(
+        (
+            &report["rejections"][0]["index"],
+            &report["rejections"][0]["pointer"],
+            &report["rejections"][0]["code"]
+        ),
+        (&json!(4), &json!("/parent_id"), &json!("NOT_FOUND"))
+    );
+    let by_code = |items: &[Value], code: &str| -> Value {
+        items.iter().find(|a| a["code"] == code).cloned().unwrap()
+    };
+    let tree = app.list("/api/v1/associations?page_size=100").await;
+    let (province, district) = (by_code(&tree, "15"), by_code(&tree, "08170"));
+    let (bao_dap, dao_thinh) = (by_code(&tree, "02"), by_code(&tree, "03"));
+    assert_eq!(
+        bao_dap["ancestor_ids"],
+        json!([province["id"], district["id"]])
+    );
+    assert_eq!(dao_thinh["successor_id"], bao_dap["id"]);
+    assert_eq!(district["parent_id"], province["id"]);
+
+    // The same file again changes nothing; a file that moves a commune under
+    // a new district (listed after it) moves it, matched on its code.
+    let (_, report) = import(
+        &app,
+        "associations",
+        "id_scheme=code&atomic=false",
+        "text/csv",
+        csv,
+    )
+    .await;
+    assert_eq!(counts(&report), [5, 0, 0, 4, 1]);
+    let moves = "code,name,level,parent_id\n\
+                 02,Xã Báo Đáp,commune,08171\n\
+                 08171,Huyện Văn Yên,district,15\n";
+    let (status, report) = import(&app, "associations", "id_scheme=code", "text/csv", moves).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(counts(&report), [2, 1, 1, 0, 0]);
+    let moved: Value = app
+        .get(&format!(
+            "/api/v1/associations/{}",
+            bao_dap["id"].as_str().unwrap()
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let van_yen = by_code(
+        &app.list("/api/v1/associations?page_size=100").await,
+        "08171",
+    );
+    assert_eq!(
+        moved["ancestor_ids"],
+        json!([province["id"], van_yen["id"]])
+    );
+    assert_eq!(moved["version"], 2);
+
+    // An editor of the district imports within it only: a commune placed
+    // outside is refused as if the parent were missing, and a code taken
+    // outside the scope is refused as a create of it would be.
+    let editor = app.with_token(&app.issue_token("district", Role::Editor, Some(&district), None));
+    let rows = format!(
+        "{{\"code\": \"05\", \"name\": \"Xã Minh Quân\", \"level\": \"commune\", \"parent_id\": {}}}\n\
+         {{\"code\": \"06\", \"name\": \"Xã Hòa Cuông\", \"level\": \"commune\", \"parent_id\": {}}}\n\
+         {{\"code\": \"02\", \"name\": \"Xã Báo Đáp (mới)\", \"level\": \"commune\", \"parent_id\": {}}}\n",
+        district["id"], van_yen["id"], district["id"]
+    );
+    let (status, report) = import(
+        &editor,
+        "associations",
+        "atomic=false",
+        "application/x-ndjson",
+        &rows,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(counts(&report), [3, 1, 0, 0, 2]);
+    let codes: Vec<(&Value, &Value)> = report["rejections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (&r["index"], &r["code"]))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            (&json!(1), &json!("NOT_FOUND")),
+            (&json!(2), &json!("DUPLICATE_CODE"))
+        ]
+    );
+    let untouched: Value = app
+        .get(&format!(
+            "/api/v1/associations/{}",
+            bao_dap["id"].as_str().unwrap()
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(untouched["name"], "Xã Báo Đáp");
 }
