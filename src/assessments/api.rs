@@ -12,12 +12,13 @@ use super::rules::{AssessmentStatus, ResultEntry, EARLIEST_PERIOD, LATEST_PERIOD
 use crate::auth::Caller;
 use crate::criteria_sets::rules::SubjectKind;
 use crate::criteria_sets::scoring::Rating;
-use crate::db::Db;
+use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
 use crate::http::extract::{JsonBody, Query};
 use crate::http::ids::{self, Id};
-use crate::http::paging::{self, Page, PageRequest};
+use crate::http::paging::{Page, PageRequest};
 use crate::http::preconditions::{created_response, resource_response, IfMatch};
+use crate::resource::http::Served;
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -203,15 +204,42 @@ async fn list_page(
         ancestor_id: params.ancestor_id,
         scope: caller.scope_path().map(str::to_owned),
     };
-    let page = PageRequest::new(
-        params.page_size,
-        params.page_token.as_deref(),
-        &format!("{filter:?}"),
-    )?;
-    let rows = db
-        .run(move |conn| model::list(conn, &filter, &page))
-        .await?;
-    Ok(paging::page_response(req, rows.map(Assessment::from)))
+    let fingerprint = format!("{filter:?}");
+    let fetch = move |conn: &mut DbConnection, page: &PageRequest| model::list(conn, &filter, page);
+    let paging = (params.page_size, params.page_token.as_deref());
+    crate::resource::http::list(req, db, caller, paging, fingerprint, fetch).await
+}
+
+impl Served for AssessmentRow {
+    const COLLECTION: &'static str = "/api/v1/assessments";
+    type Json = Assessment;
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "criteria_set_id",
+        "subject_kind",
+        "subject_id",
+        "subject_association_id",
+        "period",
+        "assessor_association_id",
+        "results",
+        "total_score",
+        "max_score",
+        "met_count",
+        "required_met",
+        "rating",
+        "recognised",
+        "status",
+        "submitted_at",
+        "reviewed_at",
+        "reviewer_note",
+        "version",
+        "created_at",
+        "updated_at",
+    ];
+
+    fn present(self, _: &Caller) -> Assessment {
+        Assessment::from(self)
+    }
 }
 
 /// List assessments, in the order they were made.
@@ -219,9 +247,10 @@ async fn list_page(
     tag = "assessments",
     params(ListAssessmentsParams),
     responses(
-        (status = 200, description = "One page of assessments", body = Page<Assessment>,
+        (status = 200, description = "One page of assessments; with `Accept: text/csv` or `application/x-ndjson`, every one that matches the filters, streamed as a file (page parameters ignored)",
+         content((Page<Assessment> = "application/json"), (String = "text/csv"), (String = "application/x-ndjson")),
          headers(("Link" = String, description = "`<…?page_token=…>; rel=\"next\"` when another page follows"))),
-        crate::openapi::refusals::ListRefusals,
+        crate::openapi::refusals::ExportRefusals,
     )
 )]
 #[get("/assessments")]
@@ -243,8 +272,10 @@ macro_rules! subject_view {
             description = concat!("The assessments whose subject is this ", $what, ", with the filters of `GET /api/v1/assessments`; 404 when the ", $what, " is outside the token's scope."),
             params(("id" = String, Path, description = concat!("The id of the ", $what)), ListAssessmentsParams),
             responses(
-                (status = 200, description = "One page of assessments", body = Page<Assessment>),
+                (status = 200, description = "One page of assessments; with `Accept: text/csv` or `application/x-ndjson`, every one, streamed as a file",
+                 content((Page<Assessment> = "application/json"), (String = "text/csv"), (String = "application/x-ndjson"))),
                 (status = 400, response = crate::openapi::BadRequest),
+                (status = 406, response = crate::openapi::NotAcceptable),
                 crate::openapi::refusals::ReadRefusals,
             )
         )]
@@ -351,7 +382,7 @@ pub async fn create_assessment(
     };
     let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
     let row = db
-        .write(move |conn| model::create(conn, &actor, scope.as_deref(), new.clone()))
+        .write(move |conn| model::create(conn, &actor, scope.as_deref(), None, new.clone()))
         .await?;
     let location = format!("/api/v1/assessments/{}", row.id);
     Ok(created_response(

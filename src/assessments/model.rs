@@ -235,10 +235,13 @@ fn audit(
     )
 }
 
+/// Creates a draft with the given id (an import keeps the ids it is given)
+/// or a new one.
 pub fn create(
     conn: &mut DbConnection,
     actor: &Actor,
     scope: Option<&str>,
+    id: Option<String>,
     new: NewAssessment,
 ) -> Result<AssessmentRow, ApiError> {
     let (set, criteria) = published_set(conn, &new.criteria_set_id)?;
@@ -254,6 +257,7 @@ pub fn create(
         ));
     }
     let subject = resolve_subject(conn, scope, new.subject_kind, &new.subject_id)?;
+    let taken = find_same(conn, &new)?.is_some();
     let assessor = match new.assessor_association_id {
         Some(id) => {
             associations_model::placeable_path(conn, scope, &id).map_err(|_| {
@@ -268,14 +272,7 @@ pub fn create(
         None => subject.association_id.clone(),
     };
     let results = check_results(&criteria, new.results).map_err(ApiError::validation)?;
-    let taken: i64 = assessments::table
-        .filter(dsl::criteria_set_id.eq(&new.criteria_set_id))
-        .filter(dsl::subject_kind.eq(new.subject_kind.as_str()))
-        .filter(dsl::subject_id.eq(&new.subject_id))
-        .filter(dsl::period.eq(new.period))
-        .count()
-        .get_result(conn)?;
-    if taken > 0 {
+    if taken {
         return Err(ApiError::conflict(
             "DUPLICATE_ASSESSMENT",
             format!(
@@ -286,7 +283,7 @@ pub fn create(
     }
     let now = now();
     let mut row = AssessmentRow {
-        id: uuid::Uuid::now_v7().to_string(),
+        id: id.unwrap_or_else(|| uuid::Uuid::now_v7().to_string()),
         criteria_set_id: new.criteria_set_id,
         subject_kind: new.subject_kind.as_str().to_owned(),
         subject_id: new.subject_id,
@@ -600,6 +597,20 @@ pub fn list(
         .limit(page.fetch_limit())
         .load(conn)?;
     Ok(page.finish(rows, |row| (Vec::new(), row.id.clone())))
+}
+
+/// The assessment of a subject against a set for a period, if any.
+pub fn find_same(
+    conn: &mut DbConnection,
+    new: &NewAssessment,
+) -> Result<Option<AssessmentRow>, ApiError> {
+    Ok(assessments::table
+        .filter(dsl::criteria_set_id.eq(&new.criteria_set_id))
+        .filter(dsl::subject_kind.eq(new.subject_kind.as_str()))
+        .filter(dsl::subject_id.eq(&new.subject_id))
+        .filter(dsl::period.eq(new.period))
+        .first(conn)
+        .optional()?)
 }
 
 /// How many assessments a subject has (its delete is refused while any exist).

@@ -712,6 +712,13 @@ pub fn delete_criterion(
     )
 }
 
+/// The id of the template `code`/`edition`: a name-based UUID (version 5),
+/// the same wherever it is seeded.
+pub fn template_id(code: &str, edition: &str) -> String {
+    const TEMPLATES: uuid::Uuid = uuid::Uuid::from_u128(0x6b68_7579_656e_686f_6300_0000_0000_0001);
+    uuid::Uuid::new_v5(&TEMPLATES, format!("{code}/{edition}").as_bytes()).to_string()
+}
+
 /// Inserts a published template set with its criteria, unless its
 /// (code, edition) exists already: run after every migration, idempotent.
 pub fn seed_template(
@@ -727,7 +734,11 @@ pub fn seed_template(
     if exists > 0 {
         return Ok(false);
     }
+    let id = template_id(&fields.code, &fields.edition);
     let mut row = SetRow::new(fields, true)?;
+    // The same template has the same id on every instance, so assessments
+    // exported from one (a district working offline) import into another.
+    row.id = id;
     row.status = SetStatus::Published.as_str().to_owned();
     row.published_at = Some(row.created_at);
     diesel::insert_into(criteria_sets::table)

@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 use utoipa::PartialSchema;
 
 use super::rows::{self, Row};
-use super::{numeric_members, IdScheme, ImportReport, Importable, Options, Outcome, Strategy};
+use super::{typed_members, IdScheme, ImportReport, Importable, Options, Outcome, Strategy};
 use crate::associations::model::{in_scope, placeable_path};
 use crate::audit::model::record_import;
 use crate::auth::Actor;
@@ -90,7 +90,7 @@ impl Importer {
     where
         R::Json: PartialSchema,
     {
-        let rows = source.rows(R::COLUMNS, numeric_members::<R>())?;
+        let rows = source.rows(R::COLUMNS, typed_members::<R>())?;
         let kind = (R::NAME, R::TYPE, R::audit_refusals as AuditRefusals);
         self.run_batches(conn, kind, rows, |conn, batch, run| {
             self.import_batch::<R>(conn, batch, run)
@@ -449,7 +449,7 @@ impl Importer {
 
     /// The id of the association whose code `value` holds (remembered for
     /// the rest of the import).
-    fn association_by_code(
+    pub(super) fn association_by_code(
         &self,
         conn: &mut DbConnection,
         value: &Value,
@@ -598,4 +598,9 @@ pub(super) fn check_version(version: Option<i64>, stored: i64) -> Result<(), Api
         )),
         _ => Ok(()),
     }
+}
+
+/// For the resources whose refusals need no audit event of their own.
+pub(super) fn no_refusals(_: &mut DbConnection, _: &Actor, _: &[String]) -> Result<(), ApiError> {
+    Ok(())
 }

@@ -10,6 +10,7 @@
 //! instances never silently overwrite each other.
 
 pub mod api;
+mod assessments;
 mod importer;
 mod rows;
 mod tree;
@@ -205,8 +206,9 @@ fn find_same<R: Importable>(
     }))
 }
 
-/// The members of `R`'s JSON form that are numbers (a CSV cell is text).
-fn numeric_members<R: Served>() -> HashSet<String>
+/// The members of `R`'s JSON form that are not text (numbers, booleans,
+/// lists): a CSV cell holds them as JSON.
+fn typed_members<R: Served>() -> HashSet<String>
 where
     R::Json: PartialSchema,
 {
@@ -215,16 +217,22 @@ where
     let RefOr::T(Schema::Object(object)) = R::Json::schema() else {
         return HashSet::new();
     };
-    let numeric = |t: &Type| matches!(t, Type::Integer | Type::Number);
+    let typed = |t: &Type| {
+        matches!(
+            t,
+            Type::Integer | Type::Number | Type::Boolean | Type::Array | Type::Object
+        )
+    };
     object
         .properties
         .iter()
         .filter(|(_, property)| match property {
             RefOr::T(Schema::Object(p)) => match &p.schema_type {
-                SchemaType::Type(t) => numeric(t),
-                SchemaType::Array(types) => types.iter().any(numeric),
+                SchemaType::Type(t) => typed(t),
+                SchemaType::Array(types) => types.iter().any(typed),
                 SchemaType::AnyValue => false,
             },
+            RefOr::T(Schema::Array(_)) => true,
             _ => false,
         })
         .map(|(name, _)| name.clone())
@@ -236,6 +244,7 @@ where
 #[serde(rename_all = "kebab-case")]
 pub enum DataResource {
     Associations,
+    Assessments,
     Units,
     Citizens,
     YearlyStats,
@@ -253,6 +262,7 @@ impl DataResource {
         use crate::{citizens, targets, units, yearly_stats};
         match self {
             DataResource::Associations => importer.run_associations(conn, source),
+            DataResource::Assessments => importer.run_assessments(conn, source),
             DataResource::Units => importer.run::<units::model::UnitRow>(conn, source),
             DataResource::Citizens => importer.run::<citizens::model::CitizenRow>(conn, source),
             DataResource::YearlyStats => {
@@ -281,6 +291,15 @@ impl DataResource {
                 };
                 write_all(conn, caller, form, out, |c, p| {
                     crate::associations::model::list(c, &filter, p, false)
+                })
+            }
+            DataResource::Assessments => {
+                let filter = crate::assessments::model::AssessmentFilter {
+                    scope,
+                    ..Default::default()
+                };
+                write_all(conn, caller, form, out, |c, p| {
+                    crate::assessments::model::list(c, &filter, p)
                 })
             }
             DataResource::Units => {

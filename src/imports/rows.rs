@@ -61,14 +61,14 @@ impl Source {
     /// The rows, one by one, read as they come: NDJSON and CSV a line at a
     /// time (memory stays flat however long the file); JSON `{"items"}` is
     /// one document, read whole. `columns` are the members a row may have (a
-    /// CSV header naming another is refused), `numeric` those a CSV cell is
-    /// a number for. A file that cannot be read at all (a JSON body without
+    /// CSV header naming another is refused), `typed` those a CSV cell holds
+    /// as JSON (numbers, booleans, lists). A file that cannot be read at all (a JSON body without
     /// `items`, a CSV header naming a column twice) is refused as a whole; a
     /// body that stops arriving ends the rows with its error ([`aborts`]).
     pub fn rows(
         mut self,
         columns: &[&str],
-        numeric: HashSet<String>,
+        typed: HashSet<String>,
     ) -> Result<Box<dyn Iterator<Item = Row>>, ApiError> {
         skip_bom(&mut self.reader).map_err(body_error)?;
         match self.format {
@@ -104,7 +104,7 @@ impl Source {
                     },
                 )))
             }
-            Format::Csv => csv_rows(self.reader, columns, numeric),
+            Format::Csv => csv_rows(self.reader, columns, typed),
         }
     }
 }
@@ -152,7 +152,7 @@ fn skip_bom(reader: &mut dyn BufRead) -> std::io::Result<()> {
 fn csv_rows(
     body: Box<dyn BufRead + Send>,
     columns: &[&str],
-    numeric: HashSet<String>,
+    typed: HashSet<String>,
 ) -> Result<Box<dyn Iterator<Item = Row>>, ApiError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -214,9 +214,7 @@ fn csv_rows(
                         .iter()
                         .zip(record.iter())
                         .filter(|(_, cell)| !cell.is_empty())
-                        .map(|(name, cell)| {
-                            (name.clone(), cell_value(cell, numeric.contains(name)))
-                        })
+                        .map(|(name, cell)| (name.clone(), cell_value(cell, typed.contains(name))))
                         .collect()
                 });
             ((index as u64, line), row)
@@ -224,16 +222,22 @@ fn csv_rows(
     )))
 }
 
-/// A CSV cell as the JSON member an export wrote it from: a number where
-/// the member is one, the text otherwise, with the `'` that the export put
-/// before a formula character taken off again.
-fn cell_value(cell: &str, numeric: bool) -> Value {
-    if numeric {
+/// A CSV cell as the JSON member an export wrote it from: a number, a
+/// boolean or a list where the member is one, the text otherwise, with the
+/// `'` that the export put before a formula character taken off again.
+fn cell_value(cell: &str, typed: bool) -> Value {
+    if typed {
         if let Ok(whole) = cell.parse::<i64>() {
             return Value::from(whole);
         }
         if let Some(number) = cell.parse::<f64>().ok().and_then(Number::from_f64) {
             return Value::Number(number);
+        }
+        if let Some(value) = serde_json::from_str::<Value>(cell)
+            .ok()
+            .filter(|v| !v.is_string())
+        {
+            return value;
         }
     }
     let unquoted = cell
@@ -251,6 +255,12 @@ mod tests {
         assert_eq!(cell_value("64", true), Value::from(64));
         assert_eq!(cell_value("0.35", true), serde_json::json!(0.35));
         assert_eq!(cell_value("64", false), Value::from("64"));
+        assert_eq!(cell_value("true", true), Value::from(true));
+        assert_eq!(
+            cell_value(r#"[{"criterion_code": "CD01"}]"#, true),
+            serde_json::json!([{"criterion_code": "CD01"}])
+        );
+        assert_eq!(cell_value("[", true), Value::from("["));
         assert_eq!(cell_value("'=SUM(A1)", false), Value::from("=SUM(A1)"));
         assert_eq!(cell_value("'quoted", false), Value::from("'quoted"));
     }

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::importer::{take_id, take_version, Importer};
 use super::rows::{self, Place, Row};
-use super::{numeric_members, IdScheme, ImportReport, Outcome, Source, Strategy};
+use super::{typed_members, IdScheme, ImportReport, Outcome, Source, Strategy};
 use crate::associations::api::CreateAssociation;
 use crate::associations::model::{self, in_scope, AssociationRow};
 use crate::associations::rules::AssociationFields;
@@ -44,7 +44,7 @@ impl Importer {
     ) -> Result<ImportReport, ApiError> {
         let mut rows = Vec::new();
         for (place, row) in
-            source.rows(AssociationRow::COLUMNS, numeric_members::<AssociationRow>())?
+            source.rows(AssociationRow::COLUMNS, typed_members::<AssociationRow>())?
         {
             match row {
                 Err(error) if rows::aborts(&error) => return Err(error),
@@ -53,7 +53,11 @@ impl Importer {
         }
         let read = self.read_all(conn, rows)?;
         let ordered = parents_first(read);
-        let kind = ("associations", "association", no_refusals as _);
+        let kind = (
+            "associations",
+            "association",
+            super::importer::no_refusals as _,
+        );
         self.run_batches(conn, kind, ordered.into_iter(), |conn, batch, run| {
             for (place, row) in batch {
                 match row.and_then(|row| self.write_association(conn, row)) {
@@ -173,10 +177,6 @@ impl Importer {
             }
         }
     }
-}
-
-fn no_refusals(_: &mut DbConnection, _: &crate::auth::Actor, _: &[String]) -> Result<(), ApiError> {
-    Ok(())
 }
 
 /// The id a reference by code names: a row of the file, else a stored

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use crate::helpers::{assert_problem, field_errors, spawn_app, TestApp};
 use khuyenhoc::auth::Role;
 
-async fn set_id(app: &TestApp, code: &str) -> String {
+pub async fn set_id(app: &TestApp, code: &str) -> String {
     app.list(&format!(
         "/api/v1/criteria-sets?code={code}&status=published"
     ))
@@ -25,7 +25,7 @@ fn etag(value: &Value) -> String {
     format!("\"{}\"", value["version"])
 }
 
-async fn act(
+pub async fn act(
     app: &TestApp,
     assessment: &Value,
     action: &str,
@@ -41,7 +41,7 @@ async fn act(
 }
 
 /// Citizen results: one score per indicator CD01..CD10.
-fn citizen_results(scores: [i32; 10]) -> Value {
+pub fn citizen_results(scores: [i32; 10]) -> Value {
     let entries: Vec<Value> = scores
         .iter()
         .enumerate()

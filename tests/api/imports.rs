@@ -308,6 +308,21 @@ async fn an_export_imports_into_a_fresh_database_with_its_ids() {
         )
         .await;
 
+    // Draft assessments of five citizens (results as JSON in a CSV cell).
+    let citizens = source.list("/api/v1/citizens?page_size=500").await;
+    let set = crate::assessments::set_id(&source, "citizen").await;
+    for (i, citizen) in citizens.iter().enumerate().take(5) {
+        let results = crate::assessments::citizen_results([i as i32 + 5; 10]);
+        let response = source
+            .post_json(
+                "/api/v1/assessments",
+                &json!({"criteria_set_id": set, "subject_kind": "citizen",
+                        "subject_id": citizen["id"], "period": 2026, "results": results}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+
     let copy = spawn_sqlite_app().await;
     let back = spawn_app().await;
     for (from, to) in [(&source, &copy), (&copy, &back)] {
@@ -319,6 +334,7 @@ async fn an_export_imports_into_a_fresh_database_with_its_ids() {
             ),
             ("/api/v1/units", "units", "text/csv"),
             ("/api/v1/citizens", "citizens", "application/x-ndjson"),
+            ("/api/v1/assessments", "assessments", "text/csv"),
             ("/api/v1/yearly-stats", "yearly-stats", "text/csv"),
             ("/api/v1/targets", "targets", "application/x-ndjson"),
         ] {
@@ -352,6 +368,7 @@ async fn an_export_imports_into_a_fresh_database_with_its_ids() {
         }
     }
     assert_eq!(back.list("/api/v1/units?page_size=500").await.len(), 30);
+    assert_eq!(back.list("/api/v1/assessments").await.len(), 5);
 }
 
 #[actix_web::test]
@@ -858,4 +875,91 @@ async fn associations_import_with_parents_later_in_the_file() {
         .await
         .unwrap();
     assert_eq!(untouched["name"], "Xã Báo Đáp");
+}
+
+/// Assessments are imported as drafts through the workflow's rules.
+#[actix_web::test]
+async fn assessments_import_as_drafts_matched_on_set_subject_and_period() {
+    use crate::assessments::{act, citizen_results, set_id};
+    let app = spawn_app().await;
+    let commune = app
+        .create_association("02", "Xã Báo Đáp", "commune", None)
+        .await;
+    let citizen: Value = app
+        .post_json(
+            "/api/v1/citizens",
+            &json!({"full_name": "Nguyễn Thị Hoa", "association_id": commune["id"]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let set = set_id(&app, "citizen").await;
+    let row = |scores: [i32; 10], extra: Value| -> String {
+        let mut row = json!({"criteria_set_id": set, "subject_kind": "citizen",
+                             "subject_id": citizen["id"], "period": 2026,
+                             "results": citizen_results(scores),
+                             // Computed and workflow members are passed over.
+                             "status": "approved", "total_score": 100});
+        row.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        format!("{row}\n")
+    };
+    let ndjson = "application/x-ndjson";
+    let (status, report) = import(&app, "assessments", "", ndjson, &row([9; 10], json!({}))).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(counts(&report), [1, 1, 0, 0, 0]);
+    let made = app.list("/api/v1/assessments").await;
+    assert_eq!(
+        (&made[0]["status"], &made[0]["total_score"]),
+        (&json!("draft"), &json!(90))
+    );
+    assert_eq!(made[0]["assessor_association_id"], commune["id"]);
+
+    let (_, report) = import(&app, "assessments", "", ndjson, &row([9; 10], json!({}))).await;
+    assert_eq!(counts(&report), [1, 0, 0, 1, 0]);
+    let (_, report) = import(&app, "assessments", "", ndjson, &row([8; 10], json!({}))).await;
+    assert_eq!(counts(&report), [1, 0, 1, 0, 0]);
+    let draft: Value = app
+        .get(&format!(
+            "/api/v1/assessments/{}",
+            made[0]["id"].as_str().unwrap()
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (&draft["total_score"], &draft["version"]),
+        (&json!(80), &json!(2))
+    );
+
+    // A stale version, another period under the same id, and (once it is
+    // submitted) new results are each refused, and nothing changes.
+    let id = draft["id"].clone();
+    let stale = row([7; 10], json!({"id": id, "version": 1}));
+    let moved = row([8; 10], json!({"id": id, "period": 2025}));
+    let body = format!("{stale}{moved}");
+    let (status, problem) = import(&app, "assessments", "", ndjson, &body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    let codes: Vec<&Value> = problem["report"]["rejections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["code"])
+        .collect();
+    assert_eq!(codes, [&json!("VERSION_CONFLICT"), &json!("IMMUTABLE")]);
+    assert_eq!(
+        act(&app, &draft, "submit", None).await.status(),
+        StatusCode::OK
+    );
+    let (status, problem) = import(&app, "assessments", "", ndjson, &row([7; 10], json!({}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["report"]["rejections"][0]["code"], "NOT_DRAFT");
+    let kept = app.list("/api/v1/assessments").await;
+    assert_eq!(
+        (&kept[0]["status"], &kept[0]["total_score"]),
+        (&json!("submitted"), &json!(80))
+    );
 }
