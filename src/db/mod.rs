@@ -379,30 +379,36 @@ fn migrate_and_seed(conn: &mut DbConnection) -> anyhow::Result<usize> {
     Ok(applied)
 }
 
-/// Rows per multi-row `INSERT` on SQLite: within its 32,766 bound values
-/// for tables of up to 65 columns.
+/// Rows per multi-row `INSERT`: within SQLite's 32,766 bound values for
+/// tables of up to 65 columns.
 pub const ROWS_PER_INSERT: usize = 500;
+
+/// From how many rows PostgreSQL gets a `COPY` rather than an `INSERT`
+/// (a `COPY` costs more round trips, and pays off on many rows).
+pub const ROWS_FOR_COPY: usize = 100;
 
 /// Inserts `rows` (a slice of one table's `Insertable` rows, derived with
 /// `treat_none_as_default_value = false`) in few statements: multi-row
-/// `INSERT`s on SQLite, one binary `COPY … FROM STDIN` on PostgreSQL. How
-/// many rows went in. (A macro: each backend needs its own statement bounds.)
+/// `INSERT`s, or on PostgreSQL one binary `COPY … FROM STDIN` for many rows.
+/// How many rows went in. (A macro: each backend needs its own bounds.)
 #[macro_export]
 macro_rules! insert_many {
     ($conn:expr, $table:expr, $rows:expr) => {{
         let rows = $rows;
         match $conn {
-            $crate::db::DbConnection::Sqlite(c) => {
-                let mut inserted = 0;
-                for chunk in rows.chunks($crate::db::ROWS_PER_INSERT) {
-                    inserted += diesel::insert_into($table).values(chunk).execute(c)?;
-                }
-                inserted
-            }
-            $crate::db::DbConnection::Postgres(c) => {
+            $crate::db::DbConnection::Postgres(c) if rows.len() >= $crate::db::ROWS_FOR_COPY => {
                 diesel::copy_from($table).from_insertable(rows).execute(c)?
             }
+            $crate::db::DbConnection::Postgres(c) => $crate::insert_many!(@values c, $table, rows),
+            $crate::db::DbConnection::Sqlite(c) => $crate::insert_many!(@values c, $table, rows),
         }
+    }};
+    (@values $c:expr, $table:expr, $rows:expr) => {{
+        let mut inserted = 0;
+        for chunk in $rows.chunks($crate::db::ROWS_PER_INSERT) {
+            inserted += diesel::insert_into($table).values(chunk).execute($c)?;
+        }
+        inserted
     }};
 }
 pub use insert_many;
