@@ -7,10 +7,14 @@
 #   bash bench/run.sh reports [--assessments 1000000] [--repeat 20]
 #   bash bench/run.sh writers [--clients 64] [--seconds 20]
 #   bash bench/run.sh soak [--rate 700] [--minutes 10]   (not for CI: 20 minutes)
+#   bash bench/run.sh throughput [--associations 10001] [--citizens 100000] [--seconds 10] [--runs 3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 script="bench/${1:?name a benchmark: associations, assessments or reports}.py"
 shift
+if [ "$script" = bench/throughput.py ] && ! command -v wrk >/dev/null; then
+    apt-get install -y -q wrk >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; }
+fi
 cargo build --release --quiet
 work=$(mktemp -d)
 pg_db="khuyenhoc_bench_$$"

@@ -188,7 +188,9 @@ impl Importer {
             return Ok(());
         }
         write_transaction(conn, |conn| {
-            audit_refusals(conn, &self.actor, &run.refused)?;
+            if !run.refused.is_empty() {
+                audit_refusals(conn, &self.actor, &run.refused)?;
+            }
             if wrote {
                 let counts = serde_json::json!({
                     "resource": report.resource, "finished": finished, "atomic": report.atomic,

@@ -1,0 +1,209 @@
+#!/usr/bin/env python3
+"""Throughput of the service against the machine's own limits, case by case.
+
+Loads the data set of issue 14 through the import endpoint (10,001 associations: a
+province with 3,330 below it, another with 217, the rest spread over 32 more; 100,000
+citizens in the big province's communes, a third of them named Nguyễn), then drives each
+case with wrk (a warm-up and RUNS runs) and prints requests per second, p50 and p99,
+and the ratio to `GET /healthz` and to the database's own point query measured in the
+same run (pgbench on PostgreSQL; two processes looping on SQLite).
+
+    python3 bench/throughput.py --base-url URL --token TOKEN --database-url URL
+        [--associations 10001] [--citizens 100000] [--seconds 10] [--runs 3]
+
+bench/run.sh starts the server on a fresh database for each backend and passes the
+arguments (`bash bench/run.sh throughput`); it installs nothing: wrk comes from the
+system (`apt-get install wrk`, done by bench/run.sh when missing).
+"""
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import tempfile
+import time
+import urllib.request
+import uuid
+
+TOKEN = None
+
+
+def post(base, path, body, content_type):
+    request = urllib.request.Request(base + path, data=body.encode(), method="POST")
+    request.add_header("Authorization", f"Bearer {TOKEN}")
+    request.add_header("Content-Type", content_type)
+    with urllib.request.urlopen(request, timeout=600) as response:
+        return json.loads(response.read())
+
+
+def tree(size):
+    """Rows of a tree of `size` associations (at least the two measured provinces: 3,582),
+    parents first, and the ids that matter."""
+    rows = []
+
+    def add(code, name, level, parent):
+        row = {"id": str(uuid.uuid4()), "code": code, "name": name, "level": level, "parent_id": parent}
+        rows.append(row)
+        return row["id"]
+
+    root = add("VN", "Trung ương Hội Khuyến học Việt Nam", "central", None)
+    big = add("P00", "Hội Khuyến học tỉnh Yên Bái", "province", root)
+    communes = []
+    for d in range(30):  # 30 districts × (1 + 110 communes) = 3,330 below
+        district = add(f"D00-{d:02}", f"Hội Khuyến học huyện {d:02}", "district", big)
+        for c in range(110):
+            communes.append(add(f"C00-{d:02}-{c:03}", f"Hội Khuyến học xã {d:02}-{c:03}", "commune", district))
+    small = add("P01", "Hội Khuyến học tỉnh Lai Châu", "province", root)
+    for d in range(7):  # 7 × (1 + 30) = 217 below
+        district = add(f"D01-{d:02}", f"Hội Khuyến học huyện Lai Châu {d}", "district", small)
+        for c in range(30):
+            add(f"C01-{d:02}-{c:03}", f"Hội Khuyến học xã Lai Châu {d}-{c}", "commune", district)
+    provinces = [add(f"P{p:02}", f"Hội Khuyến học tỉnh {p:02}", "province", root) for p in range(2, 34)]
+    d = 0
+    while len(rows) < size:
+        province = provinces[d % len(provinces)]
+        district = add(f"DX-{d:04}", f"Hội Khuyến học huyện X {d}", "district", province)
+        for c in range(30):
+            if len(rows) >= size:
+                break
+            add(f"CX-{d:04}-{c:02}", f"Hội Khuyến học xã X {d}-{c}", "commune", district)
+        d += 1
+    return rows, {"big": big, "small": small, "commune": communes[0], "communes": communes}
+
+
+def citizens(count, communes):
+    surnames = ["Nguyễn", "Trần", "Lê"]
+    for i in range(count):
+        yield json.dumps({"full_name": f"{surnames[i % 3]} Văn {i}", "association_id": communes[i % len(communes)],
+                          "birth_year": 1940 + i % 70, "external_id": f"CD{i}"}, ensure_ascii=False)
+
+
+def load(base, size, count):
+    rows, ids = tree(size)
+    started = time.monotonic()
+    body = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    report = post(base, "/api/v1/imports/associations?atomic=false", body, "application/x-ndjson")
+    assert report["created"] == len(rows), report
+    body = "".join(line + "\n" for line in citizens(count, ids["communes"]))
+    report = post(base, "/api/v1/imports/citizens?atomic=false", body, "application/x-ndjson")
+    assert report["created"] == count, report
+    print(f"loaded {len(rows):,} associations and {count:,} citizens in {time.monotonic() - started:.0f} s", flush=True)
+    return ids
+
+
+POST_SCRIPT = """
+local counter = 0
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("thread_id", threads) end
+request = function()
+  counter = counter + 1
+  local body = string.format('{"code":"E@PREFIX-%d-%d","name":"Chi hội %d","level":"branch","parent_id":"@PARENT"}',
+                             thread_id, counter, counter)
+  return wrk.format("POST", "/api/v1/associations", {["Content-Type"] = "application/json",
+                    ["Authorization"] = "Bearer @TOKEN"}, body)
+end
+"""
+
+
+def wrk(url, seconds, connections, script=None):
+    """One wrk run: requests per second, p50 and p99 in ms, and non-2xx answers."""
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-H", f"Authorization: Bearer {TOKEN}"]
+    if script:
+        # Codes unique to this run: a create never meets one made before.
+        lua = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+        lua.write(script.replace("@PREFIX", uuid.uuid4().hex[:8]))
+        lua.close()
+        args += ["-s", lua.name]
+    out = subprocess.run(args + [url], capture_output=True, text=True, check=True).stdout
+    if script:
+        os.unlink(lua.name)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def latency(percent):
+        value, unit = re.search(rf"\s{percent}%\s+([\d.]+)(us|ms|s)\b", out).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rps, latency(50), latency(99), int(errors.group(1)) if errors else 0
+
+
+def database_point_queries(database_url, association_id, seconds):
+    """The database's own point query by id, per second, measured now."""
+    if database_url.startswith("postgres"):
+        with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
+            script.write(f"SELECT * FROM associations WHERE id = '{association_id}';\n")
+        out = subprocess.run(["pgbench", "-n", "-c4", "-j2", f"-T{seconds}", "-f", script.name, database_url],
+                             capture_output=True, text=True, check=True).stdout
+        os.unlink(script.name)
+        return float(re.search(r"tps = ([\d.]+)", out).group(1))
+    code = ("import sqlite3, sys, time\n"
+            "db = sqlite3.connect(sys.argv[1]); n = 0; end = time.monotonic() + float(sys.argv[3])\n"
+            "while time.monotonic() < end:\n"
+            "    db.execute('SELECT * FROM associations WHERE id = ?', (sys.argv[2],)).fetchall(); n += 1\n"
+            "print(n)\n")
+    loops = [subprocess.Popen(["python3", "-c", code, database_url, association_id, str(seconds)],
+                              stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    return sum(int(p.communicate()[0]) for p in loops) / seconds
+
+
+def main():
+    global TOKEN
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--base-url", required=True)
+    parser.add_argument("--token", required=True)
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--associations", type=int, default=10_001)
+    parser.add_argument("--citizens", type=int, default=100_000)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    TOKEN = args.token
+    base = args.base_url
+    ids = load(base, args.associations, args.citizens)
+    post_script = POST_SCRIPT.replace("@PARENT", ids["commune"]).replace("@TOKEN", TOKEN)
+    cases = [
+        ("A GET /healthz", "/healthz", 16, None),
+        ("B GET /associations/{id}", f"/api/v1/associations/{ids['commune']}", 16, None),
+        ("C subtree of 3,330, first page of 50", f"/api/v1/associations?ancestor_id={ids['big']}&page_size=50", 16, None),
+        ("C' subtree of 217, first page of 50", f"/api/v1/associations?ancestor_id={ids['small']}&page_size=50", 16, None),
+        ("D GET /citizens?q=nguyen", "/api/v1/citizens?q=nguyen", 16, None),
+        ("E POST /associations", "/api/v1/associations", 16, post_script),
+        ("F GET /api-docs/openapi.json", "/api-docs/openapi.json", 16, None),
+        ("G membership report of the big province (-c4)",
+         f"/api/v1/reports/membership?association_id={ids['big']}&year=2025", 4, None),
+    ]
+    server = os.environ.get("SERVER_PID")
+    idle = rss(server, "VmRSS")
+    point = database_point_queries(args.database_url, ids["commune"], args.seconds)
+    print(f"database point query by id: {point:,.0f}/s\n")
+    print(f"| case | rps (median of {args.runs}) | p50 ms | p99 ms | ÷ A | ÷ database | non-2xx |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    healthz = None
+    for name, path, connections, script in cases:
+        wrk(base + path, max(2, args.seconds // 2), connections, script)  # warm-up
+        runs = [wrk(base + path, args.seconds, connections, script) for _ in range(args.runs)]
+        rps = statistics.median(r[0] for r in runs)
+        p50 = statistics.median(r[1] for r in runs)
+        p99 = statistics.median(r[2] for r in runs)
+        errors = sum(r[3] for r in runs)
+        healthz = healthz or rps
+        print(f"| {name} | {rps:,.0f} | {p50:.2f} | {p99:.2f} | {rps / healthz:.3f} | {rps / point:.3f} | {errors} |",
+              flush=True)
+    if server:
+        print(f"\nserver memory: {idle:.0f} MiB after loading, peak {rss(server, 'VmHWM'):.0f} MiB")
+
+
+def rss(pid, field):
+    """The server's resident memory (`VmRSS`) or its peak (`VmHWM`), MiB."""
+    if not pid:
+        return 0.0
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+if __name__ == "__main__":
+    main()
