@@ -15,7 +15,9 @@ shift
 if [ "$script" = bench/throughput.py ] && ! command -v wrk >/dev/null; then
     apt-get install -y -q wrk >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; }
 fi
-cargo build --release --quiet
+# KHUYENHOC_BIN: another build to measure (an earlier commit, for a before/after).
+bin=${KHUYENHOC_BIN:-./target/release/khuyenhoc}
+[ -n "${KHUYENHOC_BIN:-}" ] || cargo build --release --quiet
 work=$(mktemp -d)
 pg_db="khuyenhoc_bench_$$"
 cleanup() {
@@ -31,8 +33,8 @@ for backend in sqlite postgresql; do
         sqlite) url="$work/bench.db" ;;
         postgresql) url="postgres://postgres@127.0.0.1:5432/$pg_db" ;;
     esac
-    token=$(DATABASE_URL="$url" RUST_LOG=off ./target/release/khuyenhoc token create --role admin --name bench)
-    DATABASE_URL="$url" BIND=127.0.0.1:18090 RUST_LOG=warn ./target/release/khuyenhoc serve &
+    token=$(DATABASE_URL="$url" RUST_LOG=off "$bin" token create --role admin --name bench)
+    DATABASE_URL="$url" BIND=127.0.0.1:18090 RUST_LOG=warn "$bin" serve &
     pid=$!
     until curl -fs http://127.0.0.1:18090/readyz >/dev/null; do sleep 0.2; done
     echo "== $backend"

@@ -11,7 +11,7 @@ use actix_web::middleware::{from_fn, DefaultHeaders, Logger};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use utoipa::OpenApi;
 use utoipa_actix_web::{scope, AppExt, UtoipaApp};
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::auth::middleware::authenticate;
 use crate::config::Settings;
@@ -57,6 +57,19 @@ where
                 .configure(changes::api::configure)
                 .configure(imports::api::configure),
         )
+}
+
+/// Where the OpenAPI document is served.
+const OPENAPI_JSON: &str = "/api-docs/openapi.json";
+
+/// The OpenAPI document as served, serialised at start.
+#[derive(Clone)]
+struct OpenApiJson(web::Bytes);
+
+async fn serve_document(document: web::Data<OpenApiJson>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(document.0.clone())
 }
 
 /// The OpenAPI document, as served at `/api-docs/openapi.json`.
@@ -185,6 +198,8 @@ impl Application {
         )?);
         let document = openapi();
         let routes = web::Data::new(Routes::from_document(&document));
+        // Serialised once: the document is 170 KB, and the same for every request.
+        let document = web::Bytes::from(serde_json::to_vec(&document)?);
         let cors_origins = settings.cors_allowed_origins.clone();
         let body_timeout = BodyTimeout(settings.body_timeout);
         let import_body_limit = settings.import_body_limit;
@@ -208,9 +223,9 @@ impl Application {
             app.app_data(app_db.clone())
                 .app_data(routes.clone())
                 .service(web::redirect("/docs", "/docs/"))
-                .service(
-                    SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", document.clone()),
-                )
+                .route(OPENAPI_JSON, web::get().to(serve_document))
+                .app_data(web::Data::new(OpenApiJson(document.clone())))
+                .service(SwaggerUi::new("/docs/{_:.*}").config(Config::new([OPENAPI_JSON])))
                 .app_data(path_config())
                 .app_data(body_timeout)
                 .app_data(ImportLimit(import_body_limit))

@@ -492,3 +492,27 @@ where
         f(conn)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use diesel::prelude::*;
+    use diesel::sql_types::Text;
+
+    #[derive(QueryableByName)]
+    struct CompileOption {
+        #[diesel(sql_type = Text)]
+        compile_options: String,
+    }
+
+    #[test]
+    fn the_bundled_sqlite_keeps_no_memory_statistics() {
+        // Set by .cargo/config.toml: without it every allocation takes a global mutex.
+        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        let options: Vec<CompileOption> = diesel::sql_query("PRAGMA compile_options")
+            .load(&mut conn)
+            .unwrap();
+        assert!(options
+            .iter()
+            .any(|o| o.compile_options == "DEFAULT_MEMSTATUS=0"));
+    }
+}
