@@ -9,7 +9,7 @@ and the ratio to `GET /healthz` and to the database's own point query measured i
 same run (pgbench on PostgreSQL; two processes looping on SQLite).
 
     python3 bench/throughput.py --base-url URL --token TOKEN --database-url URL
-        [--associations 10001] [--citizens 100000] [--seconds 10] [--runs 3]
+        [--associations 10001] [--citizens 100000] [--seconds 10] [--runs 3] [--cases A,B,D]
 
 bench/run.sh starts the server on a fresh database for each backend and passes the
 arguments (`bash bench/run.sh throughput`); it installs nothing: wrk comes from the
@@ -157,6 +157,7 @@ def main():
     parser.add_argument("--citizens", type=int, default=100_000)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--cases", default="A,B,C,C',D,E,F,G", help="which cases (A must be among them)")
     args = parser.parse_args()
     TOKEN = args.token
     base = args.base_url
@@ -180,7 +181,10 @@ def main():
     print(f"| case | rps (median of {args.runs}) | p50 ms | p99 ms | ÷ A | ÷ database | non-2xx |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     healthz = None
+    wanted = args.cases.split(",")
     for name, path, connections, script in cases:
+        if name.split(" ")[0] not in wanted:
+            continue
         wrk(base + path, max(2, args.seconds // 2), connections, script)  # warm-up
         runs = [wrk(base + path, args.seconds, connections, script) for _ in range(args.runs)]
         rps = statistics.median(r[0] for r in runs)

@@ -13,6 +13,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::{scope, AppExt, UtoipaApp};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
+use crate::auth::cache::TokenCache;
 use crate::auth::middleware::authenticate;
 use crate::config::Settings;
 use crate::db::Db;
@@ -205,6 +206,7 @@ impl Application {
         let import_body_limit = settings.import_body_limit;
         // One bound for the whole instance, shared by its workers.
         let expensive = web::Data::new(ExpensiveWork::new(settings.report_concurrency));
+        let tokens = web::Data::new(TokenCache::new());
         let rate_limit = settings
             .rate_limit_per_minute
             .map(|per_minute| web::Data::new(RateLimit::per_minute(per_minute)));
@@ -230,6 +232,7 @@ impl Application {
                 .app_data(body_timeout)
                 .app_data(ImportLimit(import_body_limit))
                 .app_data(expensive.clone())
+                .app_data(tokens.clone())
                 .default_service(web::to(no_such_route))
                 .wrap(cors(&cors_origins))
                 .wrap(from_fn(request_context::middleware))

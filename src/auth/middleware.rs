@@ -10,6 +10,7 @@ use actix_web::middleware::Next;
 use actix_web::{web, Error, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::{ready, Ready};
 
+use super::cache::TokenCache;
 use super::{Caller, Role};
 use crate::db::Db;
 use crate::error::ApiError;
@@ -56,10 +57,24 @@ pub async fn authenticate(
     let Some(db) = req.app_data::<web::Data<Db>>().cloned() else {
         return Ok(req.error_response(ApiError::internal("no database in the app data")));
     };
-    match db
-        .run(move |conn| tokens::model::authenticate(conn, &token))
-        .await
-    {
+    let key = tokens::model::hash(&token);
+    let cache = req.app_data::<web::Data<TokenCache>>().cloned();
+    let verified = match cache.as_ref().and_then(|cache| cache.get(&key)) {
+        Some(caller) => Ok(caller),
+        None => {
+            let lookup = key.clone();
+            let found = db
+                .run(move |conn| tokens::model::authenticate(conn, &lookup))
+                .await;
+            found.map(|(caller, expires_in)| {
+                if let Some(cache) = &cache {
+                    cache.put(key, caller.clone(), expires_in);
+                }
+                caller
+            })
+        }
+    };
+    match verified {
         // A token that may not write is refused before its body is read, so
         // it cannot hold a connection open by sending one slowly.
         Ok(caller)

@@ -3,6 +3,7 @@
 //! `tokens`; the middleware that turns a bearer token into a [`Caller`] is in
 //! [`middleware`].
 
+pub mod cache;
 pub mod middleware;
 
 use serde::{Deserialize, Serialize};

@@ -36,6 +36,12 @@ use crate::resource::{self, Resource};
 /// atomic, committed together).
 const BATCH: usize = 1000;
 
+/// From how many rows written the planner's statistics of the table are
+/// taken again at once, rather than when autovacuum comes by: planned on
+/// the old ones, a search over a table just loaded read every match and
+/// sorted them (`GET /citizens?q=` 16 ms instead of 0.1 ms after 100,000 rows).
+const STALE_STATISTICS: u64 = 1000;
+
 /// Who imports, and where.
 pub struct Importer {
     pub actor: Actor,
@@ -153,6 +159,11 @@ impl Importer {
         // Rows written out of file order (a tree) are reported in file order.
         run.report.rejections.sort_by_key(|r| r.index);
         self.audit(conn, kind, audit_refusals, &run, outcome.is_ok())?;
+        let written = run.report.created + run.report.updated;
+        if !self.options.dry_run && written >= STALE_STATISTICS {
+            // The resource's path segment names its table.
+            refresh_statistics(conn, &name.replace('-', "_"))?;
+        }
         outcome.map(|()| run.report)
     }
 
@@ -604,5 +615,14 @@ pub(super) fn check_version(version: Option<i64>, stored: i64) -> Result<(), Api
 
 /// For the resources whose refusals need no audit event of their own.
 pub(super) fn no_refusals(_: &mut DbConnection, _: &Actor, _: &[String]) -> Result<(), ApiError> {
+    Ok(())
+}
+
+/// `ANALYZE` of `table` on PostgreSQL (SQLite plans without statistics).
+fn refresh_statistics(conn: &mut DbConnection, table: &str) -> Result<(), ApiError> {
+    use diesel::connection::SimpleConnection;
+    if let DbConnection::Postgres(c) = conn {
+        c.batch_execute(&format!("ANALYZE {table}"))?;
+    }
     Ok(())
 }

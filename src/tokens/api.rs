@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::model::{self, NewToken, TokenRow};
+use crate::auth::cache::TokenCache;
 use crate::auth::{Caller, Role};
 use crate::db::Db;
 use crate::error::ApiError;
@@ -267,6 +268,10 @@ pub async fn revoke_token(
     let row = db
         .write(move |conn| model::revoke(conn, &actor, scope.as_deref(), &id, &if_match))
         .await?;
+    // Refused from now on here; by other instances within the cache's TTL.
+    if let Some(cache) = req.app_data::<web::Data<TokenCache>>() {
+        cache.forget(&row.id);
+    }
     Ok(resource_response(
         &req,
         StatusCode::OK,

@@ -55,7 +55,8 @@ pub struct NewToken {
     pub expires_at: Option<NaiveDateTime>,
 }
 
-fn hash(token: &str) -> String {
+/// What is stored of a token: its SHA-256, in hex.
+pub fn hash(token: &str) -> String {
     Sha256::digest(token.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -155,9 +156,14 @@ pub fn issue(
 }
 
 /// The caller a bearer token stands for: 401 when it is unknown, expired or revoked.
-pub fn authenticate(conn: &mut DbConnection, token: &str) -> Result<Caller, ApiError> {
+/// The caller a token stands for, and how long until it expires (`None`:
+/// never). `key` is the token's [`hash`].
+pub fn authenticate(
+    conn: &mut DbConnection,
+    key: &str,
+) -> Result<(Caller, Option<std::time::Duration>), ApiError> {
     let row: Option<TokenRow> = api_tokens::table
-        .filter(dsl::token_hash.eq(hash(token)))
+        .filter(dsl::token_hash.eq(key))
         .first(conn)
         .optional()?;
     let row =
@@ -197,12 +203,16 @@ pub fn authenticate(conn: &mut DbConnection, token: &str) -> Result<Caller, ApiE
             .set(dsl::last_used_at.eq(now))
             .execute(conn)?;
     }
-    Ok(Caller {
+    let expires_in = row
+        .expires_at
+        .map(|at| (at - now).to_std().unwrap_or_default());
+    let caller = Caller {
         role: row.role(),
         token_id: row.id,
         name: row.name,
         scope,
-    })
+    };
+    Ok((caller, expires_in))
 }
 
 /// Tokens whose association lies in `scope` (`None`: every token).
