@@ -136,6 +136,29 @@ pub struct CreateAssessment {
     pub results: Vec<ResultEntry>,
 }
 
+impl TryFrom<CreateAssessment> for NewAssessment {
+    type Error = ApiError;
+
+    /// The body of a create (or a row of an import), its period checked.
+    fn try_from(body: CreateAssessment) -> Result<Self, ApiError> {
+        if !(EARLIEST_PERIOD..=LATEST_PERIOD).contains(&body.period) {
+            return Err(ApiError::invalid_field(
+                "/period",
+                "OUT_OF_RANGE",
+                format!("must be a year from {EARLIEST_PERIOD} to {LATEST_PERIOD}"),
+            ));
+        }
+        Ok(NewAssessment {
+            criteria_set_id: body.criteria_set_id,
+            subject_kind: body.subject_kind,
+            subject_id: body.subject_id,
+            period: body.period,
+            assessor_association_id: body.assessor_association_id,
+            results: body.results,
+        })
+    }
+}
+
 /// A change to a draft: `results` are replaced whole.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -365,21 +388,7 @@ pub async fn create_assessment(
     JsonBody(body): JsonBody<CreateAssessment>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_editor()?;
-    if !(EARLIEST_PERIOD..=LATEST_PERIOD).contains(&body.period) {
-        return Err(ApiError::invalid_field(
-            "/period",
-            "OUT_OF_RANGE",
-            format!("must be a year from {EARLIEST_PERIOD} to {LATEST_PERIOD}"),
-        ));
-    }
-    let new = NewAssessment {
-        criteria_set_id: body.criteria_set_id,
-        subject_kind: body.subject_kind,
-        subject_id: body.subject_id,
-        period: body.period,
-        assessor_association_id: body.assessor_association_id,
-        results: body.results,
-    };
+    let new = NewAssessment::try_from(body)?;
     let (actor, scope) = (caller.actor(), caller.scope_path().map(str::to_owned));
     let row = db
         .write(move |conn| model::create(conn, &actor, scope.as_deref(), None, new.clone()))

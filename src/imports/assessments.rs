@@ -21,22 +21,15 @@ use crate::http::extract::from_json_value;
 use crate::http::preconditions::IfMatch;
 use crate::resource::http::Served;
 
-/// Members of the JSON form an import passes over (`id` and `version` are
-/// read from the row first).
-const PASSED_OVER: [&str; 13] = [
-    "subject_association_id",
-    "total_score",
-    "max_score",
-    "met_count",
-    "required_met",
-    "rating",
-    "recognised",
-    "status",
-    "submitted_at",
-    "reviewed_at",
-    "reviewer_note",
-    "created_at",
-    "updated_at",
+/// The members of a row that a create takes (with `id` and `version`, read
+/// first); the other members of the JSON form are passed over.
+const TAKEN: [&str; 6] = [
+    "criteria_set_id",
+    "subject_kind",
+    "subject_id",
+    "period",
+    "assessor_association_id",
+    "results",
 ];
 
 impl Importer {
@@ -80,8 +73,8 @@ impl Importer {
     ) -> Result<Outcome, ApiError> {
         let id = take_id(&mut row)?;
         let version = take_version(&mut row)?;
-        for member in PASSED_OVER {
-            row.remove(member);
+        for member in AssessmentRow::COLUMNS.iter().filter(|c| !TAKEN.contains(c)) {
+            row.remove(*member);
         }
         if self.options.id_scheme == IdScheme::Code {
             let names_association = matches!(
@@ -96,14 +89,7 @@ impl Importer {
             }
         }
         let body: CreateAssessment = from_json_value(Value::Object(row))?;
-        let new = NewAssessment {
-            criteria_set_id: body.criteria_set_id,
-            subject_kind: body.subject_kind,
-            subject_id: body.subject_id,
-            period: body.period,
-            assessor_association_id: body.assessor_association_id,
-            results: body.results,
-        };
+        let new = NewAssessment::try_from(body)?;
         let scope = self.scope.as_deref();
         let visible = |conn: &mut DbConnection, id: &str| match model::get_visible(conn, None, id) {
             Ok(found) => Ok(Some(found)),

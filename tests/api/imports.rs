@@ -29,6 +29,26 @@ fn counts(report: &Value) -> [u64; 5] {
     ["total", "created", "updated", "unchanged", "rejected"].map(|k| report[k].as_u64().unwrap())
 }
 
+/// The index and code of each rejection of a report, in order.
+fn rejections(report: &Value) -> Vec<(u64, String)> {
+    report["rejections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["index"].as_u64().unwrap(),
+                r["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The JSON answer of `GET path`.
+async fn read(app: &TestApp, path: &str) -> Value {
+    app.get(path).await.json().await.unwrap()
+}
+
 async fn export(app: &TestApp, path: &str, accept: &str) -> String {
     let response = app
         .request(Method::GET, path)
@@ -685,22 +705,14 @@ async fn rows_meet_earlier_rows_of_the_file_as_one_by_one_and_the_import_is_one_
     .await;
     assert_eq!(status, StatusCode::OK, "{report}");
     assert_eq!(counts(&report), [2500, 2494, 3, 1, 2]);
-    let rejected: Vec<(u64, &str)> = report["rejections"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| (r["index"].as_u64().unwrap(), r["code"].as_str().unwrap()))
-        .collect();
     assert_eq!(
-        rejected,
-        [(40, "DUPLICATE_NATIONAL_ID"), (1200, "NOT_FOUND")]
+        rejections(&report),
+        [
+            (40, "DUPLICATE_NATIONAL_ID".to_owned()),
+            (1200, "NOT_FOUND".to_owned())
+        ]
     );
-    let repeated: Value = app
-        .get(&format!("/api/v1/citizens/{repeated_id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let repeated = read(&app, &format!("/api/v1/citizens/{repeated_id}")).await;
     assert_eq!(
         (&repeated["full_name"], &repeated["version"]),
         (&json!("Phạm Thu Hằng"), &json!(3))
@@ -813,15 +825,11 @@ async fn associations_import_with_parents_later_in_the_file() {
     let (status, report) = import(&app, "associations", "id_scheme=code", "text/csv", moves).await;
     assert_eq!(status, StatusCode::OK, "{report}");
     assert_eq!(counts(&report), [2, 1, 1, 0, 0]);
-    let moved: Value = app
-        .get(&format!(
-            "/api/v1/associations/{}",
-            bao_dap["id"].as_str().unwrap()
-        ))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let moved: Value = read(
+        &app,
+        &format!("/api/v1/associations/{}", bao_dap["id"].as_str().unwrap()),
+    )
+    .await;
     let van_yen = by_code(
         &app.list("/api/v1/associations?page_size=100").await,
         "08171",
@@ -852,28 +860,18 @@ async fn associations_import_with_parents_later_in_the_file() {
     .await;
     assert_eq!(status, StatusCode::OK, "{report}");
     assert_eq!(counts(&report), [3, 1, 0, 0, 2]);
-    let codes: Vec<(&Value, &Value)> = report["rejections"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| (&r["index"], &r["code"]))
-        .collect();
     assert_eq!(
-        codes,
+        rejections(&report),
         [
-            (&json!(1), &json!("NOT_FOUND")),
-            (&json!(2), &json!("DUPLICATE_CODE"))
+            (1, "NOT_FOUND".to_owned()),
+            (2, "DUPLICATE_CODE".to_owned())
         ]
     );
-    let untouched: Value = app
-        .get(&format!(
-            "/api/v1/associations/{}",
-            bao_dap["id"].as_str().unwrap()
-        ))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let untouched: Value = read(
+        &app,
+        &format!("/api/v1/associations/{}", bao_dap["id"].as_str().unwrap()),
+    )
+    .await;
     assert_eq!(untouched["name"], "Xã Báo Đáp");
 }
 
@@ -921,35 +919,34 @@ async fn assessments_import_as_drafts_matched_on_set_subject_and_period() {
     assert_eq!(counts(&report), [1, 0, 0, 1, 0]);
     let (_, report) = import(&app, "assessments", "", ndjson, &row([8; 10], json!({}))).await;
     assert_eq!(counts(&report), [1, 0, 1, 0, 0]);
-    let draft: Value = app
-        .get(&format!(
-            "/api/v1/assessments/{}",
-            made[0]["id"].as_str().unwrap()
-        ))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let draft: Value = read(
+        &app,
+        &format!("/api/v1/assessments/{}", made[0]["id"].as_str().unwrap()),
+    )
+    .await;
     assert_eq!(
         (&draft["total_score"], &draft["version"]),
         (&json!(80), &json!(2))
     );
 
-    // A stale version, another period under the same id, and (once it is
-    // submitted) new results are each refused, and nothing changes.
+    // A stale version, another period under the same id, a period out of
+    // range and (once it is submitted) new results are each refused, and
+    // nothing changes.
     let id = draft["id"].clone();
     let stale = row([7; 10], json!({"id": id, "version": 1}));
     let moved = row([8; 10], json!({"id": id, "period": 2025}));
-    let body = format!("{stale}{moved}");
+    let ancient = row([8; 10], json!({"period": 1500}));
+    let body = format!("{stale}{moved}{ancient}");
     let (status, problem) = import(&app, "assessments", "", ndjson, &body).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
-    let codes: Vec<&Value> = problem["report"]["rejections"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| &r["code"])
-        .collect();
-    assert_eq!(codes, [&json!("VERSION_CONFLICT"), &json!("IMMUTABLE")]);
+    assert_eq!(
+        rejections(&problem["report"]),
+        [
+            (0, "VERSION_CONFLICT".to_owned()),
+            (1, "IMMUTABLE".to_owned()),
+            (2, "OUT_OF_RANGE".to_owned())
+        ]
+    );
     assert_eq!(
         act(&app, &draft, "submit", None).await.status(),
         StatusCode::OK
