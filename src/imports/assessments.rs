@@ -84,7 +84,8 @@ impl Importer {
             let members = ["assessor_association_id", "subject_id"];
             for member in &members[..if names_association { 2 } else { 1 }] {
                 if let Some(value) = row.get_mut(*member).filter(|v| !v.is_null()) {
-                    *value = Value::String(self.association_by_code(conn, value, run)?);
+                    let pointer = format!("/{member}");
+                    *value = Value::String(self.association_by_code(conn, value, &pointer, run)?);
                 }
             }
         }

@@ -401,7 +401,8 @@ impl Importer {
             None => row.get_mut("association_id"),
         };
         if let (IdScheme::Code, Some(value)) = (self.options.id_scheme, association_member) {
-            *value = Value::String(self.association_by_code(conn, value, run)?);
+            *value =
+                Value::String(self.association_by_code(conn, value, "/association_id", run)?);
         }
         let read_only_association = match read_only_association {
             None | Some(Value::Null) => None,
@@ -461,39 +462,27 @@ impl Importer {
     }
 
     /// The id of the association whose code `value` holds (remembered for
-    /// the rest of the import).
+    /// the rest of the import); `pointer` names the member at fault.
     pub(super) fn association_by_code(
         &self,
         conn: &mut DbConnection,
         value: &Value,
+        pointer: &str,
         run: &mut Run,
     ) -> Result<String, ApiError> {
-        use crate::db::schema::associations::dsl;
-        use diesel::prelude::*;
-        let not_found = || {
-            ApiError::invalid_field(
-                "/association_id",
-                "NOT_FOUND",
-                "no association has this code",
-            )
-        };
         let Value::String(code) = value else {
-            return Err(not_found());
+            return Err(unknown_code(pointer));
         };
         let key = format!("code={code}");
-        if let Some(known) = run.associations.get(&key) {
-            return known
-                .as_ref()
-                .map(|(id, _)| id.clone())
-                .ok_or_else(not_found);
-        }
-        let found: Option<(String, String)> = dsl::associations
-            .filter(dsl::code.eq(code))
-            .select((dsl::id, dsl::path))
-            .first(conn)
-            .optional()?;
-        run.associations.insert(key, found.clone());
-        found.map(|(id, _)| id).ok_or_else(not_found)
+        let found = match run.associations.get(&key) {
+            Some(known) => known.clone(),
+            None => {
+                let found = visible_code(conn, self.scope.as_deref(), code)?;
+                run.associations.insert(key, found.clone());
+                found
+            }
+        };
+        found.map(|(id, _)| id).ok_or_else(|| unknown_code(pointer))
     }
 
     /// One row through the one-row rules, in a savepoint: its writes and
@@ -625,4 +614,26 @@ fn refresh_statistics(conn: &mut DbConnection, table: &str) -> Result<(), ApiErr
         c.batch_execute(&format!("ANALYZE {table}"))?;
     }
     Ok(())
+}
+
+/// The id and path of the association with `code`, if the caller may see
+/// it: a code outside the scope is answered as one nobody has, so that an
+/// import tells nothing of the tree beyond the caller's part of it.
+pub(super) fn visible_code(
+    conn: &mut DbConnection,
+    scope: Option<&str>,
+    code: &str,
+) -> Result<Option<(String, String)>, ApiError> {
+    use crate::db::schema::associations::dsl;
+    use diesel::prelude::*;
+    let found: Option<(String, String)> = dsl::associations
+        .filter(dsl::code.eq(code))
+        .select((dsl::id, dsl::path))
+        .first(conn)
+        .optional()?;
+    Ok(found.filter(|(_, path)| in_scope(scope, path)))
+}
+
+pub(super) fn unknown_code(pointer: &str) -> ApiError {
+    ApiError::invalid_field(pointer, "NOT_FOUND", "no association has this code")
 }

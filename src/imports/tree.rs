@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use serde_json::Value;
 
-use super::importer::{take_id, take_version, Importer};
+use super::importer::{take_id, take_version, unknown_code, visible_code, Importer};
 use super::rows::{self, Place, Row};
 use super::{typed_members, IdScheme, ImportReport, Outcome, Source, Strategy};
 use crate::associations::api::CreateAssociation;
@@ -119,21 +119,24 @@ impl Importer {
             }
             read.push((place, ready));
         }
-        read.into_iter()
+        let scope = self.scope.as_deref();
+        Ok(read
+            .into_iter()
             .map(|(place, ready)| {
                 let ready = ready.and_then(|mut ready| {
                     let [parent, successor] = std::mem::take(&mut ready.codes);
                     if self.options.id_scheme == IdScheme::Code {
-                        ready.fields.parent_id =
-                            by_code(conn, &mut ids_of_codes, parent, "/parent_id")?;
+                        let known = (scope, &mut ids_of_codes);
+                        ready.fields.parent_id = by_code(conn, known, parent, "/parent_id")?;
+                        let known = (scope, &mut ids_of_codes);
                         ready.fields.successor_id =
-                            by_code(conn, &mut ids_of_codes, successor, "/successor_id")?;
+                            by_code(conn, known, successor, "/successor_id")?;
                     }
                     Ok(ready)
                 });
-                Ok((place, ready))
+                (place, ready)
             })
-            .collect()
+            .collect())
     }
 
     /// One association through the tree's one-row rules, in a savepoint.
@@ -180,10 +183,10 @@ impl Importer {
 }
 
 /// The id a reference by code names: a row of the file, else a stored
-/// association (`None` for a null reference).
+/// association the caller may see (`None` for a null reference).
 fn by_code(
     conn: &mut DbConnection,
-    ids_of_codes: &mut HashMap<String, String>,
+    (scope, ids_of_codes): (Option<&str>, &mut HashMap<String, String>),
     reference: Option<Value>,
     pointer: &str,
 ) -> Result<Option<String>, ApiError> {
@@ -201,14 +204,7 @@ fn by_code(
     if let Some(id) = ids_of_codes.get(&code) {
         return Ok(Some(id.clone()));
     }
-    let id: Option<String> = dsl::associations
-        .filter(dsl::code.eq(&code))
-        .select(dsl::id)
-        .first(conn)
-        .optional()?;
-    let id = id.ok_or_else(|| {
-        ApiError::invalid_field(pointer, "NOT_FOUND", "no association has this code")
-    })?;
+    let (id, _) = visible_code(conn, scope, &code)?.ok_or_else(|| unknown_code(pointer))?;
     ids_of_codes.insert(code, id.clone());
     Ok(Some(id))
 }

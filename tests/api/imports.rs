@@ -960,3 +960,38 @@ async fn assessments_import_as_drafts_matched_on_set_subject_and_period() {
         (&json!("submitted"), &json!(80))
     );
 }
+
+/// With `id_scheme=code`, a code held outside the caller's scope is answered
+/// as a code nobody has: an import tells nothing of the rest of the tree.
+#[actix_web::test]
+async fn a_code_outside_the_scope_is_answered_as_an_unknown_one() {
+    let app = spawn_app().await;
+    let district = app
+        .create_association("08170", "Trấn Yên", "district", None)
+        .await;
+    let other = app
+        .create_association("08171", "Văn Yên", "district", None)
+        .await;
+    app.create_association("02", "Xã Báo Đáp", "commune", Some(&other))
+        .await;
+    let editor = app.with_token(&app.issue_token("district", Role::Editor, Some(&district), None));
+    let units = "code,name,kind,association_id\nU1,Trường A,school,02\nU2,Trường B,school,99\n";
+    let (_, problem) = import(&editor, "units", "id_scheme=code", "text/csv", units).await;
+    let associations = "code,name,level,parent_id\n03,Xã A,commune,08171\n04,Xã B,commune,99999\n";
+    let (_, problem2) = import(
+        &editor,
+        "associations",
+        "id_scheme=code",
+        "text/csv",
+        associations,
+    )
+    .await;
+    for problem in [problem, problem2] {
+        let rejections = problem["report"]["rejections"].as_array().unwrap();
+        assert_eq!(rejections.len(), 2, "{problem}");
+        let answer = |r: &Value| (r["pointer"].clone(), r["code"].clone(), r["detail"].clone());
+        assert_eq!(answer(&rejections[0]), answer(&rejections[1]));
+        assert_eq!(rejections[0]["code"], "NOT_FOUND");
+    }
+    assert!(app.list("/api/v1/units").await.is_empty());
+}
