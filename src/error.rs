@@ -507,6 +507,18 @@ fn database_fault(message: &str) -> Option<&'static str> {
 
 impl From<DieselError> for ApiError {
     fn from(error: DieselError) -> Self {
+        let error = Self::from_database(error);
+        // A fault of the connection or the server (not a transaction the
+        // database ended for a concurrent one): the connection is not reused.
+        if error.status == StatusCode::SERVICE_UNAVAILABLE && !error.transient {
+            crate::db::note_connection_fault();
+        }
+        error
+    }
+}
+
+impl ApiError {
+    fn from_database(error: DieselError) -> Self {
         match error {
             DieselError::NotFound => Self::not_found("the resource"),
             DieselError::DatabaseError(kind, info) => match kind {

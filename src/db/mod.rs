@@ -9,8 +9,10 @@ use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionMa
 use diesel::r2d2::{ManageConnection, Pool, PooledConnection};
 use diesel::{Connection, ConnectionError, PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::cell::Cell;
+use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
 
@@ -36,6 +38,44 @@ pub enum DbConnection {
     Sqlite(SqliteConnection),
 }
 
+/// A connection as the pool keeps it: with the time it was last handed out,
+/// so that only one that sat idle is tested before use (see [`Db::checkout`]).
+/// Derefs to the [`DbConnection`] queries are written against.
+pub struct Pooled {
+    conn: DbConnection,
+    handed_out: Instant,
+}
+
+impl Deref for Pooled {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
+}
+
+thread_local! {
+    /// Set when a query on this thread met a fault of its connection or of
+    /// the server (an error answered 503, see `ApiError::from`): the
+    /// connection in hand is then dropped rather than given back to the pool.
+    static FAULTED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks the connection this thread works with as faulty.
+pub(crate) fn note_connection_fault() {
+    FAULTED.set(true);
+}
+
+/// A connection used this recently is trusted without a test: a request
+/// that meets one the server has just dropped gets a 503 and the connection
+/// is discarded (as HikariCP's "alive bypass window" does).
+const TRUSTED_IDLE: Duration = Duration::from_millis(500);
+
 /// Opens connections for the backend named by the URL's scheme. (Diesel's own
 /// manager would try each backend in turn, and SQLite accepts any string as a
 /// file name: a mistyped PostgreSQL URL would silently become a file.)
@@ -53,12 +93,12 @@ pub enum ConnectError {
 }
 
 impl ManageConnection for ConnectionManager {
-    type Connection = DbConnection;
+    type Connection = Pooled;
     type Error = ConnectError;
 
-    fn connect(&self) -> Result<DbConnection, ConnectError> {
-        match &self.url {
-            DatabaseUrl::Postgres(url) => Ok(DbConnection::Postgres(PgConnection::establish(url)?)),
+    fn connect(&self) -> Result<Pooled, ConnectError> {
+        let conn = match &self.url {
+            DatabaseUrl::Postgres(url) => DbConnection::Postgres(PgConnection::establish(url)?),
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(path)?;
                 // WAL lets readers run beside the one writer; busy_timeout makes
@@ -71,20 +111,29 @@ impl ManageConnection for ConnectionManager {
                      PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
                      PRAGMA journal_size_limit = 67108864;",
                 )?;
-                Ok(DbConnection::Sqlite(conn))
+                DbConnection::Sqlite(conn)
             }
-        }
+        };
+        Ok(Pooled {
+            conn,
+            handed_out: Instant::now(),
+        })
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
+    fn is_valid(&self, conn: &mut Pooled) -> Result<(), ConnectError> {
         Ok(conn.batch_execute("SELECT 1")?)
     }
 
-    fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        match conn {
-            DbConnection::Postgres(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
-            DbConnection::Sqlite(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
-        }
+    /// Broken: a query met a fault of the connection (on this thread, where
+    /// the pool takes it back), or a transaction was left open or failed.
+    fn has_broken(&self, conn: &mut Pooled) -> bool {
+        FAULTED.take()
+            || match &mut conn.conn {
+                DbConnection::Postgres(c) => {
+                    AnsiTransactionManager::is_broken_transaction_manager(c)
+                }
+                DbConnection::Sqlite(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
+            }
     }
 }
 
@@ -123,9 +172,12 @@ impl Db {
     /// Opens the pool without migrating. `timeout` bounds the wait for a
     /// connection (and so for a database that does not answer).
     pub fn open(url: &DatabaseUrl, pool_size: u32, timeout: Duration) -> anyhow::Result<Self> {
+        // No `SELECT 1` before every use: `checkout` tests only a connection
+        // that sat idle, and a faulty one is dropped when given back.
         let pool = Pool::builder()
             .max_size(pool_size)
             .connection_timeout(timeout)
+            .test_on_check_out(false)
             .build(ConnectionManager { url: url.clone() })?;
         let writer = matches!(url, DatabaseUrl::Sqlite(_)).then(|| Arc::new(Semaphore::new(1)));
         let sqlite_file = match url {
@@ -146,12 +198,12 @@ impl Db {
     /// lock; on SQLite it is one exclusive transaction (each migration a
     /// savepoint inside it), which the other processes wait for.
     pub fn migrate(&self) -> anyhow::Result<usize> {
-        let mut conn = self.pool.get()?;
-        match &mut *conn {
+        let mut conn = self.connection()?;
+        match &mut **conn {
             DbConnection::Postgres(c) => {
                 c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
                 let result = migrate_and_seed(&mut conn);
-                if let DbConnection::Postgres(c) = &mut *conn {
+                if let DbConnection::Postgres(c) = &mut **conn {
                     c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
                 }
                 result
@@ -181,8 +233,8 @@ impl Db {
         if to.exists() {
             anyhow::bail!("{} exists already: name a new file", to.display());
         }
-        let mut conn = self.pool.get()?;
-        match &mut *conn {
+        let mut conn = self.connection()?;
+        match &mut **conn {
             DbConnection::Sqlite(c) => {
                 let target = to.to_string_lossy().replace('\'', "''");
                 c.batch_execute(&format!("VACUUM INTO '{target}'"))?;
@@ -205,20 +257,23 @@ impl Db {
             if let Some(problem) = sqlite_file.as_deref().and_then(disk_problem) {
                 return Err(ApiError::unavailable(problem));
             }
-            let mut conn = pool.get_timeout(READY_TIMEOUT).map_err(|e| {
+            let mut conn = checkout(&pool, READY_TIMEOUT).map_err(|e| {
                 ApiError::unavailable(format!(
-                    "no database connection within {READY_TIMEOUT:?}: {e}"
+                    "no database connection within {READY_TIMEOUT:?}: {}",
+                    e.detail()
                 ))
             })?;
-            let conn: &mut DbConnection = &mut conn;
-            let pending = match conn {
+            let pending = match &mut **conn {
                 DbConnection::Postgres(c) => c.has_pending_migration(POSTGRES_MIGRATIONS),
                 DbConnection::Sqlite(c) => c.has_pending_migration(SQLITE_MIGRATIONS),
             };
             match pending {
                 Ok(false) => Ok(()),
                 Ok(true) => Err(ApiError::unavailable("database migrations are pending")),
-                Err(e) => Err(ApiError::unavailable(format!("database not ready: {e}"))),
+                Err(e) => {
+                    note_connection_fault();
+                    Err(ApiError::unavailable(format!("database not ready: {e}")))
+                }
             }
         });
         match tokio::time::timeout(READY_TIMEOUT + Duration::from_millis(150), check).await {
@@ -232,7 +287,7 @@ impl Db {
     /// A pooled connection, for start-up and the command line (not for handlers:
     /// they use [`Db::run`], off the event loop).
     pub fn connection(&self) -> Result<PooledConnection<ConnectionManager>, ApiError> {
-        Ok(self.pool.get()?)
+        checkout(&self.pool, self.pool.connection_timeout())
     }
 
     /// Runs `f` on a pooled connection on the blocking thread pool.
@@ -245,7 +300,7 @@ impl Db {
         let context = request_context::current();
         web::block(move || {
             request_context::within(context, || {
-                let mut conn: PooledConnection<ConnectionManager> = pool.get()?;
+                let mut conn = checkout(&pool, pool.connection_timeout())?;
                 f(&mut conn)
             })
         })
@@ -322,6 +377,29 @@ impl Db {
                 }
             }
         });
+    }
+}
+
+/// A connection from the pool within `timeout`, tested first if it sat
+/// idle longer than [`TRUSTED_IDLE`] (the server may have dropped it
+/// meanwhile: restarted, or an idle timeout of its own). One that fails the
+/// test is dropped and the next one taken.
+fn checkout(
+    pool: &Pool<ConnectionManager>,
+    timeout: Duration,
+) -> Result<PooledConnection<ConnectionManager>, ApiError> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        FAULTED.set(false);
+        let left = deadline.saturating_duration_since(Instant::now());
+        let mut conn = pool.get_timeout(left)?;
+        let idle = conn.handed_out.elapsed();
+        conn.handed_out = Instant::now();
+        if idle < TRUSTED_IDLE || conn.batch_execute("SELECT 1").is_ok() {
+            return Ok(conn);
+        }
+        // Dropped (not given back) by `has_broken`.
+        note_connection_fault();
     }
 }
 

@@ -164,7 +164,11 @@ async fn postgres_stopped_and_started_under_a_running_service() {
         return;
     };
     let url = postgres.url();
-    let mut instance = Instance::start(&url);
+    // More pooled connections than the load below keeps busy: some sit idle
+    // while the server is down.
+    let mut command = Command::new(env!("CARGO_BIN_EXE_khuyenhoc"));
+    command.arg("serve").env("DATABASE_POOL_SIZE", "12");
+    let mut instance = Instance::start_with(command, &url);
     instance.ready().await.expect("the instance starts");
     let token = admin_token(&url);
     let base = format!("http://127.0.0.1:{}", instance.port);
@@ -249,6 +253,18 @@ async fn postgres_stopped_and_started_under_a_running_service() {
     let (status, _, body, _) = call(&client, read()).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["code"], "15");
+    // Concurrent reads take pooled connections the stopped server dropped
+    // while they sat idle: each is tested before use, and no read fails.
+    let burst = (0..24).map(|_| call(&client, read()));
+    let statuses: Vec<_> = futures_util::future::join_all(burst)
+        .await
+        .into_iter()
+        .map(|(status, ..)| status)
+        .collect();
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::OK),
+        "{statuses:?}"
+    );
     let (status, _, body, _) = call(&client, create("AFTER".into())).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert!(

@@ -204,7 +204,7 @@ impl TestApp {
     pub fn execute_sql(&self, sql: &str) {
         let mut conn = self.db.connection().expect("a connection");
         diesel::sql_query(sql)
-            .execute(&mut *conn)
+            .execute(&mut **conn)
             .expect("the statement runs");
     }
 

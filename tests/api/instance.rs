@@ -21,8 +21,14 @@ impl Instance {
     }
 
     /// Starts `command` (the binary, or a wrapper that runs it last) with
-    /// the service's settings.
+    /// the service's settings (a pool of 2 unless `command` names its size).
     pub fn start_with(mut command: Command, database_url: &str) -> Instance {
+        if !command
+            .get_envs()
+            .any(|(name, _)| name == "DATABASE_POOL_SIZE")
+        {
+            command.env("DATABASE_POOL_SIZE", "2");
+        }
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -32,7 +38,6 @@ impl Instance {
         let child = command
             .env("DATABASE_URL", database_url)
             .env("BIND", format!("127.0.0.1:{port}"))
-            .env("DATABASE_POOL_SIZE", "2")
             .env("DATABASE_POOL_TIMEOUT_MS", "1000")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())

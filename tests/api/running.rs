@@ -218,7 +218,7 @@ async fn a_backup_of_a_running_sqlite_database_is_a_consistent_database() {
     assert!(khuyenhoc::check::run(&mut conn).unwrap().is_empty());
     let count: i64 = diesel::RunQueryDsl::get_result(
         diesel::QueryDsl::count(khuyenhoc::db::schema::associations::table),
-        &mut *conn,
+        &mut **conn,
     )
     .unwrap();
     assert_eq!(count, 2);
@@ -374,7 +374,7 @@ async fn processes_migrating_one_database_at_once_all_succeed() {
     let mut conn = db.connection().unwrap();
     let templates: i64 = diesel::RunQueryDsl::get_result(
         diesel::QueryDsl::count(khuyenhoc::db::schema::criteria_sets::table),
-        &mut *conn,
+        &mut **conn,
     )
     .unwrap();
     assert_eq!(templates, 4);
@@ -425,7 +425,7 @@ async fn a_postgresql_database_restored_from_pg_dump_passes_the_check() {
     assert!(khuyenhoc::check::run(&mut conn).unwrap().is_empty());
     let count: i64 = diesel::RunQueryDsl::get_result(
         diesel::QueryDsl::count(khuyenhoc::db::schema::associations::table),
-        &mut *conn,
+        &mut **conn,
     )
     .unwrap();
     assert_eq!(count, 2);
