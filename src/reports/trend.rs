@@ -14,7 +14,6 @@ use crate::assessments::rules::AssessmentStatus;
 use crate::associations::model::ids_in_subtree;
 use crate::criteria_sets::rules::SubjectKind;
 use crate::db::schema::assessments::{self, dsl};
-use crate::db::schema::associations::{self, dsl as adsl};
 use crate::db::schema::criteria_sets;
 use crate::db::schema::yearly_stats::{self, dsl as sdsl};
 use crate::db::DbConnection;
@@ -68,11 +67,11 @@ fn membership(
     from: i32,
     to: i32,
 ) -> Result<Series, ApiError> {
+    // From the subtree's ids (as the membership report): both backends seek
+    // the covering (year, association_id, …) index per association and year.
     let rows: Vec<(i32, Option<i64>, Option<i64>)> = yearly_stats::table
-        .inner_join(associations::table)
         .filter(sdsl::year.between(from, to))
-        .filter(adsl::path.ge(&subtree.root.path))
-        .filter(adsl::path.lt(subtree.path_end()))
+        .filter(sdsl::association_id.eq_any(ids_in_subtree(&subtree.root.path)))
         .group_by(sdsl::year)
         .select((
             sdsl::year,
