@@ -311,13 +311,20 @@ pub struct ListAssociationsParams {
     #[serde(default, deserialize_with = "ids::optional")]
     pub ancestor_id: Option<String>,
     /// Text in the name or code, ignoring case and Vietnamese diacritics
-    /// (`tran yen` finds "Trấn Yên").
+    /// (`tran yen` finds "Trấn Yên"). Not served in the list's order: every
+    /// match is read and sorted for each page, so narrow a broad search.
     #[param(max_length = 200)]
     pub q: Option<String>,
     /// Only associations changed at or after this time (RFC 3339), for sync.
+    /// Not served in the list's order: every change since then is read and
+    /// sorted for each page (keep it recent; the change feed suits a sync better).
     pub updated_since: Option<DateTime<Utc>>,
     /// Comma-separated fields among `name`, `code`, each optionally prefixed
     /// with `-` for descending order; the id breaks ties. Default `name`.
+    /// A page is read in this order from an index, without sorting the
+    /// matches, for `parent_id` or `level` alone sorted by `name`, and for a
+    /// large `ancestor_id` subtree alone sorted by `name` or `code` (a small
+    /// one is read whole and sorted: it is cheaper).
     #[param(example = "-code")]
     pub sort: Option<String>,
     /// 1–500, default 50.

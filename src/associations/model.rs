@@ -7,10 +7,10 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDateTime;
-use diesel::dsl::count_star;
+use diesel::dsl::{count_star, sql};
 use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Integer, Text};
+use diesel::sql_types::{BigInt, Bool, Integer, Text};
 
 use super::rules::{AssociationFields, Level};
 use crate::audit::model::{record, Change};
@@ -760,19 +760,16 @@ type Condition = Box<dyn BoxableExpression<associations::table, MultiBackend, Sq
 fn filtered(
     filter: &ListFilter,
     subtree_of: Option<&str>,
+    plan: Plan,
 ) -> associations::BoxedQuery<'static, MultiBackend> {
     let mut query = associations::table.into_boxed::<MultiBackend>();
     if let Some(scope) = &filter.scope {
-        query = query
-            .filter(dsl::path.ge(scope.clone()))
-            .filter(dsl::path.lt(subtree_end(scope)));
+        query = query.filter(path_within(scope, true, plan));
     }
     if let Some(path) = subtree_of {
         // Strictly greater than the ancestor's own path: the ancestor itself
         // is not part of the subtree below it.
-        query = query
-            .filter(dsl::path.gt(path.to_owned()))
-            .filter(dsl::path.lt(subtree_end(path)));
+        query = query.filter(path_within(path, false, plan));
     }
     if let Some(parent_id) = &filter.parent_id {
         query = query.filter(dsl::parent_id.eq(parent_id.clone()));
@@ -791,6 +788,71 @@ fn filtered(
         query = query.filter(dsl::updated_at.ge(since));
     }
     query
+}
+
+/// How a page of the list is read from the path index's range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Plan {
+    /// The database's choice (a subtree read through the `path` index, then sorted).
+    Chosen,
+    /// SQLite, a large subtree: the rows are read in the sort's own index
+    /// order and the path is checked on each, so a page stops after about
+    /// `page_size × table / subtree` rows instead of sorting the subtree.
+    SortIndex,
+}
+
+/// The rows whose path lies in the subtree at `path` (the root itself only
+/// when `with_root`). For [`Plan::SortIndex`] written `+path`, the unary
+/// plus with which SQLite is told not to use an index for a term.
+fn path_within(path: &str, with_root: bool, plan: Plan) -> Condition {
+    let end = subtree_end(path);
+    match plan {
+        Plan::Chosen if with_root => Box::new(dsl::path.ge(path.to_owned()).and(dsl::path.lt(end))),
+        Plan::Chosen => Box::new(dsl::path.gt(path.to_owned()).and(dsl::path.lt(end))),
+        Plan::SortIndex => Box::new(
+            sql::<Bool>(if with_root { "+path >= " } else { "+path > " })
+                .bind::<Text, _>(path.to_owned())
+                .sql(" AND +path < ")
+                .bind::<Text, _>(end),
+        ),
+    }
+}
+
+/// The plan for a page of the subtree at `subtree_of` with no other filter:
+/// on SQLite (which keeps no statistics of a range) the sort index when
+/// reading it in order is the cheaper — the subtree holds `n` of the
+/// table's `total` rows, so a page of `fetch` reads about `fetch × total / n`
+/// rows in index order against `n` read and sorted, the former smaller when
+/// `n² > fetch × total`. Both counts are cheap: the first from the `path`
+/// index alone, the second the table's largest rowid.
+fn plan_for(
+    conn: &mut DbConnection,
+    filter: &ListFilter,
+    subtree_of: Option<&str>,
+    fetch: i64,
+) -> Result<Plan, ApiError> {
+    let (DbConnection::Sqlite(_), Some(path)) = (&*conn, subtree_of) else {
+        return Ok(Plan::Chosen);
+    };
+    if filter.parent_id.is_some()
+        || filter.level.is_some()
+        || filter.q.is_some()
+        || filter.updated_since.is_some()
+    {
+        return Ok(Plan::Chosen);
+    }
+    let n: i64 = associations::table
+        .filter(path_within(path, false, Plan::Chosen))
+        .count()
+        .get_result(conn)?;
+    let total: Option<i64> = associations::table
+        .select(sql::<diesel::sql_types::Nullable<BigInt>>("max(rowid)"))
+        .get_result(conn)?;
+    Ok(if n * n > fetch * total.unwrap_or(0) {
+        Plan::SortIndex
+    } else {
+        Plan::Chosen
+    })
 }
 
 fn sort_value(row: &AssociationRow, field: &str) -> String {
@@ -874,14 +936,15 @@ pub fn list(
     };
     let total_size = if with_total {
         Some(
-            filtered(filter, subtree_of.as_deref())
+            filtered(filter, subtree_of.as_deref(), Plan::Chosen)
                 .count()
                 .get_result(conn)?,
         )
     } else {
         None
     };
-    let mut query = filtered(filter, subtree_of.as_deref());
+    let plan = plan_for(conn, filter, subtree_of.as_deref(), page.fetch_limit())?;
+    let mut query = filtered(filter, subtree_of.as_deref(), plan);
     if let Some(cursor) = &page.after {
         query = query.filter(after_cursor(&filter.sort, &cursor.keys, &cursor.id)?);
     }
@@ -907,4 +970,188 @@ pub fn list(
     });
     page.total_size = total_size;
     Ok(page)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use diesel::connection::InstrumentationEvent;
+    use diesel::sqlite::SqliteConnection;
+    use diesel_migrations::MigrationHarness;
+
+    use super::*;
+    use crate::http::paging::parse_sort;
+
+    fn add(conn: &mut DbConnection, code: &str, level: Level, parent: Option<&str>) -> String {
+        let fields = AssociationFields {
+            code: code.to_owned(),
+            // Names in an order of their own, unlike the order of the paths.
+            name: format!("Hội {}", code.chars().rev().collect::<String>()),
+            level,
+            parent_id: parent.map(str::to_owned),
+            address: None,
+            phone: None,
+            email: None,
+            chair_name: None,
+            founded_on: None,
+            dissolved_on: None,
+            successor_id: None,
+        };
+        create(conn, &Actor::command_line(), None, None, fields)
+            .unwrap()
+            .id
+    }
+
+    /// A tree of 69: a province with 63 below it, another with 3.
+    fn tree() -> (DbConnection, String, String) {
+        let mut sqlite = SqliteConnection::establish(":memory:").unwrap();
+        sqlite
+            .run_pending_migrations(crate::db::SQLITE_MIGRATIONS)
+            .unwrap();
+        let mut conn = DbConnection::Sqlite(sqlite);
+        let root = add(&mut conn, "VN", Level::Central, None);
+        let big = add(&mut conn, "P1", Level::Province, Some(&root));
+        for d in 0..3 {
+            let district = add(&mut conn, &format!("D{d}"), Level::District, Some(&big));
+            for c in 0..20 {
+                add(
+                    &mut conn,
+                    &format!("C{d}-{c:02}"),
+                    Level::Commune,
+                    Some(&district),
+                );
+            }
+        }
+        let small = add(&mut conn, "P2", Level::Province, Some(&root));
+        let district = add(&mut conn, "D9", Level::District, Some(&small));
+        for c in 0..2 {
+            add(
+                &mut conn,
+                &format!("C9-{c}"),
+                Level::Commune,
+                Some(&district),
+            );
+        }
+        (conn, big, small)
+    }
+
+    fn filter(ancestor: &str, sort: &str) -> ListFilter {
+        ListFilter {
+            parent_id: None,
+            level: None,
+            ancestor_id: Some(ancestor.to_owned()),
+            q: None,
+            updated_since: None,
+            sort: parse_sort(Some(sort), &SORT_FIELDS, "name").unwrap(),
+            scope: None,
+        }
+    }
+
+    /// Every page of the list, and SQLite's plan of each page's query.
+    fn pages(conn: &mut DbConnection, filter: &ListFilter) -> (Vec<AssociationRow>, Vec<String>) {
+        let statements = Arc::new(Mutex::new(Vec::<String>::new()));
+        let seen = statements.clone();
+        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+            if let InstrumentationEvent::StartQuery { query, .. } = event {
+                seen.lock().unwrap().push(query.to_string());
+            }
+        });
+        let (mut rows, mut token) = (Vec::new(), None);
+        loop {
+            let page = PageRequest::new(Some(10), token.as_deref(), &filter.fingerprint()).unwrap();
+            let page = list(conn, filter, &page, false).unwrap();
+            rows.extend(page.items);
+            token = page.next_page_token;
+            if token.is_none() {
+                break;
+            }
+        }
+        conn.set_instrumentation(|_: InstrumentationEvent<'_>| {});
+        let page_queries: Vec<String> = statements
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|sql| sql.contains("ORDER BY"))
+            .map(|sql| sql.split(" -- binds").next().unwrap().to_owned())
+            .collect();
+        let plans = page_queries
+            .iter()
+            .map(|sql| {
+                #[derive(QueryableByName)]
+                struct Step {
+                    #[diesel(sql_type = Text)]
+                    detail: String,
+                }
+                let steps: Vec<Step> = diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
+                    .load(conn)
+                    .unwrap();
+                steps
+                    .into_iter()
+                    .map(|s| s.detail)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+            .collect();
+        (rows, plans)
+    }
+
+    #[test]
+    fn a_large_subtree_is_paged_in_the_sort_index_order_and_a_small_one_sorted() {
+        let (mut conn, big, small) = tree();
+        for sort in ["name", "code", "-name"] {
+            let (rows, plans) = pages(&mut conn, &filter(&big, sort));
+            assert_eq!(rows.len(), 63, "{sort}");
+            let mut expected = rows.clone();
+            expected.sort_by(|a, b| {
+                let (a_key, b_key) = (
+                    sort_value(a, &sort[sort.len() - 4..]),
+                    sort_value(b, &sort[sort.len() - 4..]),
+                );
+                let order = if sort.starts_with('-') {
+                    b_key.cmp(&a_key)
+                } else {
+                    a_key.cmp(&b_key)
+                };
+                order.then(a.id.cmp(&b.id))
+            });
+            let ids =
+                |rows: &[AssociationRow]| rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
+            assert_eq!(ids(&rows), ids(&expected), "{sort}");
+            assert_eq!(plans.len(), 7, "{plans:?}");
+            for plan in &plans {
+                assert!(!plan.contains("TEMP B-TREE FOR ORDER BY"), "{sort}: {plan}");
+                assert!(!plan.contains("associations_path"), "{sort}: {plan}");
+            }
+        }
+        let (rows, plans) = pages(&mut conn, &filter(&small, "name"));
+        assert_eq!(rows.len(), 3);
+        assert!(plans[0].contains("associations_path"), "{plans:?}");
+        // The children of one association, and one level, in name order.
+        let district: String = associations::table
+            .filter(dsl::code.eq("D1"))
+            .select(dsl::id)
+            .first(&mut conn)
+            .unwrap();
+        let children = ListFilter {
+            ancestor_id: None,
+            parent_id: Some(district),
+            ..filter(&big, "name")
+        };
+        let communes = ListFilter {
+            ancestor_id: None,
+            level: Some(Level::Commune),
+            ..filter(&big, "name")
+        };
+        for (filter, count) in [(children, 20), (communes, 62)] {
+            let (rows, plans) = pages(&mut conn, &filter);
+            assert_eq!(rows.len(), count);
+            assert!(
+                plans
+                    .iter()
+                    .all(|p| !p.contains("TEMP B-TREE FOR ORDER BY")),
+                "{plans:?}"
+            );
+        }
+    }
 }
