@@ -301,6 +301,7 @@ async fn main() -> anyhow::Result<()> {
             };
             log::info!("using the {}", settings.database_url);
             let app = Application::build(&settings)?;
+            release_start_up_memory();
             log::info!("listening on {} (port {})", settings.bind, app.port());
             app.run_until_stopped().await?;
         }
@@ -395,4 +396,16 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Gives the allocator's free memory back to the system once start-up
+/// (migrations, the OpenAPI document built and serialised) is over: glibc
+/// keeps freed heap, and an idle instance would hold ~12 MiB it no longer uses.
+fn release_start_up_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free pages of the allocator's own
+    // arenas to the system; it touches no memory in use.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
