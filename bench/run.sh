@@ -28,16 +28,20 @@ cleanup() {
 trap cleanup EXIT
 psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE $pg_db" >/dev/null
 
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 for backend in sqlite postgresql; do
     case $backend in
         sqlite) url="$work/bench.db" ;;
         postgresql) url="postgres://postgres@127.0.0.1:5432/$pg_db" ;;
     esac
     token=$(DATABASE_URL="$url" RUST_LOG=off "$bin" token create --role admin --name bench)
-    DATABASE_URL="$url" BIND=127.0.0.1:18090 RUST_LOG=warn "$bin" serve &
+    DATABASE_URL="$url" BIND=127.0.0.1:$port RUST_LOG=warn "$bin" serve &
     pid=$!
-    until curl -fs http://127.0.0.1:18090/readyz >/dev/null; do sleep 0.2; done
+    until curl -fs http://127.0.0.1:$port/readyz >/dev/null; do
+        kill -0 "$pid" 2>/dev/null || { echo "the server exited before it was ready" >&2; exit 1; }
+        sleep 0.2
+    done
     echo "== $backend"
-    SERVER_PID=$pid python3 "$script" --base-url http://127.0.0.1:18090 --token "$token" --database-url "$url" "$@"
+    SERVER_PID=$pid python3 "$script" --base-url http://127.0.0.1:$port --token "$token" --database-url "$url" "$@"
     kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
 done
