@@ -30,6 +30,40 @@ async fn the_committed_openapi_document_matches_the_code() {
 }
 
 #[actix_web::test]
+async fn the_document_is_gzipped_for_a_client_that_accepts_it() {
+    use std::io::Read;
+    let app = spawn_app().await;
+    let fetch = |accept: &'static str| {
+        app.anonymous(reqwest::Method::GET, "/api-docs/openapi.json")
+            .header("Accept-Encoding", accept)
+            .send()
+    };
+    let plain = fetch("identity").await.unwrap();
+    assert_eq!(plain.headers().get("content-encoding"), None);
+    let vary = plain.headers()["vary"].to_str().unwrap();
+    assert!(vary.contains("Accept-Encoding"), "{vary}");
+    let plain = plain.bytes().await.unwrap();
+    for accept in ["gzip", "br, gzip;q=0.8", "*"] {
+        let gzipped = fetch(accept).await.unwrap();
+        assert_eq!(gzipped.headers()["content-encoding"], "gzip", "{accept}");
+        let gzipped = gzipped.bytes().await.unwrap();
+        assert!(
+            gzipped.len() * 4 < plain.len(),
+            "{} of {}",
+            gzipped.len(),
+            plain.len()
+        );
+        let mut unzipped = Vec::new();
+        flate2::read::GzDecoder::new(&gzipped[..])
+            .read_to_end(&mut unzipped)
+            .unwrap();
+        assert_eq!(unzipped, plain, "{accept}");
+    }
+    let refused = fetch("gzip;q=0, identity").await.unwrap();
+    assert_eq!(refused.headers().get("content-encoding"), None);
+}
+
+#[actix_web::test]
 async fn the_served_document_is_the_generated_one_and_swagger_ui_works_offline() {
     let app = spawn_app().await;
     let served: Value = app
