@@ -62,6 +62,9 @@ def tree(size):
         for c in range(small_shape[1]):
             add(f"C01-{d:02}-{c:03}", f"Hội Khuyến học xã Lai Châu {d}-{c}", "commune", district)
     provinces = [add(f"P{p:02}", f"Hội Khuyến học tỉnh {p:02}", "province", root) for p in range(2, 34)]
+    # Where E creates its branches: outside the measured provinces, whose
+    # subtrees the cases after E (G, G') would otherwise find grown by thousands.
+    elsewhere = add("CE", "Hội Khuyến học xã E", "commune", provinces[-1])
     d = 0
     while len(rows) < size:
         province = provinces[d % len(provinces)]
@@ -71,7 +74,7 @@ def tree(size):
                 break
             add(f"CX-{d:04}-{c:02}", f"Hội Khuyến học xã X {d}-{c}", "commune", district)
         d += 1
-    return rows, {"big": big, "small": small, "commune": communes[0], "communes": communes,
+    return rows, {"big": big, "small": small, "commune": communes[0], "communes": communes, "elsewhere": elsewhere,
                   "all": [r["id"] for r in rows]}
 
 
@@ -189,7 +192,7 @@ def main():
     idle = rss(server, "VmRSS")
     ids = load(base, args.associations, args.citizens)
     loaded = rss(server, "VmRSS")
-    post_script = POST_SCRIPT.replace("@PARENT", ids["commune"]).replace("@TOKEN", TOKEN)
+    post_script = POST_SCRIPT.replace("@PARENT", ids["elsewhere"]).replace("@TOKEN", TOKEN)
     cases = [
         ("A GET /healthz", "/healthz", 16, None),
         ("B GET /associations/{id}", f"/api/v1/associations/{ids['commune']}", 16, None),

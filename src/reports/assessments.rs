@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::output::{Report, TargetColumns};
-use super::{child_keys, AssociationRef, Subtree, TargetComparison};
+use super::{AssociationRef, Subtree, TargetComparison};
 use crate::assessments::rules::AssessmentStatus;
 use crate::associations::model::ids_in_subtree;
 use crate::criteria_sets::model as sets_model;
@@ -210,13 +210,12 @@ fn counts_by_child(
             count_star(),
         ))
         .load(conn)?;
-    let members = subtree.members(conn)?;
-    let keys = child_keys(&members);
+    let keys = subtree.child_keys(conn)?;
     let mut counts: HashMap<String, AssessmentCounts> = HashMap::new();
     for (association, status, rating, recognised, count) in groups {
-        if let Some(key) = keys.get(association.as_str()) {
+        if let Some(key) = keys.get(&association) {
             counts
-                .entry((*key).to_owned())
+                .entry(key.clone())
                 .or_default()
                 .add_group(&status, &rating, recognised, count);
         }

@@ -3,14 +3,17 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDate;
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::output::{Report, TargetColumns};
-use super::{child_keys, AssociationRef, Subtree, TargetComparison};
-use crate::associations::model::ids_in_subtree;
-use crate::db::schema::yearly_stats::{self, dsl};
+use super::{AssociationRef, Subtree, TargetComparison};
+use crate::db::schema::associations::{self, dsl as adsl};
+use crate::db::schema::yearly_stats;
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::targets::model as targets_model;
@@ -106,8 +109,7 @@ pub struct MembershipReport {
     pub total: MembershipRow,
 }
 
-/// One association's statistics of the year, as summed.
-type StatsRow = (
+type SumsRow = (
     String,
     i64,
     Option<i64>,
@@ -116,58 +118,98 @@ type StatsRow = (
     Option<i64>,
     Option<i64>,
     Option<i64>,
+    Option<i64>,
 );
 
-/// The year's statistics and active associations summed per child (key ""
-/// for the root itself). The statistics are read from the covering
-/// `yearly_stats_year` index, one seek per association of the subtree (the
-/// `IN` subquery makes both backends start from the subtree, never from
-/// the whole country's year), and added up here by the members' child keys.
-fn figures_by_child(
+/// The year's statistics summed per child (key "" for the root itself).
+fn sums_by_child(
     conn: &mut DbConnection,
     subtree: &Subtree,
     year: i32,
 ) -> Result<HashMap<String, MembershipFigures>, ApiError> {
-    let members = subtree.members(conn)?;
-    let rows: Vec<StatsRow> = yearly_stats::table
-        .filter(dsl::year.eq(year))
-        .filter(dsl::association_id.eq_any(ids_in_subtree(&subtree.root.path)))
-        .select((
-            dsl::association_id,
-            dsl::member_count,
-            dsl::population,
-            dsl::households,
-            dsl::branch_count,
-            dsl::fund_raised_vnd,
-            dsl::scholarship_count,
-            dsl::scholarship_value_vnd,
-        ))
+    let child = subtree.child_key_sql();
+    // SUM of a BIGINT is NUMERIC on PostgreSQL: cast back so both backends give BIGINT.
+    let select = format!(
+        "{child}, COUNT(*), \
+         CAST(SUM(yearly_stats.member_count) AS BIGINT), CAST(SUM(yearly_stats.population) AS BIGINT), \
+         CAST(SUM(yearly_stats.households) AS BIGINT), CAST(SUM(yearly_stats.branch_count) AS BIGINT), \
+         CAST(SUM(yearly_stats.fund_raised_vnd) AS BIGINT), CAST(SUM(yearly_stats.scholarship_count) AS BIGINT), \
+         CAST(SUM(yearly_stats.scholarship_value_vnd) AS BIGINT)"
+    );
+    // SQLite keeps no statistics: free to use the year's index it would start
+    // from the whole country's statistics of the year and look up each one's
+    // association; `+year` (a unary plus: no index for that term) makes it
+    // start from the subtree's covering path index and seek each association's
+    // statistics (24 ms -> 4 ms for 3,331 associations of 10,001). PostgreSQL
+    // plans on statistics, and the plus would spoil its estimate.
+    let year_is = match conn {
+        DbConnection::Sqlite(_) => "+yearly_stats.year = ",
+        DbConnection::Postgres(_) => "yearly_stats.year = ",
+    };
+    let rows: Vec<SumsRow> = yearly_stats::table
+        .inner_join(associations::table)
+        .filter(sql::<Bool>(year_is).bind::<Integer, _>(year))
+        .filter(adsl::path.ge(&subtree.root.path))
+        .filter(adsl::path.lt(subtree.path_end()))
+        .group_by(sql::<Text>(&child))
+        .select(sql::<(
+            Text,
+            BigInt,
+            Nullable<BigInt>,
+            Nullable<BigInt>,
+            Nullable<BigInt>,
+            Nullable<BigInt>,
+            Nullable<BigInt>,
+            Nullable<BigInt>,
+            Nullable<BigInt>,
+        )>(&select))
         .load(conn)?;
-    let keys = child_keys(&members);
-    let mut sums: HashMap<String, MembershipFigures> = HashMap::new();
-    for member in members.iter().filter(|m| m.active_in(year)) {
-        sums.entry(member.child_key.clone())
-            .or_default()
-            .association_count += 1;
-    }
-    for row in rows {
-        let Some(key) = keys.get(row.0.as_str()) else {
-            continue;
-        };
-        let sum = sums.entry((*key).to_owned()).or_default();
-        sum.reporting_count += 1;
-        sum.member_count += row.1;
-        sum.population = add(sum.population, row.2);
-        sum.households = add(sum.households, row.3);
-        sum.branch_count = add(sum.branch_count, row.4);
-        sum.fund_raised_vnd = add(sum.fund_raised_vnd, row.5);
-        sum.scholarship_count = add(sum.scholarship_count, row.6);
-        sum.scholarship_value_vnd = add(sum.scholarship_value_vnd, row.7);
-    }
-    for sum in sums.values_mut() {
-        sum.membership_ratio = ratio(sum.member_count, sum.population);
-    }
-    Ok(sums)
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let figures = MembershipFigures {
+                reporting_count: r.1,
+                association_count: 0,
+                member_count: r.2.unwrap_or(0),
+                population: r.3,
+                households: r.4,
+                branch_count: r.5,
+                fund_raised_vnd: r.6,
+                scholarship_count: r.7,
+                scholarship_value_vnd: r.8,
+                membership_ratio: ratio(r.2.unwrap_or(0), r.3),
+            };
+            (r.0, figures)
+        })
+        .collect())
+}
+
+/// How many associations were active during the year, per child.
+fn active_by_child(
+    conn: &mut DbConnection,
+    subtree: &Subtree,
+    year: i32,
+) -> Result<HashMap<String, i64>, ApiError> {
+    let (Some(first_day), Some(last_day)) = (
+        NaiveDate::from_ymd_opt(year, 1, 1),
+        NaiveDate::from_ymd_opt(year, 12, 31),
+    ) else {
+        return Ok(HashMap::new());
+    };
+    let child = subtree.child_key_sql();
+    let rows: Vec<(String, i64)> = associations::table
+        .filter(adsl::path.ge(&subtree.root.path))
+        .filter(adsl::path.lt(subtree.path_end()))
+        .filter(adsl::founded_on.is_null().or(adsl::founded_on.le(last_day)))
+        .filter(
+            adsl::dissolved_on
+                .is_null()
+                .or(adsl::dissolved_on.ge(first_day)),
+        )
+        .group_by(sql::<Text>(&child))
+        .select(sql::<(Text, BigInt)>(&format!("{child}, COUNT(*)")))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
 }
 
 pub fn build(
@@ -177,7 +219,10 @@ pub fn build(
     year: i32,
 ) -> Result<MembershipReport, ApiError> {
     let subtree = Subtree::load(conn, scope, association_id)?;
-    let mut sums = figures_by_child(conn, &subtree, year)?;
+    let mut sums = sums_by_child(conn, &subtree, year)?;
+    for (key, count) in active_by_child(conn, &subtree, year)? {
+        sums.entry(key).or_default().association_count = count;
+    }
     let targets = targets_model::applicable(conn, &subtree.ids(), Metric::MembershipRatio, year)?;
     let own = sums.remove("").unwrap_or_default();
     let mut total = own.clone();

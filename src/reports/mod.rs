@@ -15,7 +15,6 @@ pub mod trend;
 
 use std::collections::HashMap;
 
-use chrono::{Datelike, NaiveDate};
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
@@ -53,33 +52,6 @@ impl From<&AssociationRow> for AssociationRef {
     }
 }
 
-/// An association of a report's subtree.
-pub struct Member {
-    pub id: String,
-    /// The id of the root's child whose subtree holds it; "" for the root.
-    pub child_key: String,
-    pub founded_on: Option<NaiveDate>,
-    pub dissolved_on: Option<NaiveDate>,
-}
-
-impl Member {
-    /// Whether the association was active during `year` (founded by its
-    /// end, not dissolved before it began).
-    pub fn active_in(&self, year: i32) -> bool {
-        let founded_by_end = self.founded_on.is_none_or(|d| d.year() <= year);
-        let dissolved_after_start = self.dissolved_on.is_none_or(|d| d.year() >= year);
-        founded_by_end && dissolved_after_start
-    }
-}
-
-/// The child key of every member, by id.
-pub fn child_keys(members: &[Member]) -> HashMap<&str, &str> {
-    members
-        .iter()
-        .map(|m| (m.id.as_str(), m.child_key.as_str()))
-        .collect()
-}
-
 /// The association a report is about, and its children in name order.
 pub struct Subtree {
     pub root: AssociationRow,
@@ -101,32 +73,27 @@ impl Subtree {
         Ok(Subtree { root, children })
     }
 
-    /// Every association of the subtree (the root too), with the child it
-    /// falls under: one scan of the covering `associations_subtree` index,
-    /// which the report's other queries then need not join again.
-    pub fn members(&self, conn: &mut DbConnection) -> Result<Vec<Member>, ApiError> {
-        // The path segment after the root's path (ids are 36-character UUIDs);
-        // built from the root's path length only, never from client input.
-        let child_key = format!("substr(path, {}, 36)", self.root.path.len() + 1);
-        let rows: Vec<(String, String, Option<NaiveDate>, Option<NaiveDate>)> = associations::table
+    /// SQL naming, for a row of `associations` in the subtree, the child it
+    /// falls under: the path segment after the root's path (ids are 36-character
+    /// UUIDs); the empty string for the root itself. Built from the root's
+    /// path length only, never from client input.
+    pub fn child_key_sql(&self) -> String {
+        format!(
+            "substr(associations.path, {}, 36)",
+            self.root.path.len() + 1
+        )
+    }
+
+    /// The child key (see [`Self::child_key_sql`]) of every association of
+    /// the subtree, by id: one row per association, however many records
+    /// they hold.
+    pub fn child_keys(&self, conn: &mut DbConnection) -> Result<HashMap<String, String>, ApiError> {
+        let rows: Vec<(String, String)> = associations::table
             .filter(dsl::path.ge(&self.root.path))
             .filter(dsl::path.lt(self.path_end()))
-            .select((
-                dsl::id,
-                sql::<Text>(&child_key),
-                dsl::founded_on,
-                dsl::dissolved_on,
-            ))
+            .select((dsl::id, sql::<Text>(&self.child_key_sql())))
             .load(conn)?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, child_key, founded_on, dissolved_on)| Member {
-                id,
-                child_key,
-                founded_on,
-                dissolved_on,
-            })
-            .collect())
+        Ok(rows.into_iter().collect())
     }
 
     /// The end of the subtree's path range.
