@@ -984,19 +984,11 @@ mod tests {
     use crate::http::paging::parse_sort;
 
     fn add(conn: &mut DbConnection, code: &str, level: Level, parent: Option<&str>) -> String {
+        // Names in an order of their own, unlike the order of the paths.
+        let name = format!("Hội {}", code.chars().rev().collect::<String>());
         let fields = AssociationFields {
-            code: code.to_owned(),
-            // Names in an order of their own, unlike the order of the paths.
-            name: format!("Hội {}", code.chars().rev().collect::<String>()),
-            level,
             parent_id: parent.map(str::to_owned),
-            address: None,
-            phone: None,
-            email: None,
-            chair_name: None,
-            founded_on: None,
-            dissolved_on: None,
-            successor_id: None,
+            ..AssociationFields::named(code, &name, level)
         };
         create(conn, &Actor::command_line(), None, None, fields)
             .unwrap()

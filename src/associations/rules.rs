@@ -76,6 +76,24 @@ pub struct AssociationFields {
 }
 
 impl AssociationFields {
+    /// An association with a code, a name and a level, and nothing else (tests).
+    #[cfg(test)]
+    pub fn named(code: &str, name: &str, level: Level) -> Self {
+        AssociationFields {
+            code: code.to_owned(),
+            name: name.to_owned(),
+            level,
+            parent_id: None,
+            address: None,
+            phone: None,
+            email: None,
+            chair_name: None,
+            founded_on: None,
+            dissolved_on: None,
+            successor_id: None,
+        }
+    }
+
     /// Normalises the text fields and checks every rule that needs no
     /// database, reporting all broken rules at once.
     pub fn validated(mut self) -> Result<Self, ApiError> {
@@ -161,19 +179,7 @@ mod tests {
     use super::*;
 
     fn fields() -> AssociationFields {
-        AssociationFields {
-            code: "15".into(),
-            name: "Hội Khuyến học tỉnh Yên Bái".into(),
-            level: Level::Province,
-            parent_id: None,
-            address: None,
-            phone: None,
-            email: None,
-            chair_name: None,
-            founded_on: None,
-            dissolved_on: None,
-            successor_id: None,
-        }
+        AssociationFields::named("15", "Hội Khuyến học tỉnh Yên Bái", Level::Province)
     }
 
     fn codes(result: Result<AssociationFields, ApiError>) -> Vec<(String, String)> {
