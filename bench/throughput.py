@@ -74,7 +74,9 @@ def tree(size):
                 break
             add(f"CX-{d:04}-{c:02}", f"Hội Khuyến học xã X {d}-{c}", "commune", district)
         d += 1
-    return rows, {"big": big, "small": small, "commune": communes[0], "communes": communes, "elsewhere": elsewhere,
+    below = {shape: shape[0] * (1 + shape[1]) for shape in (big_shape, small_shape)}
+    return rows, {"big": big, "small": small, "big_size": below[big_shape], "small_size": below[small_shape],
+                  "commune": communes[0], "communes": communes, "elsewhere": elsewhere,
                   "all": [r["id"] for r in rows]}
 
 
@@ -196,8 +198,8 @@ def main():
     cases = [
         ("A GET /healthz", "/healthz", 16, None),
         ("B GET /associations/{id}", f"/api/v1/associations/{ids['commune']}", 16, None),
-        ("C subtree of the big province (3,330), first page of 50", f"/api/v1/associations?ancestor_id={ids['big']}&page_size=50", 16, None),
-        ("C' subtree of the small province (217), first page of 50", f"/api/v1/associations?ancestor_id={ids['small']}&page_size=50", 16, None),
+        (f"C subtree of the big province ({ids['big_size']:,}), first page of 50", f"/api/v1/associations?ancestor_id={ids['big']}&page_size=50", 16, None),
+        (f"C' subtree of the small province ({ids['small_size']:,}), first page of 50", f"/api/v1/associations?ancestor_id={ids['small']}&page_size=50", 16, None),
         ("D GET /citizens?q=nguyen", "/api/v1/citizens?q=nguyen", 16, None),
         ("E POST /associations", "/api/v1/associations", 16, post_script),
         ("F GET /api-docs/openapi.json", "/api-docs/openapi.json", 16, None),
