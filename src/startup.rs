@@ -84,7 +84,8 @@ impl OpenApiJson {
     }
 }
 
-/// Whether `Accept-Encoding` admits gzip (named, or `*`, with a quality above 0).
+/// Whether `Accept-Encoding` admits gzip: its quality if named, else that
+/// of `*`, above 0 (RFC 9110, 12.5.3).
 fn accepts_gzip(req: &HttpRequest) -> bool {
     let Some(value) = req
         .headers()
@@ -93,16 +94,20 @@ fn accepts_gzip(req: &HttpRequest) -> bool {
     else {
         return false;
     };
-    value.split(',').any(|coding| {
-        let mut parts = coding.split(';').map(str::trim);
-        let name = parts.next().unwrap_or_default();
-        let refused = parts.any(|p| {
-            p.strip_prefix("q=")
-                .and_then(|q| q.parse::<f32>().ok())
-                .is_some_and(|q| q <= 0.0)
-        });
-        (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
-    })
+    let quality_of = |wanted: &str| {
+        value.split(',').find_map(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            let name = parts.next().unwrap_or_default();
+            name.eq_ignore_ascii_case(wanted).then(|| {
+                parts
+                    .find_map(|p| p.strip_prefix("q="))
+                    .map_or(1.0, |q| q.parse::<f32>().unwrap_or(0.0))
+            })
+        })
+    };
+    quality_of("gzip")
+        .or_else(|| quality_of("*"))
+        .is_some_and(|q| q > 0.0)
 }
 
 async fn serve_document(req: HttpRequest, document: web::Data<OpenApiJson>) -> HttpResponse {

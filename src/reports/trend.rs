@@ -67,8 +67,9 @@ fn membership(
     from: i32,
     to: i32,
 ) -> Result<Series, ApiError> {
-    // From the subtree's ids (as the membership report): both backends seek
-    // the covering (year, association_id, …) index per association and year.
+    // From the subtree's ids: SQLite (no statistics) then starts from the
+    // subtree rather than from every association's statistics of the years,
+    // and seeks the covering (year, association_id, …) index for each.
     let rows: Vec<(i32, Option<i64>, Option<i64>)> = yearly_stats::table
         .filter(sdsl::year.between(from, to))
         .filter(sdsl::association_id.eq_any(ids_in_subtree(&subtree.root.path)))

@@ -61,6 +61,9 @@ async fn the_document_is_gzipped_for_a_client_that_accepts_it() {
     }
     let refused = fetch("gzip;q=0, identity").await.unwrap();
     assert_eq!(refused.headers().get("content-encoding"), None);
+    // A refusal of gzip by name outweighs `*`.
+    let refused = fetch("gzip;q=0, *").await.unwrap();
+    assert_eq!(refused.headers().get("content-encoding"), None);
 }
 
 #[actix_web::test]
