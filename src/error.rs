@@ -96,7 +96,7 @@ impl FieldError {
 }
 
 /// An error answered to the client as a problem document.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ApiError {
     status: StatusCode,
     code: &'static str,
@@ -363,6 +363,13 @@ impl ApiError {
     }
 
     /// Whether running the same transaction again may succeed.
+    /// The same error, made in the current request (one error answers every
+    /// write of a group whose commit failed).
+    pub fn in_this_request(mut self) -> Self {
+        self.context = request_context::current().map(Box::new);
+        self
+    }
+
     pub fn is_transient(&self) -> bool {
         self.transient
     }

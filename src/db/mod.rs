@@ -2,6 +2,7 @@
 //! embedded migrations, and the helpers that keep database work off actix's
 //! event loop and inside transactions.
 
+mod group_commit;
 pub mod schema;
 
 use actix_web::web;
@@ -13,8 +14,6 @@ use std::cell::Cell;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-use tokio::sync::Semaphore;
 
 use crate::changes::model as changes;
 use crate::config::DatabaseUrl;
@@ -152,11 +151,12 @@ const READY_TIMEOUT: Duration = Duration::from_millis(800);
 #[derive(Clone)]
 pub struct Db {
     pool: Pool<ConnectionManager>,
-    /// SQLite takes one writer at a time: writes wait for this permit in
+    /// SQLite takes one writer at a time: writes wait for their turn in
     /// line, on the event loop, instead of each holding a pooled connection
-    /// and a blocking thread while it sleeps in SQLite's busy handler.
-    /// PostgreSQL (row locks) has none.
-    writer: Option<Arc<Semaphore>>,
+    /// and a blocking thread while it sleeps in SQLite's busy handler, and
+    /// those that wait together are committed together. PostgreSQL (row
+    /// locks) has none.
+    writer: Option<Arc<group_commit::Writer>>,
     /// The SQLite database file, whose file system `/readyz` watches.
     sqlite_file: Option<std::path::PathBuf>,
 }
@@ -179,7 +179,7 @@ impl Db {
             .connection_timeout(timeout)
             .test_on_check_out(false)
             .build(ConnectionManager { url: url.clone() })?;
-        let writer = matches!(url, DatabaseUrl::Sqlite(_)).then(|| Arc::new(Semaphore::new(1)));
+        let writer = matches!(url, DatabaseUrl::Sqlite(_)).then(|| Arc::new(group_commit::Writer::new()));
         let sqlite_file = match url {
             DatabaseUrl::Sqlite(path) => Some(path.into()),
             DatabaseUrl::Postgres(_) => None,
@@ -310,34 +310,19 @@ impl Db {
     /// Runs `f` in one write transaction: all of it is committed, or none.
     /// A transaction PostgreSQL ends for a deadlock or a serialization
     /// failure is run again (up to [`WRITE_ATTEMPTS`] times, after a short
-    /// pause), so `f` may run more than once and must only write through `conn`.
+    /// pause), so `f` may run more than once and must only write through
+    /// `conn`. On SQLite, `f` runs in a savepoint of a transaction shared with
+    /// the writes queued beside it (see [`group_commit`]), and is answered
+    /// once that transaction is committed.
     pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: Fn(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     {
-        let _turn = match &self.writer {
-            Some(writer) => Some(writer.acquire().await.map_err(ApiError::internal)?),
-            None => None,
-        };
-        self.run(move |conn| {
-            let mut attempt = 1;
-            loop {
-                match write_transaction(conn, &f) {
-                    Err(error) if error.is_transient() && attempt < WRITE_ATTEMPTS => {
-                        log::info!(
-                            "request {}: retrying a transaction the database ended ({})",
-                            request_context::log_id(),
-                            error
-                        );
-                        std::thread::sleep(Duration::from_millis(10 * attempt));
-                        attempt += 1;
-                    }
-                    result => return result,
-                }
-            }
-        })
-        .await
+        match &self.writer {
+            Some(writer) => writer.write(&self.pool, f).await,
+            None => self.run(move |conn| with_retries(conn, &f)).await,
+        }
     }
 
     /// Runs `f` on a connection while holding the writer's turn (SQLite), for
@@ -349,7 +334,7 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     {
         let _turn = match &self.writer {
-            Some(writer) => Some(writer.acquire().await.map_err(ApiError::internal)?),
+            Some(writer) => Some(writer.turn.acquire().await.map_err(ApiError::internal)?),
             None => None,
         };
         self.run(f).await
@@ -366,7 +351,7 @@ impl Db {
         actix_web::rt::spawn(async move {
             loop {
                 actix_web::rt::time::sleep(every).await;
-                let Ok(_turn) = writer.acquire().await else {
+                let Ok(_turn) = writer.turn.acquire().await else {
                     return;
                 };
                 let checkpoint = db
@@ -491,11 +476,36 @@ macro_rules! insert_many {
 }
 pub use insert_many;
 
+/// [`write_transaction`], run again (up to [`WRITE_ATTEMPTS`] times, after a
+/// short pause) when the database ends it for a deadlock or a serialization failure.
+fn with_retries<T, F>(conn: &mut DbConnection, f: &F) -> Result<T, ApiError>
+where
+    F: Fn(&mut DbConnection) -> Result<T, ApiError>,
+{
+    let mut attempt = 1;
+    loop {
+        match write_transaction(conn, f) {
+            Err(error) if error.is_transient() && attempt < WRITE_ATTEMPTS => {
+                log::info!(
+                    "request {}: retrying a transaction the database ended ({})",
+                    request_context::log_id(),
+                    error
+                );
+                std::thread::sleep(Duration::from_millis(10 * attempt));
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
 /// A transaction that takes SQLite's write lock at its start (`BEGIN
 /// IMMEDIATE`). A deferred transaction that reads and then writes can fail at
 /// once with "database is locked" when another writer got in between, since
 /// SQLite cannot wait there without a deadlock; an immediate one waits its turn
 /// (busy_timeout). PostgreSQL takes row locks as it goes.
+/// Inside a transaction already open (a write of a group, see
+/// [`group_commit`]), it is a savepoint of that transaction instead.
 pub fn write_transaction<T, F>(conn: &mut DbConnection, f: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, ApiError>,
@@ -509,19 +519,27 @@ pub fn write_transaction_or_roll_back<T, F>(conn: &mut DbConnection, f: F) -> Re
 where
     F: FnOnce(&mut DbConnection) -> Result<(T, bool), ApiError>,
 {
-    match conn {
-        DbConnection::Sqlite(c) => {
-            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    // Within a group's transaction: a savepoint, whose events are staged
+    // after the group's others and written with them at the group's commit.
+    let nested = group_commit::depth(conn) > 0;
+    if nested {
+        Manager::begin_transaction(conn)?;
+    } else {
+        match conn {
+            DbConnection::Sqlite(c) => {
+                AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+            }
+            DbConnection::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
         }
-        DbConnection::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
+        changes::discard();
     }
-    changes::discard();
+    let staged = changes::staged();
     // The derived connection's transaction manager hands each call to the
     // inner connection's, so the transaction begun above is the one ended here.
-    type Manager = <DbConnection as Connection>::TransactionManager;
     // The change-feed events the writes staged go last, just before the commit.
     match f(conn).and_then(|(value, commit)| {
-        if commit {
+        if commit && !nested {
             changes::flush(conn).map(|()| (value, commit))
         } else {
             Ok((value, commit))
@@ -533,6 +551,7 @@ where
             let claim = request_context::current().and_then(|c| c.idempotency);
             if let Some(claim) = claim {
                 if let Err(error) = idempotency::mark_committed(conn, &claim) {
+                    changes::forget_since(staged);
                     let _ = Manager::rollback_transaction(conn);
                     return Err(error);
                 }
@@ -541,12 +560,12 @@ where
             Ok(value)
         }
         Ok((value, false)) => {
-            changes::discard();
+            changes::forget_since(staged);
             Manager::rollback_transaction(conn)?;
             Ok(value)
         }
         Err(error) => {
-            changes::discard();
+            changes::forget_since(staged);
             if let Err(rollback) = Manager::rollback_transaction(conn) {
                 log::error!("rollback failed: {rollback}");
             }

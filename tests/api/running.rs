@@ -250,6 +250,72 @@ async fn sixty_four_concurrent_writers_all_land() {
 }
 
 #[actix_web::test]
+async fn concurrent_writes_that_fail_or_panic_lose_nothing_of_the_others() {
+    // On SQLite the writes that wait together share one transaction, each
+    // in a savepoint: a refused or panicking one must take back its own
+    // work only, and the others must all be committed and answered.
+    let app = spawn_app().await;
+    let province = app
+        .create_association("15", "Yên Bái", "province", None)
+        .await;
+    let bump = "UPDATE associations SET name = name || '+' WHERE code = '15'";
+    let writes = (0..48).map(|i| {
+        let db = app.db();
+        async move {
+            db.write(move |conn| {
+                diesel::RunQueryDsl::execute(diesel::sql_query(bump), conn)?;
+                match i % 4 {
+                    0 => Err(khuyenhoc::error::ApiError::conflict("REFUSED", "refused")),
+                    1 if i == 13 => panic!("a write that panics halfway"),
+                    _ => Ok(i),
+                }
+            })
+            .await
+        }
+    });
+    let answers = futures_util::future::join_all(writes).await;
+    let codes: Vec<_> = answers
+        .iter()
+        .map(|a| a.as_ref().map_or_else(|e| e.code(), |_| "OK"))
+        .collect();
+    let committed = codes.iter().filter(|c| **c == "OK").count();
+    assert_eq!(committed, 48 - 12 - 1, "{codes:?}");
+    assert_eq!(codes.iter().filter(|c| **c == "REFUSED").count(), 12);
+    let stored = app
+        .get(&format!(
+            "/api/v1/associations/{}",
+            province["id"].as_str().unwrap()
+        ))
+        .await;
+    let stored: serde_json::Value = stored.json().await.unwrap();
+    assert_eq!(stored["name"], format!("Yên Bái{}", "+".repeat(committed)));
+
+    // Refused creates among concurrent ones: each code is taken once, and
+    // the change feed holds an event for each create that was answered 201.
+    let creates = (0..48).map(|i| {
+        let app = app.clone();
+        let body = json!({"code": format!("D{:02}", i % 32), "name": format!("Xã {i}"),
+                          "level": "commune", "parent_id": province["id"]});
+        async move { app.post_json("/api/v1/associations", &body).await.status() }
+    });
+    let statuses = futures_util::future::join_all(creates).await;
+    let created = statuses.iter().filter(|s| **s == reqwest::StatusCode::CREATED);
+    assert_eq!(created.count(), 32, "{statuses:?}");
+    let conflicts = statuses.iter().filter(|s| **s == reqwest::StatusCode::CONFLICT);
+    assert_eq!(conflicts.count(), 16, "{statuses:?}");
+    let feed: serde_json::Value = app
+        .get("/api/v1/changes?types=association&page_size=500")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let events = feed["items"].as_array().unwrap();
+    // The province's create and the 32 communes (the updates above, in
+    // plain SQL, write no events).
+    assert_eq!(events.len(), 1 + 32, "{feed}");
+}
+
+#[actix_web::test]
 async fn a_transaction_the_database_ends_for_a_deadlock_is_run_again() {
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::Arc;
