@@ -14,6 +14,7 @@ use utoipa_actix_web::{scope, AppExt, UtoipaApp};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::auth::cache::TokenCache;
+use crate::reports::cache::ReportCache;
 use crate::auth::middleware::authenticate;
 use crate::config::Settings;
 use crate::db::Db;
@@ -258,6 +259,7 @@ impl Application {
         // One bound for the whole instance, shared by its workers.
         let expensive = web::Data::new(ExpensiveWork::new(settings.report_concurrency));
         let tokens = web::Data::new(TokenCache::new());
+        let reports = web::Data::new(ReportCache::default());
         let rate_limit = settings
             .rate_limit_per_minute
             .map(|per_minute| web::Data::new(RateLimit::per_minute(per_minute)));
@@ -283,6 +285,7 @@ impl Application {
                 .app_data(body_timeout)
                 .app_data(ImportLimit(import_body_limit))
                 .app_data(expensive.clone())
+                .app_data(reports.clone())
                 .app_data(tokens.clone())
                 .default_service(web::to(no_such_route))
                 .wrap(cors(&cors_origins))

@@ -69,9 +69,8 @@ pub async fn membership_report(
     Query(params): Query<MembershipParams>,
 ) -> Result<HttpResponse, ApiError> {
     let year = year("year", params.year)?;
-    let scope = caller.scope_path().map(str::to_owned);
-    answer(&req, &db, move |conn| {
-        membership::build(conn, scope.as_deref(), &params.association_id, year)
+    answer(&req, &db, &caller, move |conn, scope| {
+        membership::build(conn, scope, &params.association_id, year)
     })
     .await
 }
@@ -113,10 +112,9 @@ pub async fn assessments_report(
     Query(params): Query<AssessmentsParams>,
 ) -> Result<HttpResponse, ApiError> {
     let period = year("period", params.period)?;
-    let scope = caller.scope_path().map(str::to_owned);
-    answer(&req, &db, move |conn| {
+    answer(&req, &db, &caller, move |conn, scope| {
         let set = &params.criteria_set_id;
-        assessments::build(conn, scope.as_deref(), &params.association_id, set, period)
+        assessments::build(conn, scope, &params.association_id, set, period)
     })
     .await
 }
@@ -157,10 +155,9 @@ pub async fn learning_district_report(
     Query(params): Query<LearningDistrictParams>,
 ) -> Result<HttpResponse, ApiError> {
     let period = year("period", params.period)?;
-    let scope = caller.scope_path().map(str::to_owned);
-    answer(&req, &db, move |conn| {
+    answer(&req, &db, &caller, move |conn, scope| {
         let set = params.criteria_set_id.as_deref();
-        learning_district::build(conn, scope.as_deref(), &params.association_id, period, set)
+        learning_district::build(conn, scope, &params.association_id, period, set)
     })
     .await
 }
@@ -210,10 +207,9 @@ pub async fn trend_report(
             "must not be before from",
         ));
     }
-    let scope = caller.scope_path().map(str::to_owned);
-    answer(&req, &db, move |conn| {
+    answer(&req, &db, &caller, move |conn, scope| {
         let id = &params.association_id;
-        trend::build(conn, scope.as_deref(), id, params.metric, (from, to))
+        trend::build(conn, scope, id, params.metric, (from, to))
     })
     .await
 }

@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod assessments;
+pub mod cache;
 pub mod learning_district;
 pub mod membership;
 pub mod output;

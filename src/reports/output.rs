@@ -2,10 +2,14 @@
 //! (UTF-8 with a byte-order mark, so that Excel shows Vietnamese intact).
 
 use actix_web::http::header::{self, Accept, ContentDisposition, DispositionParam, Header};
+use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
+use super::cache::{ReportCache, ReportKey};
 use super::TargetComparison;
+use crate::auth::Caller;
+use crate::changes::model as changes;
 use crate::db::{read_snapshot, Db, DbConnection};
 use crate::error::ApiError;
 use crate::http::csv_cells;
@@ -26,11 +30,18 @@ pub trait Report: Serialize {
 
 /// Builds a report with `build` off the event loop, on one snapshot of the
 /// database, and answers it in the form the request prefers (406 before any
-/// work when it accepts neither).
-pub async fn answer<R, F>(req: &HttpRequest, db: &Db, build: F) -> Result<HttpResponse, ApiError>
+/// work when it accepts neither). `build` is given the caller's scope. A
+/// report asked again before any change was committed is answered from the
+/// [`ReportCache`].
+pub async fn answer<R, F>(
+    req: &HttpRequest,
+    db: &Db,
+    caller: &Caller,
+    build: F,
+) -> Result<HttpResponse, ApiError>
 where
     R: Report + Send + 'static,
-    F: FnOnce(&mut DbConnection) -> Result<R, ApiError> + Send + 'static,
+    F: FnOnce(&mut DbConnection, Option<&str>) -> Result<R, ApiError> + Send + 'static,
 {
     let format = negotiate(req)?;
     let limits = req.app_data::<web::Data<ExpensiveWork>>().cloned();
@@ -38,8 +49,61 @@ where
         Some(limits) => Some(limits.turn().await?),
         None => None,
     };
-    let report = db.run(|conn| read_snapshot(conn, build)).await?;
-    respond(format, &report)
+    let cache = req.app_data::<web::Data<ReportCache>>().cloned();
+    let key = ReportKey {
+        request: format!("{format:?} {}", req.uri()),
+        scope: caller.scope_path().map(str::to_owned),
+    };
+    let rendered = db
+        .run(move |conn| {
+            read_snapshot(conn, |conn| {
+                let Some(cache) = cache else {
+                    return render(format, &build(conn, key.scope.as_deref())?);
+                };
+                let head = changes::head(conn)?;
+                if let Some(kept) = cache.get(&key, head) {
+                    return Ok(kept);
+                }
+                let rendered = render(format, &build(conn, key.scope.as_deref())?)?;
+                cache.put(key, head, rendered.clone());
+                Ok(rendered)
+            })
+        })
+        .await?;
+    Ok(rendered.response())
+}
+
+/// A report written in one form, ready to send again.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub body: Bytes,
+    content_type: &'static str,
+    /// The CSV file's name.
+    file_name: Option<String>,
+}
+
+impl Rendered {
+    pub fn json(body: Vec<u8>) -> Self {
+        Rendered {
+            body: body.into(),
+            content_type: "application/json",
+            file_name: None,
+        }
+    }
+
+    fn response(self) -> HttpResponse {
+        let mut response = HttpResponse::Ok();
+        response
+            .insert_header((header::VARY, "Accept"))
+            .insert_header((header::CONTENT_TYPE, self.content_type));
+        if let Some(name) = self.file_name {
+            response.insert_header(ContentDisposition {
+                disposition: header::DispositionType::Attachment,
+                parameters: vec![DispositionParam::Filename(name)],
+            });
+        }
+        response.body(self.body)
+    }
 }
 
 /// The byte-order mark Excel needs to read a CSV file as UTF-8.
@@ -93,22 +157,16 @@ impl From<Option<&TargetComparison>> for TargetColumns {
 }
 
 /// The report in the negotiated form.
-pub fn respond<R: Report>(format: Format, report: &R) -> Result<HttpResponse, ApiError> {
+pub fn render<R: Report>(format: Format, report: &R) -> Result<Rendered, ApiError> {
     match format {
-        Format::Json => Ok(HttpResponse::Ok()
-            .insert_header((header::VARY, "Accept"))
-            .json(report)),
-        Format::Csv => {
-            let body = csv_body(report).map_err(ApiError::internal)?;
-            Ok(HttpResponse::Ok()
-                .insert_header((header::VARY, "Accept"))
-                .insert_header((header::CONTENT_TYPE, TEXT_CSV))
-                .insert_header(ContentDisposition {
-                    disposition: header::DispositionType::Attachment,
-                    parameters: vec![DispositionParam::Filename(report.file_name())],
-                })
-                .body(body))
-        }
+        Format::Json => Ok(Rendered::json(
+            serde_json::to_vec(report).map_err(ApiError::internal)?,
+        )),
+        Format::Csv => Ok(Rendered {
+            body: csv_body(report).map_err(ApiError::internal)?.into(),
+            content_type: TEXT_CSV,
+            file_name: Some(report.file_name()),
+        }),
     }
 }
 

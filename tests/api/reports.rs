@@ -676,6 +676,8 @@ async fn reports_cover_only_what_the_token_sees() {
             id(&f.province)
         ),
     ] {
+        // Built for the admin first: what the admin saw is not the viewer's.
+        assert_eq!(f.app.get(&path).await.status(), StatusCode::OK);
         assert_problem(
             d2_viewer.get(&path).await,
             StatusCode::NOT_FOUND,
@@ -692,6 +694,64 @@ async fn reports_cover_only_what_the_token_sees() {
     )
     .await;
     assert_eq!(own["total"]["figures"]["member_count"], 800);
+}
+
+#[actix_web::test]
+async fn a_report_asked_again_shows_what_was_committed_meanwhile() {
+    let f = fixture().await;
+    let path = format!(
+        "/api/v1/reports/membership?association_id={}&year=2020",
+        id(&f.province)
+    );
+    let total = |report: &Value| report["total"]["figures"]["member_count"].clone();
+    let before = json_report(&f.app, &path).await;
+    assert_eq!(total(&before), json!(4100));
+    assert_eq!(json_report(&f.app, &path).await, before);
+    let csv_before = csv_report(&f.app, &path).await;
+
+    // C23 reports its year: both forms count it at once.
+    stats(
+        &f.app,
+        &f.communes[4],
+        json!({"year": 2020, "member_count": 250, "population": 1000}),
+    )
+    .await;
+    let after = json_report(&f.app, &path).await;
+    assert_eq!(total(&after), json!(4350));
+    let csv_after = csv_report(&f.app, &path).await;
+    let csv_total = |lines: &[std::collections::HashMap<String, String>]| {
+        lines.iter().find(|l| l["row"] == "total").unwrap()["member_count"].clone()
+    };
+    assert_eq!(
+        (csv_total(&csv_before), csv_total(&csv_after)),
+        ("4100".to_owned(), "4350".to_owned())
+    );
+
+    // A rename shows in the report's names; a delete takes the figures out.
+    let commune = format!("/api/v1/associations/{}", id(&f.communes[4]));
+    let renamed = f
+        .app
+        .patch_json(&commune, &json!({"name": "Xã Mậu Đông mới"}), None)
+        .await;
+    assert_eq!(renamed.status(), StatusCode::OK);
+    let d2 = format!(
+        "/api/v1/reports/membership?association_id={}&year=2020",
+        id(&f.d2)
+    );
+    let report = json_report(&f.app, &d2).await;
+    let names: Vec<_> = report["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["association"]["name"].clone())
+        .collect();
+    assert!(names.contains(&json!("Xã Mậu Đông mới")), "{names:?}");
+    let stats_path = format!("{commune}/yearly-stats/2020");
+    assert_eq!(
+        f.app.delete(&stats_path, None).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(total(&json_report(&f.app, &path).await), json!(4100));
 }
 
 #[actix_web::test]
