@@ -6,7 +6,8 @@ province with 3,330 below it, another with 217, the rest spread over 32 more; 10
 citizens in the big province's communes, a third of them named Nguyễn), then drives each
 case with wrk (a warm-up and RUNS runs) and prints requests per second, p50 and p99,
 and the ratio to `GET /healthz` and to the database's own point query measured in the
-same run (pgbench on PostgreSQL; two processes looping on SQLite).
+same run (pgbench on PostgreSQL; two processes looping on SQLite). The reports (G, G')
+are also timed built anew: one client asks each right after a write.
 
     python3 bench/throughput.py --base-url URL --token TOKEN --database-url URL
         [--associations 10001] [--citizens 100000] [--seconds 10] [--runs 3] [--cases A,B,D]
@@ -16,6 +17,7 @@ arguments (`bash bench/run.sh throughput`); it installs nothing: wrk comes from 
 system (`apt-get install wrk`, done by bench/run.sh when missing).
 """
 import argparse
+import http.client
 import json
 import os
 import re
@@ -23,6 +25,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -157,6 +160,31 @@ def wrk(url, seconds, connections, script=None, header=None):
     return rps, latency(50), latency(99), int(errors.group(1)) if errors else 0
 
 
+def cold_latencies(base, path, parent, count):
+    """p50 and p99 in ms of `path` asked by one client right after a write, so that no
+    kept report can answer it (reports are kept until the next committed change)."""
+    host = urllib.parse.urlsplit(base)
+    conn = http.client.HTTPConnection(host.hostname, host.port)
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    prefix = uuid.uuid4().hex[:8]
+    took = []
+    for i in range(count):
+        body = json.dumps({"code": f"G{prefix}-{i}", "name": f"Chi hội {i}", "level": "branch",
+                           "parent_id": parent})
+        conn.request("POST", "/api/v1/associations", body, {**auth, "Content-Type": "application/json"})
+        created = conn.getresponse()
+        created.read()
+        started = time.perf_counter()
+        conn.request("GET", path, headers=auth)
+        answer = conn.getresponse()
+        answer.read()
+        took.append((time.perf_counter() - started) * 1000)
+        if created.status != 201 or answer.status != 200:
+            raise SystemExit(f"cold {path}: answered {created.status} and {answer.status}")
+    took.sort()
+    return statistics.median(took), took[min(len(took) - 1, int(len(took) * 0.99))]
+
+
 def database_point_queries(database_url, association_id, seconds):
     """The database's own point query by id, per second, measured now."""
     if database_url.startswith("postgres"):
@@ -204,9 +232,9 @@ def main():
         ("E POST /associations", "/api/v1/associations", 16, post_script),
         ("F GET /api-docs/openapi.json", "/api-docs/openapi.json", 16, None),
         ("F' GET /api-docs/openapi.json, Accept-Encoding: gzip", "/api-docs/openapi.json", 16, "gzip"),
-        ("G membership report of the big province (-c4)",
+        ("G membership report of the big province, asked again (-c4)",
          f"/api/v1/reports/membership?association_id={ids['big']}&year=2025", 4, None),
-        ("G' assessments report of the big province (-c4)",
+        ("G' assessments report of the big province, asked again (-c4)",
          f"/api/v1/reports/assessments?association_id={ids['big']}&criteria_set_id={ids['commune_set']}"
          "&period=2025", 4, None),
     ]
@@ -233,6 +261,12 @@ def main():
         healthz = healthz or rps
         print(f"| {name} | {rps:,.0f} | {p50:.2f} | {p99:.2f} | {rps / healthz:.3f} | {rps / point:.3f} | {errors} |",
               flush=True)
+    reports = [(name, path) for name, path, *_ in cases if name.split(" ")[0] in ("G", "G'")]
+    for name, path in reports:
+        if name.split(" ")[0] in wanted:
+            p50, p99 = cold_latencies(base, path, ids["elsewhere"], 20 * args.seconds)
+            print(f"| {name.split(' ')[0]} built anew after a write (one client, {20 * args.seconds} times) "
+                  f"| – | {p50:.2f} | {p99:.2f} | – | – | 0 |", flush=True)
     if server:
         print(f"\nserver memory: {idle:.0f} MiB idle at start, {loaded:.0f} MiB after loading, "
               f"{rss(server, 'VmRSS'):.0f} MiB at the end, peak {rss(server, 'VmHWM'):.0f} MiB")

@@ -14,7 +14,6 @@ use utoipa_actix_web::{scope, AppExt, UtoipaApp};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::auth::cache::TokenCache;
-use crate::reports::cache::ReportCache;
 use crate::auth::middleware::authenticate;
 use crate::config::Settings;
 use crate::db::Db;
@@ -26,6 +25,7 @@ use crate::http::limits::{ExpensiveWork, RateLimit};
 use crate::http::request_context;
 use crate::imports::api::ImportLimit;
 use crate::openapi::ApiDoc;
+use crate::reports::cache::ReportCache;
 use crate::{
     assessments, associations, audit, changes, citizens, criteria_sets, health, imports, reports,
     targets, tokens, units, yearly_stats,

@@ -160,7 +160,9 @@ where
 /// Writes `group` in one transaction and answers each of its writes.
 fn commit(conn: &mut DbConnection, mut group: Vec<Box<dyn Grouped>>) {
     let begun = match conn {
-        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+        }
         DbConnection::Postgres(c) => AnsiTransactionManager::begin_transaction(c),
     };
     if let Err(error) = begun {

@@ -179,7 +179,8 @@ impl Db {
             .connection_timeout(timeout)
             .test_on_check_out(false)
             .build(ConnectionManager { url: url.clone() })?;
-        let writer = matches!(url, DatabaseUrl::Sqlite(_)).then(|| Arc::new(group_commit::Writer::new()));
+        let writer =
+            matches!(url, DatabaseUrl::Sqlite(_)).then(|| Arc::new(group_commit::Writer::new()));
         let sqlite_file = match url {
             DatabaseUrl::Sqlite(path) => Some(path.into()),
             DatabaseUrl::Postgres(_) => None,

@@ -88,7 +88,9 @@ mod tests {
         assert_eq!(cache.get(&k, 7).unwrap().body, b"{\"a\":1}".as_slice());
         assert!(cache.get(&k, 8).is_none());
         // Another scope asking the same is a report of its own.
-        assert!(cache.get(&key("json /reports/membership?year=2025", Some("/1/")), 7).is_none());
+        assert!(cache
+            .get(&key("json /reports/membership?year=2025", Some("/1/")), 7)
+            .is_none());
         cache.put(k.clone(), 8, report("{\"a\":2}"));
         assert_eq!(cache.get(&k, 8).unwrap().body, b"{\"a\":2}".as_slice());
     }

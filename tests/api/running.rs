@@ -299,9 +299,13 @@ async fn concurrent_writes_that_fail_or_panic_lose_nothing_of_the_others() {
         async move { app.post_json("/api/v1/associations", &body).await.status() }
     });
     let statuses = futures_util::future::join_all(creates).await;
-    let created = statuses.iter().filter(|s| **s == reqwest::StatusCode::CREATED);
+    let created = statuses
+        .iter()
+        .filter(|s| **s == reqwest::StatusCode::CREATED);
     assert_eq!(created.count(), 32, "{statuses:?}");
-    let conflicts = statuses.iter().filter(|s| **s == reqwest::StatusCode::CONFLICT);
+    let conflicts = statuses
+        .iter()
+        .filter(|s| **s == reqwest::StatusCode::CONFLICT);
     assert_eq!(conflicts.count(), 16, "{statuses:?}");
     let feed: serde_json::Value = app
         .get("/api/v1/changes?types=association&page_size=500")
