@@ -101,8 +101,9 @@ impl Writer {
 
 /// A write waiting for its group.
 trait Grouped: Send {
-    /// Runs the write in its savepoint of the group's transaction.
-    fn apply(&mut self, conn: &mut DbConnection);
+    /// Runs the write in its savepoint of the group's transaction; whether
+    /// it was written.
+    fn apply(&mut self, conn: &mut DbConnection) -> bool;
     /// Answers the request with the write's outcome and the group's.
     fn deliver(self: Box<Self>, group: Result<(), &ApiError>);
 }
@@ -119,8 +120,10 @@ where
     T: Send,
     F: Fn(&mut DbConnection) -> Result<T, ApiError> + Send,
 {
-    fn apply(&mut self, conn: &mut DbConnection) {
-        let Some(f) = self.f.take() else { return };
+    fn apply(&mut self, conn: &mut DbConnection) -> bool {
+        let Some(f) = self.f.take() else {
+            return false;
+        };
         let staged = changes::staged();
         let run = || catch_unwind(AssertUnwindSafe(|| with_retries(conn, &f)));
         let result = match request_context::within(self.context.clone(), run) {
@@ -140,7 +143,9 @@ where
                 }))
             }
         };
+        let written = result.is_ok();
         self.result = Some(result);
+        written
     }
 
     fn deliver(self: Box<Self>, group: Result<(), &ApiError>) {
@@ -170,11 +175,24 @@ fn commit(conn: &mut DbConnection, mut group: Vec<Box<dyn Grouped>>) {
         return group.into_iter().for_each(|w| w.deliver(Err(&error)));
     }
     changes::discard();
+    let mut lost = None;
     for write in &mut group {
-        write.apply(conn);
+        // SQLite ends the whole transaction itself on some errors (a full
+        // disk, an I/O error): the writes after would each run on their own
+        // and be committed, while the group is answered as failed.
+        if !write.apply(conn) && !still_in_transaction(conn) {
+            super::note_connection_fault();
+            lost = Some(ApiError::unavailable(
+                "the database ended the transaction; nothing of this write was kept",
+            ));
+            break;
+        }
     }
-    let committed = changes::flush(conn)
-        .and_then(|()| Manager::commit_transaction(conn).map_err(ApiError::from));
+    let committed = match lost {
+        Some(error) => Err(error),
+        None => changes::flush(conn)
+            .and_then(|()| Manager::commit_transaction(conn).map_err(ApiError::from)),
+    };
     if committed.is_err() {
         changes::discard();
         if let Err(rollback) = Manager::rollback_transaction(conn) {
@@ -183,6 +201,22 @@ fn commit(conn: &mut DbConnection, mut group: Vec<Box<dyn Grouped>>) {
     }
     let committed = committed.as_ref().map(|_| ());
     group.into_iter().for_each(|w| w.deliver(committed));
+}
+
+/// Whether SQLite still has the group's transaction open: `BEGIN` fails
+/// inside a transaction (and one begun by this probe is rolled back at once).
+fn still_in_transaction(conn: &mut DbConnection) -> bool {
+    use diesel::connection::SimpleConnection;
+    match conn {
+        DbConnection::Sqlite(c) => {
+            if c.batch_execute("BEGIN").is_err() {
+                return true;
+            }
+            let _ = c.batch_execute("ROLLBACK");
+            false
+        }
+        DbConnection::Postgres(_) => true,
+    }
 }
 
 /// How many transactions are open on `conn` (the outermost and its savepoints).

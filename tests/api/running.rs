@@ -320,6 +320,56 @@ async fn concurrent_writes_that_fail_or_panic_lose_nothing_of_the_others() {
 }
 
 #[actix_web::test]
+async fn a_write_answered_is_kept_and_one_refused_is_not_when_the_database_ends_a_transaction() {
+    // SQLite ends a whole transaction itself on a full disk or an I/O
+    // error; here a write ends it by hand among concurrent writes.
+    let app = spawn_app().await;
+    let province = app
+        .create_association("15", "Yên Bái", "province", None)
+        .await;
+    let writes = (0..24).map(|i| {
+        let db = app.db();
+        async move {
+            db.write(move |conn| {
+                let mark =
+                    format!("UPDATE associations SET name = name || ',{i}' WHERE code = '15'");
+                diesel::RunQueryDsl::execute(diesel::sql_query(mark), conn)?;
+                if i == 5 {
+                    diesel::connection::SimpleConnection::batch_execute(conn, "ROLLBACK")?;
+                    return Err(khuyenhoc::error::ApiError::unavailable("ended"));
+                }
+                Ok(i)
+            })
+            .await
+        }
+    });
+    let answers = futures_util::future::join_all(writes).await;
+    let answered: std::collections::BTreeSet<String> = answers
+        .iter()
+        .filter_map(|a| a.as_ref().ok().map(|i| i.to_string()))
+        .collect();
+    assert!(!answered.contains("5"));
+    let stored = app
+        .get(&format!(
+            "/api/v1/associations/{}",
+            province["id"].as_str().unwrap()
+        ))
+        .await;
+    let stored: serde_json::Value = stored.json().await.unwrap();
+    let kept: std::collections::BTreeSet<String> = stored["name"]
+        .as_str()
+        .unwrap()
+        .split(',')
+        .skip(1)
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(kept, answered);
+    // Writes go on afterwards.
+    let after = app.db().write(|_| Ok("written")).await;
+    assert_eq!(after.unwrap(), "written");
+}
+
+#[actix_web::test]
 async fn a_transaction_the_database_ends_for_a_deadlock_is_run_again() {
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::Arc;
