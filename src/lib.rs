@@ -7,6 +7,7 @@ pub mod auth;
 pub mod changes;
 pub mod check;
 pub mod citizens;
+pub mod communities;
 pub mod config;
 pub mod criteria_sets;
 pub mod db;

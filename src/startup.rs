@@ -27,8 +27,8 @@ use crate::imports::api::ImportLimit;
 use crate::openapi::ApiDoc;
 use crate::reports::cache::ReportCache;
 use crate::{
-    assessments, associations, audit, changes, citizens, criteria_sets, health, imports, reports,
-    targets, tokens, units, yearly_stats,
+    assessments, associations, audit, changes, citizens, communities, criteria_sets, health,
+    imports, reports, targets, tokens, units, yearly_stats,
 };
 
 /// Every documented route; the OpenAPI document is collected from them.
@@ -51,6 +51,7 @@ where
                 .configure(criteria_sets::api::configure)
                 .configure(units::api::configure)
                 .configure(citizens::api::configure)
+                .configure(communities::api::configure)
                 .configure(assessments::api::configure)
                 .configure(yearly_stats::api::configure)
                 .configure(targets::api::configure)

@@ -532,6 +532,15 @@ pub fn delete(
             ),
         ));
     }
+    let communities = crate::communities::model::count_in(conn, id)?;
+    if communities > 0 {
+        return Err(ApiError::conflict(
+            "HAS_COMMUNITIES",
+            format!(
+                "{communities} village communit(ies) belong to the association: move or delete them first"
+            ),
+        ));
+    }
     let citizens = crate::citizens::model::count_in(conn, id)?;
     if citizens > 0 {
         return Err(ApiError::conflict(

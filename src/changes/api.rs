@@ -17,12 +17,13 @@ pub fn configure(config: &mut ServiceConfig) {
 }
 
 /// The resource types of the feed.
-pub const TYPES: [&str; 8] = [
+pub const TYPES: [&str; 9] = [
     "association",
     "criteria_set",
     "criterion",
     "unit",
     "citizen",
+    "community",
     "assessment",
     "yearly_stats",
     "target",
@@ -47,7 +48,7 @@ pub struct ChangeEvent {
     /// JSON number holds exactly in some clients).
     #[schema(max_length = 19, pattern = "^[0-9]{1,19}$")]
     pub seq: String,
-    /// `association`, `criteria_set`, `criterion`, `unit`, `citizen`,
+    /// `association`, `criteria_set`, `criterion`, `unit`, `citizen`, `community`,
     /// `assessment`, `yearly_stats` or `target`.
     #[serde(rename = "type")]
     #[schema(max_length = 64)]

@@ -151,6 +151,24 @@ diesel::table! {
 diesel::joinable!(units -> associations (association_id));
 
 diesel::table! {
+    communities (id) {
+        id -> Text,
+        code -> Text,
+        name -> Text,
+        search_text -> Text,
+        kind -> Text,
+        association_id -> Text,
+        household_count -> Nullable<Integer>,
+        population -> Nullable<Integer>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(communities -> associations (association_id));
+
+diesel::table! {
     citizens (id) {
         id -> Text,
         external_id -> Nullable<Text>,
@@ -236,6 +254,7 @@ diesel::joinable!(targets -> associations (association_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     associations,
+    communities,
     api_tokens,
     audit_events,
     changes,

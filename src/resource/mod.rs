@@ -54,6 +54,11 @@ pub trait Resource: Clone + Send + Sized + 'static {
     /// Deletes the row if the stored version is still `expected`.
     fn remove(conn: &mut DbConnection, id: &str, expected: i64) -> QueryResult<usize>;
 
+    /// 422 when `row` may not be placed under its association (the level
+    /// it needs, say).
+    fn check_place(_conn: &mut DbConnection, _row: &Self) -> Result<(), ApiError> {
+        Ok(())
+    }
     /// 409 when another row holds what `row` must hold alone.
     fn check_unique(_conn: &mut DbConnection, _row: &Self) -> Result<(), ApiError> {
         Ok(())
@@ -237,6 +242,7 @@ pub fn insert_under<R: Resource>(
 ) -> Result<R, ApiError> {
     let id = id.unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
     let row = R::new(id, association_id, fields, now());
+    R::check_place(conn, &row)?;
     R::check_unique(conn, &row)?;
     let row = R::insert(conn, &row)?;
     audit::<R>(
@@ -282,6 +288,9 @@ pub fn update_found<R: Resource>(
         path = placeable_path(conn, scope, target)?;
     }
     let row = current.changed(fields, now());
+    if row.association_id() != current.association_id() {
+        R::check_place(conn, &row)?;
+    }
     R::check_unique(conn, &row)?;
     let saved = R::save(conn, &row, current.version())?
         .ok_or_else(|| ApiError::precondition_failed(current.version()))?;

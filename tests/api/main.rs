@@ -8,6 +8,7 @@ mod associations;
 mod associations_tree;
 mod changes;
 mod citizens;
+mod communities;
 mod contract;
 mod conventions;
 mod criteria_sets;
