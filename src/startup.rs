@@ -27,8 +27,8 @@ use crate::imports::api::ImportLimit;
 use crate::openapi::ApiDoc;
 use crate::reports::cache::ReportCache;
 use crate::{
-    assessments, associations, audit, changes, citizens, communities, criteria_sets, health,
-    imports, reports, targets, tokens, units, yearly_stats,
+    assessments, associations, audit, changes, citizens, clans, communities, criteria_sets, health,
+    households, imports, reports, targets, tokens, units, yearly_stats,
 };
 
 /// Every documented route; the OpenAPI document is collected from them.
@@ -52,6 +52,8 @@ where
                 .configure(units::api::configure)
                 .configure(citizens::api::configure)
                 .configure(communities::api::configure)
+                .configure(clans::api::configure)
+                .configure(households::api::configure)
                 .configure(assessments::api::configure)
                 .configure(yearly_stats::api::configure)
                 .configure(targets::api::configure)

@@ -532,6 +532,22 @@ pub fn delete(
             ),
         ));
     }
+    let households = crate::households::model::count_in(conn, Some(id), None)?;
+    if households > 0 {
+        return Err(ApiError::conflict(
+            "HAS_HOUSEHOLDS",
+            format!("{households} household(s) are registered with the association: move or delete them first"),
+        ));
+    }
+    let clans = crate::clans::model::count_in(conn, Some(id), None)?;
+    if clans > 0 {
+        return Err(ApiError::conflict(
+            "HAS_CLANS",
+            format!(
+                "{clans} clan(s) are registered with the association: move or delete them first"
+            ),
+        ));
+    }
     let communities = crate::communities::model::count_in(conn, id)?;
     if communities > 0 {
         return Err(ApiError::conflict(

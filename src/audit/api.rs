@@ -42,7 +42,7 @@ pub struct AuditEvent {
     /// (`refuse_duplicate_national_id`).
     #[schema(max_length = 64)]
     pub action: String,
-    /// `association`, `token`, `criteria_set`, `criterion`, `unit`, `citizen`, `community`,
+    /// `association`, `token`, `criteria_set`, `criterion`, `unit`, `citizen`, `community`, `clan`, `household`,
     /// `assessment`, `yearly_stats` or `target`.
     #[schema(max_length = 64)]
     pub resource_type: String,
@@ -89,7 +89,7 @@ impl From<AuditRow> for AuditEvent {
 #[into_params(parameter_in = Query)]
 pub struct ListAuditEventsParams {
     /// Only changes to this kind of resource (`association`, `token`, `criteria_set`,
-    /// `criterion`, `unit`, `citizen`, `community`, `assessment`, `yearly_stats`, `target`).
+    /// `criterion`, `unit`, `citizen`, `community`, `clan`, `household`, `assessment`, `yearly_stats`, `target`).
     pub resource_type: Option<String>,
     /// Only changes to this resource.
     #[serde(default, deserialize_with = "ids::optional")]

@@ -17,13 +17,15 @@ pub fn configure(config: &mut ServiceConfig) {
 }
 
 /// The resource types of the feed.
-pub const TYPES: [&str; 9] = [
+pub const TYPES: [&str; 11] = [
     "association",
     "criteria_set",
     "criterion",
     "unit",
     "citizen",
     "community",
+    "clan",
+    "household",
     "assessment",
     "yearly_stats",
     "target",
@@ -48,7 +50,7 @@ pub struct ChangeEvent {
     /// JSON number holds exactly in some clients).
     #[schema(max_length = 19, pattern = "^[0-9]{1,19}$")]
     pub seq: String,
-    /// `association`, `criteria_set`, `criterion`, `unit`, `citizen`, `community`,
+    /// `association`, `criteria_set`, `criterion`, `unit`, `citizen`, `community`, `clan`, `household`,
     /// `assessment`, `yearly_stats` or `target`.
     #[serde(rename = "type")]
     #[schema(max_length = 64)]

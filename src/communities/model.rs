@@ -90,7 +90,12 @@ impl Resource for CommunityRow {
     crate::table_queries!(communities);
 
     /// A village belongs to a commune: 422 under any other level.
-    fn check_place(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {
+    fn check_place(
+        conn: &mut DbConnection,
+        _: Option<&str>,
+        _: &str,
+        row: &Self,
+    ) -> Result<(), ApiError> {
         let level = associations_model::find(conn, &row.association_id)?.map(|a| a.level());
         match level {
             Some(Level::Commune) => Ok(()),
@@ -100,6 +105,14 @@ impl Resource for CommunityRow {
                 "a village community belongs to a commune association",
             )])),
         }
+    }
+
+    fn check_delete(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {
+        refuse_with_members(conn, row, "deleted")
+    }
+
+    fn moved(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {
+        refuse_with_members(conn, row, "moved to another commune")
     }
 
     fn check_unique(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {
@@ -121,6 +134,24 @@ impl Resource for CommunityRow {
             None => Ok(()),
         }
     }
+}
+
+/// 409 while households or clans name the community: it is not `done`.
+fn refuse_with_members(
+    conn: &mut DbConnection,
+    row: &CommunityRow,
+    done: &str,
+) -> Result<(), ApiError> {
+    let households = crate::households::model::count_in(conn, None, Some(&row.id))?;
+    crate::clans::model::refuse_with_households(households, done)?;
+    let clans = crate::clans::model::count_in(conn, None, Some(&row.id))?;
+    if clans > 0 {
+        return Err(ApiError::conflict(
+            "HAS_CLANS",
+            format!("{clans} clan(s) name it, so it is not {done}: change them first"),
+        ));
+    }
+    Ok(())
 }
 
 /// The filters of the community list.

@@ -169,6 +169,41 @@ diesel::table! {
 diesel::joinable!(communities -> associations (association_id));
 
 diesel::table! {
+    clans (id) {
+        id -> Text,
+        name -> Text,
+        search_text -> Text,
+        association_id -> Text,
+        community_id -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(clans -> associations (association_id));
+
+diesel::table! {
+    households (id) {
+        id -> Text,
+        code -> Text,
+        head_name -> Text,
+        search_text -> Text,
+        association_id -> Text,
+        address -> Nullable<Text>,
+        member_count -> Nullable<Integer>,
+        phone -> Nullable<Text>,
+        clan_id -> Nullable<Text>,
+        community_id -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(households -> associations (association_id));
+
+diesel::table! {
     citizens (id) {
         id -> Text,
         external_id -> Nullable<Text>,
@@ -255,6 +290,8 @@ diesel::joinable!(targets -> associations (association_id));
 diesel::allow_tables_to_appear_in_same_query!(
     associations,
     communities,
+    clans,
+    households,
     api_tokens,
     audit_events,
     changes,

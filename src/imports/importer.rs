@@ -556,7 +556,7 @@ impl Importer {
                 let path = placeable_path(conn, scope, &row.association_id)?;
                 let place = (row.association_id.clone(), path.as_str());
                 let fields = row.fields.clone();
-                resource::insert_under::<R>(conn, actor, place, row.id.clone(), fields)?;
+                resource::insert_under::<R>(conn, (actor, scope), place, row.id.clone(), fields)?;
                 Ok(Outcome::Created)
             }
         }

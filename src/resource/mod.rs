@@ -54,9 +54,15 @@ pub trait Resource: Clone + Send + Sized + 'static {
     /// Deletes the row if the stored version is still `expected`.
     fn remove(conn: &mut DbConnection, id: &str, expected: i64) -> QueryResult<usize>;
 
-    /// 422 when `row` may not be placed under its association (the level
-    /// it needs, say).
-    fn check_place(_conn: &mut DbConnection, _row: &Self) -> Result<(), ApiError> {
+    /// 422 when `row` may not be placed under its association, whose path
+    /// is `path` (the level it needs, say), or names another record the
+    /// caller (`scope`) may not point it to.
+    fn check_place(
+        _conn: &mut DbConnection,
+        _scope: Option<&str>,
+        _path: &str,
+        _row: &Self,
+    ) -> Result<(), ApiError> {
         Ok(())
     }
     /// 409 when another row holds what `row` must hold alone.
@@ -203,6 +209,47 @@ pub fn get_visible<R: Resource>(
         .ok_or_else(not_found)
 }
 
+/// Checks that a record placed under the association at `path` may name
+/// the `R` whose id is at `pointer`: it exists, the caller (`scope`) sees
+/// it, and it belongs to that association or to one above it (a household
+/// of a branch may name its commune's village); 422 on `pointer` otherwise.
+/// On PostgreSQL the named row (of `table`) is locked FOR SHARE first, so
+/// that a move or a delete of it waits for this write and then sees it.
+pub fn check_reference<R: Resource>(
+    conn: &mut DbConnection,
+    scope: Option<&str>,
+    (table, pointer, id): (&'static str, &str, &str),
+    path: &str,
+) -> Result<(), ApiError> {
+    let missing = || {
+        let detail = format!("no {} the token sees has this id", R::TYPE);
+        ApiError::invalid_field(pointer, "NOT_FOUND", detail)
+    };
+    if uuid::Uuid::try_parse(id).is_err() {
+        return Err(missing());
+    }
+    if let DbConnection::Postgres(pg) = conn {
+        use diesel::RunQueryDsl;
+        diesel::sql_query(format!("SELECT 1 FROM {table} WHERE id = $1 FOR SHARE"))
+            .bind::<diesel::sql_types::Text, _>(id)
+            .execute(pg)?;
+    }
+    let (_, named_path) = R::find(conn, id)?
+        .filter(|(_, named_path)| in_scope(scope, named_path))
+        .ok_or_else(missing)?;
+    if !path.starts_with(&named_path) {
+        return Err(ApiError::invalid_field(
+            pointer,
+            "OUTSIDE_AREA",
+            format!(
+                "{} belongs to an association that is not this one nor above it",
+                R::NOUN
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Records a change to `R` in the audit trail (and so in the change feed).
 /// Only ids and versions: the trail never holds personal data.
 pub fn audit<R: Resource>(
@@ -228,21 +275,21 @@ pub fn create<R: Resource>(
         .ok_or_else(|| ApiError::internal(format!("a {} names no association", R::TYPE)))?
         .to_owned();
     let path = placeable_path(conn, scope, &association_id)?;
-    insert_under(conn, actor, (association_id, &path), None, fields)
+    insert_under(conn, (actor, scope), (association_id, &path), None, fields)
 }
 
 /// Creates a record under an association found already (`id`, `path`),
 /// with the given id (an import keeps the ids it is given) or a new one.
 pub fn insert_under<R: Resource>(
     conn: &mut DbConnection,
-    actor: &Actor,
+    (actor, scope): (&Actor, Option<&str>),
     (association_id, path): (String, &str),
     id: Option<String>,
     fields: R::Fields,
 ) -> Result<R, ApiError> {
     let id = id.unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
     let row = R::new(id, association_id, fields, now());
-    R::check_place(conn, &row)?;
+    R::check_place(conn, scope, path, &row)?;
     R::check_unique(conn, &row)?;
     let row = R::insert(conn, &row)?;
     audit::<R>(
@@ -288,9 +335,7 @@ pub fn update_found<R: Resource>(
         path = placeable_path(conn, scope, target)?;
     }
     let row = current.changed(fields, now());
-    if row.association_id() != current.association_id() {
-        R::check_place(conn, &row)?;
-    }
+    R::check_place(conn, scope, &path, &row)?;
     R::check_unique(conn, &row)?;
     let saved = R::save(conn, &row, current.version())?
         .ok_or_else(|| ApiError::precondition_failed(current.version()))?;

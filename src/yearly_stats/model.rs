@@ -139,7 +139,7 @@ pub fn create(
     let association = associations_model::get_visible(conn, scope, association_id)?;
     resource::insert_under(
         conn,
-        actor,
+        (actor, scope),
         (association.id, &association.path),
         None,
         fields,

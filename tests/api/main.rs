@@ -13,6 +13,7 @@ mod contract;
 mod conventions;
 mod criteria_sets;
 mod export;
+mod families;
 mod faults;
 mod helpers;
 mod hostile;

@@ -1,0 +1,2 @@
+DROP TABLE households;
+DROP TABLE clans;
