@@ -97,7 +97,14 @@ impl ManageConnection for ConnectionManager {
 
     fn connect(&self) -> Result<Pooled, ConnectError> {
         let conn = match &self.url {
-            DatabaseUrl::Postgres(url) => DbConnection::Postgres(PgConnection::establish(url)?),
+            DatabaseUrl::Postgres(url) => {
+                // libpq speaks TLS through OpenSSL. Initialised so, OpenSSL does
+                // not free its state in an atexit handler while threads that
+                // used it are still ending (a crash at process exit, in
+                // `init_thread_deregister`, seen once at the end of a test run).
+                openssl_sys::init();
+                DbConnection::Postgres(PgConnection::establish(url)?)
+            }
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(path)?;
                 // WAL lets readers run beside the one writer; busy_timeout makes
