@@ -14,6 +14,7 @@ use serde_json::Value;
 use serde_path_to_error::Segment;
 
 use crate::error::ApiError;
+use crate::http::objects_only::ObjectsOnly;
 
 /// The largest request body accepted (1 MiB).
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -117,7 +118,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             format!("the body is not valid JSON: {message}"),
         )
     })?;
-    serde_path_to_error::deserialize(value.0).map_err(|error| shape_error(error, false))
+    from_json_value(value.0)
 }
 
 /// A whole request body of at most `limit` bytes (413 past it), each chunk
@@ -150,7 +151,7 @@ where
 
 /// A JSON value (a row of an import) as `T`: a 422 naming the member at fault.
 pub fn from_json_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
-    serde_path_to_error::deserialize(value).map_err(|error| shape_error(error, false))
+    serde_path_to_error::deserialize(ObjectsOnly(value)).map_err(|error| shape_error(error, false))
 }
 
 /// A 400 for JSON that does not parse, a 422 naming the member otherwise.
@@ -250,7 +251,10 @@ impl<'de> Visitor<'de> for JsonValueVisitor {
 /// needs the range instead.
 fn plain_words(message: &str) -> String {
     // Floats are shown as Rust prints them; say "number".
-    let message = message.replace("floating point", "number");
+    let message = message
+        .replace("floating point", "number")
+        .replace("invalid type: sequence", "invalid type: array")
+        .replace("invalid type: map", "invalid type: object");
     const TYPES: [(&str, &str); 12] = [
         ("i8", "a whole number from -128 to 127"),
         ("i16", "a whole number from -32768 to 32767"),
@@ -477,6 +481,22 @@ mod tests {
         let error =
             parse_json::<Body>(br#"{"name": "a", "inner": {"count": 1, "count": 2}}"#).unwrap_err();
         assert_eq!(error.field_errors()[0].pointer, "/inner/count");
+    }
+
+    #[test]
+    fn an_array_is_not_an_object_at_any_depth() {
+        for (body, pointer) in [
+            (&b"[]"[..], ""),
+            (br#"["a", null]"#, ""),
+            (br#"{"name": "a", "inner": [1]}"#, "/inner"),
+        ] {
+            let error = parse_json::<Body>(body).unwrap_err();
+            let field = &error.field_errors()[0];
+            assert_eq!(field.pointer, pointer);
+            assert_eq!(field.detail, "invalid type: array, expected a JSON object");
+        }
+        let body: Body = parse_json(br#"{"name": "a", "inner": {"count": 2}}"#).unwrap();
+        assert_eq!(body.inner.map(|inner| inner.count), Some(2));
     }
 
     #[test]

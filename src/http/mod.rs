@@ -6,6 +6,7 @@ pub mod idempotency;
 pub mod ids;
 pub mod limits;
 pub mod merge_patch;
+pub mod objects_only;
 pub mod paging;
 pub mod preconditions;
 pub mod request_context;

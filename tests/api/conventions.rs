@@ -89,6 +89,32 @@ async fn a_wrong_type_in_the_body_is_a_422_pointing_at_the_member() {
 }
 
 #[actix_web::test]
+async fn an_array_where_an_object_belongs_is_a_422_and_changes_nothing() {
+    let app = spawn_app().await;
+    let created = app.create_association("15", "Yên Bái", "province", None).await;
+    let path = format!("/api/v1/associations/{}", created["id"].as_str().unwrap());
+    let etag = format!("\"{}\"", created["version"]);
+    // serde would read `[]` as an empty patch and `[code, name]` as a
+    // struct's fields in order; the schema says object.
+    for body in [json!([]), json!(["16", "Lào Cai"])] {
+        let response = app.patch_json(&path, &body, Some(&etag)).await;
+        let problem = assert_problem(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "VALIDATION_FAILED",
+        )
+        .await;
+        assert_eq!(
+            problem["errors"][0]["detail"],
+            "invalid type: array, expected a JSON object"
+        );
+    }
+    let kept: serde_json::Value = app.get(&path).await.json().await.unwrap();
+    assert_eq!(kept["version"], created["version"]);
+    assert_eq!(kept["name"], "Yên Bái");
+}
+
+#[actix_web::test]
 async fn an_unknown_path_is_a_404_problem() {
     let app = spawn_app().await;
     let problem = assert_problem(
