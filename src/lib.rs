@@ -17,6 +17,7 @@ pub mod health;
 pub mod households;
 pub mod http;
 pub mod imports;
+pub mod measures;
 pub mod openapi;
 pub mod reports;
 pub mod resource;

@@ -32,6 +32,9 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(return_assessment)
         .service(list_association_assessments)
         .service(list_unit_assessments)
+        .service(list_household_assessments)
+        .service(list_clan_assessments)
+        .service(list_community_assessments)
         .service(list_citizen_assessments);
 }
 
@@ -287,7 +290,7 @@ pub async fn list_assessments(
 }
 
 macro_rules! subject_view {
-    ($name:ident, $path:literal, $kind:expr, $check:path, $what:literal) => {
+    ($name:ident, $path:literal, $kind:expr, $check:expr, $what:literal) => {
         #[doc = concat!("List the assessments of ", $what, ".")]
         #[utoipa::path(
             tag = "assessments",
@@ -313,7 +316,7 @@ macro_rules! subject_view {
             let id = id.into_inner().into_string();
             let (scope, subject) = (caller.scope_path().map(str::to_owned), id.clone());
             let kind = db
-                .run(move |conn| $check(conn, scope.as_deref(), &subject))
+                .run(move |conn| ($check)(conn, scope.as_deref(), &subject))
                 .await?;
             list_page(&req, &db, &caller, params, Some((kind.unwrap_or($kind), id))).await
         }
@@ -330,22 +333,12 @@ fn association_subject(
     Ok(SubjectKind::parse(&row.level))
 }
 
-fn unit_subject(
-    conn: &mut crate::db::DbConnection,
-    scope: Option<&str>,
-    id: &str,
-) -> Result<Option<SubjectKind>, ApiError> {
-    crate::resource::get_visible::<crate::units::model::UnitRow>(conn, scope, id)
-        .map(|_| Some(SubjectKind::Unit))
-}
-
-fn citizen_subject(
-    conn: &mut crate::db::DbConnection,
-    scope: Option<&str>,
-    id: &str,
-) -> Result<Option<SubjectKind>, ApiError> {
-    crate::resource::get_visible::<crate::citizens::model::CitizenRow>(conn, scope, id)
-        .map(|_| Some(SubjectKind::Citizen))
+/// A record of the resource layer the caller sees, as an assessment subject of `kind`.
+fn visible<R: crate::resource::Resource>(
+    kind: SubjectKind,
+) -> impl Fn(&mut crate::db::DbConnection, Option<&str>, &str) -> Result<Option<SubjectKind>, ApiError>
+{
+    move |conn, scope, id| crate::resource::get_visible::<R>(conn, scope, id).map(|_| Some(kind))
 }
 
 subject_view!(
@@ -359,15 +352,36 @@ subject_view!(
     list_unit_assessments,
     "/units/{id}/assessments",
     SubjectKind::Unit,
-    unit_subject,
+    visible::<crate::units::model::UnitRow>(SubjectKind::Unit),
     "unit"
 );
 subject_view!(
     list_citizen_assessments,
     "/citizens/{id}/assessments",
     SubjectKind::Citizen,
-    citizen_subject,
+    visible::<crate::citizens::model::CitizenRow>(SubjectKind::Citizen),
     "citizen"
+);
+subject_view!(
+    list_household_assessments,
+    "/households/{id}/assessments",
+    SubjectKind::Family,
+    visible::<crate::households::model::HouseholdRow>(SubjectKind::Family),
+    "household"
+);
+subject_view!(
+    list_clan_assessments,
+    "/clans/{id}/assessments",
+    SubjectKind::Clan,
+    visible::<crate::clans::model::ClanRow>(SubjectKind::Clan),
+    "clan"
+);
+subject_view!(
+    list_community_assessments,
+    "/communities/{id}/assessments",
+    SubjectKind::Community,
+    visible::<crate::communities::model::CommunityRow>(SubjectKind::Community),
+    "village community"
 );
 
 /// Create an assessment (editors and admins whose scope covers the subject), as a draft.

@@ -8,6 +8,8 @@ use super::rules::{check_results, missing_results, AssessmentStatus, ResultEntry
 use crate::associations::model::{self as associations_model, in_scope};
 use crate::audit::model::record_change;
 use crate::auth::{Actor, Caller};
+use crate::clans::model::ClanRow;
+use crate::communities::model::CommunityRow;
 use crate::criteria_sets::model::{self as sets_model, CriterionRow, SetRow};
 use crate::criteria_sets::rules::{SetStatus, SubjectKind};
 use crate::criteria_sets::scoring::{
@@ -17,8 +19,11 @@ use crate::db::schema::assessments::{self, dsl};
 use crate::db::schema::associations;
 use crate::db::{now, DbConnection, MultiBackend};
 use crate::error::ApiError;
+use crate::households::model::HouseholdRow;
 use crate::http::paging::{Page, PageRequest};
 use crate::http::preconditions::IfMatch;
+use crate::measures::model::{self as measures_model, Measured};
+use crate::resource::Resource;
 use crate::{citizens, units};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable)]
@@ -133,30 +138,79 @@ fn resolve_subject(
                 path: association.path,
             })
         }
-        SubjectKind::Unit => {
-            let (unit, path) =
-                crate::resource::get_visible::<units::model::UnitRow>(conn, scope, id)
-                    .map_err(|_| subject_not_found())?;
-            Ok(Subject {
-                association_id: unit.association_id,
-                path,
-            })
+        SubjectKind::Unit => resource_subject::<units::model::UnitRow>(conn, scope, id),
+        SubjectKind::Citizen => resource_subject::<citizens::model::CitizenRow>(conn, scope, id),
+        SubjectKind::Family => resource_subject::<HouseholdRow>(conn, scope, id),
+        SubjectKind::Clan => resource_subject::<ClanRow>(conn, scope, id),
+        SubjectKind::Community => resource_subject::<CommunityRow>(conn, scope, id),
+    }
+}
+
+/// A subject kept by the resource layer (a unit, citizen, household, clan
+/// or village community) the caller may see.
+fn resource_subject<R: Resource>(
+    conn: &mut DbConnection,
+    scope: Option<&str>,
+    id: &str,
+) -> Result<Subject, ApiError> {
+    let (row, path) =
+        crate::resource::get_visible::<R>(conn, scope, id).map_err(|_| subject_not_found())?;
+    Ok(Subject {
+        association_id: row.association_id().to_owned(),
+        path,
+    })
+}
+
+/// Measures every measured criterion for the subject and the period: its
+/// `met` and `score` follow from the value (the assessor's note is kept),
+/// and a criterion without a result gets one. Values sent for `measured`
+/// are never kept.
+fn measure_results(
+    conn: &mut DbConnection,
+    subject: &Measured<'_>,
+    criteria: &[CriterionRow],
+    mut results: Vec<ResultEntry>,
+) -> Result<Vec<ResultEntry>, ApiError> {
+    for entry in &mut results {
+        entry.measured = None;
+    }
+    for criterion in criteria {
+        let (Some(measure), Some(threshold)) = (criterion.measure(), criterion.threshold()) else {
+            continue;
+        };
+        let measured = measures_model::measure(conn, subject, measure, threshold)?;
+        let met = measured.met();
+        let score = if met { criterion.max_score } else { 0 };
+        match results
+            .iter_mut()
+            .find(|r| r.criterion_code == criterion.code)
+        {
+            Some(entry) => {
+                entry.met = met;
+                entry.score = score;
+                entry.measured = Some(measured);
+            }
+            None => results.push(ResultEntry {
+                criterion_code: criterion.code.clone(),
+                met,
+                score,
+                note: None,
+                measured: Some(measured),
+            }),
         }
-        SubjectKind::Citizen => {
-            let (citizen, path) =
-                crate::resource::get_visible::<citizens::model::CitizenRow>(conn, scope, id)
-                    .map_err(|_| subject_not_found())?;
-            Ok(Subject {
-                association_id: citizen.association_id,
-                path,
-            })
-        }
-        SubjectKind::Family | SubjectKind::Clan | SubjectKind::Community => {
-            Err(ApiError::invalid_field(
-                "/subject_kind",
-                "NOT_SUPPORTED",
-                "families, clans and village communities cannot be assessed yet",
-            ))
+    }
+    Ok(results)
+}
+
+impl AssessmentRow {
+    /// The subject as measures see it; `path` is its association's.
+    fn measured<'a>(&'a self, path: &'a str) -> Measured<'a> {
+        Measured {
+            kind: self.subject_kind(),
+            id: &self.subject_id,
+            association_id: &self.subject_association_id,
+            path,
+            period: self.period,
         }
     }
 }
@@ -272,6 +326,14 @@ pub fn create(
         None => subject.association_id.clone(),
     };
     let results = check_results(&criteria, new.results).map_err(ApiError::validation)?;
+    let measured = Measured {
+        kind: new.subject_kind,
+        id: &new.subject_id,
+        association_id: &subject.association_id,
+        path: &subject.path,
+        period: new.period,
+    };
+    let results = measure_results(conn, &measured, &criteria, results)?;
     if taken {
         return Err(ApiError::conflict(
             "DUPLICATE_ASSESSMENT",
@@ -419,6 +481,7 @@ pub fn update(
         row.assessor_association_id = assessor;
     }
     if_match.check(current.version)?;
+    let results = measure_results(conn, &current.measured(&path), &criteria, results)?;
     row.set_outcome(&results, &outcome(&set, &criteria, &results))?;
     let saved = save(conn, &current, row)?;
     audit(
@@ -464,12 +527,17 @@ pub fn submit(
     let (current, path) = get_visible(conn, scope, id)?;
     if_match.check(current.version)?;
     require_status(&current, AssessmentStatus::Draft, "NOT_DRAFT")?;
+    let set = sets_model::get_set(conn, &current.criteria_set_id)?;
     let criteria = sets_model::list_criteria(conn, &current.criteria_set_id)?;
     let missing = missing_results(&criteria, &current.results());
     if !missing.is_empty() {
         return Err(ApiError::validation(missing));
     }
+    // Measured again: what is sent up is what the data says now. From here
+    // on the values stay as they are; approval freezes them.
+    let results = measure_results(conn, &current.measured(&path), &criteria, current.results())?;
     let mut row = current.clone();
+    row.set_outcome(&results, &outcome(&set, &criteria, &results))?;
     row.status = AssessmentStatus::Submitted.as_str().to_owned();
     row.submitted_at = Some(now());
     let saved = save(conn, &current, row)?;

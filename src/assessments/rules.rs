@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use crate::criteria_sets::model::CriterionRow;
 use crate::error::FieldError;
+use crate::measures::rules::Measurement;
 use crate::text;
 
 /// Where an assessment is in its review.
@@ -44,7 +45,7 @@ pub const EARLIEST_PERIOD: i32 = 2000;
 pub const LATEST_PERIOD: i32 = 2100;
 
 /// The result entered for one criterion.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResultEntry {
     /// The criterion's `code` in the set.
@@ -59,6 +60,14 @@ pub struct ResultEntry {
     #[serde(default)]
     #[schema(max_length = 2000)]
     pub note: Option<String>,
+    /// Set by the service for a criterion with a `measure`: what it measured
+    /// and against which threshold. `met` and `score` of such a criterion
+    /// follow from it (`score` is `max_score` when met, else 0) whatever was
+    /// sent; it is measured on create, on every change of the draft and on
+    /// submit, and kept as approved. Ignored when sent.
+    #[serde(default)]
+    #[schema(read_only)]
+    pub measured: Option<Measurement>,
 }
 
 /// Checks results against the set's criteria: every entry names a criterion

@@ -5,8 +5,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::rules::ClanFields;
+use crate::assessments::model as assessments_model;
 use crate::associations::model as associations_model;
 use crate::communities::model::CommunityRow;
+use crate::criteria_sets::rules::SubjectKind;
 use crate::db::schema::clans::{self, dsl};
 use crate::db::schema::households;
 use crate::db::{DbConnection, MultiBackend};
@@ -91,14 +93,20 @@ impl Resource for ClanRow {
     }
 
     fn check_delete(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {
-        refuse_with_households(households_of(conn, &row.id)?, "deleted")
+        refuse_with_households(households_of(conn, &row.id)?, "deleted")?;
+        assessments_model::refuse_delete_with_assessments(
+            assessments_model::count_for_subject(conn, SubjectKind::Clan.as_str(), &row.id)?,
+            Self::TYPE,
+        )
     }
 
     fn moved(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {
         refuse_with_households(
             households_of(conn, &row.id)?,
             "moved to another association",
-        )
+        )?;
+        let kind = SubjectKind::Clan.as_str();
+        assessments_model::follow_subject(conn, kind, &row.id, &row.association_id)
     }
 }
 

@@ -5,8 +5,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::rules::{CommunityFields, CommunityKind};
+use crate::assessments::model as assessments_model;
 use crate::associations::model as associations_model;
 use crate::associations::rules::Level;
+use crate::criteria_sets::rules::SubjectKind;
 use crate::db::schema::communities::{self, dsl};
 use crate::db::{DbConnection, MultiBackend};
 use crate::error::{ApiError, FieldError};
@@ -108,11 +110,18 @@ impl Resource for CommunityRow {
     }
 
     fn check_delete(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {
-        refuse_with_members(conn, row, "deleted")
+        refuse_with_members(conn, row, "deleted")?;
+        let kind = SubjectKind::Community.as_str();
+        assessments_model::refuse_delete_with_assessments(
+            assessments_model::count_for_subject(conn, kind, &row.id)?,
+            Self::TYPE,
+        )
     }
 
     fn moved(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {
-        refuse_with_members(conn, row, "moved to another commune")
+        refuse_with_members(conn, row, "moved to another commune")?;
+        let kind = SubjectKind::Community.as_str();
+        assessments_model::follow_subject(conn, kind, &row.id, &row.association_id)
     }
 
     fn check_unique(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {

@@ -17,6 +17,7 @@ use crate::http::ids::Id;
 use crate::http::merge_patch;
 use crate::http::paging::{self, Page};
 use crate::http::preconditions::{created_response, resource_response, IfMatch};
+use crate::measures::rules::{Measure, Threshold};
 
 pub fn configure(config: &mut ServiceConfig) {
     config
@@ -64,6 +65,12 @@ pub struct Criterion {
     /// What evidence an assessor should attach.
     #[schema(format = "text", max_length = 4000)]
     pub evidence_hint: Option<String>,
+    /// What the service measures for the criterion; `null` when the assessor decides.
+    /// A measured criterion is met when the measured value reaches `threshold`;
+    /// the assessor may add a note but not change `met` or `score`.
+    pub measure: Option<Measure>,
+    /// The bar of a measured criterion: a fraction, or `"target"`.
+    pub threshold: Option<Threshold>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -71,6 +78,7 @@ pub struct Criterion {
 
 impl From<CriterionRow> for Criterion {
     fn from(row: CriterionRow) -> Self {
+        let (measure, threshold) = (row.measure(), row.threshold());
         Criterion {
             id: row.id,
             criteria_set_id: row.criteria_set_id,
@@ -83,6 +91,8 @@ impl From<CriterionRow> for Criterion {
             min_score: row.min_score,
             required: row.required,
             level: row.level,
+            measure,
+            threshold,
             evidence_hint: row.evidence_hint,
             version: row.version,
             created_at: row.created_at.and_utc(),
@@ -130,6 +140,14 @@ pub struct CreateCriterion {
     #[serde(default)]
     #[schema(max_length = 4000, format = "text")]
     pub evidence_hint: Option<String>,
+    /// What the service measures for the criterion (the set's subject kind
+    /// decides which measures fit: checked on publish); needs `threshold`.
+    #[serde(default)]
+    pub measure: Option<Measure>,
+    /// With `measure`: a fraction from 0 to 1, or `"target"` (the subject's
+    /// own target for the measure's metric and year).
+    #[serde(default)]
+    pub threshold: Option<Threshold>,
 }
 
 fn one() -> i32 {
@@ -149,6 +167,8 @@ impl From<CreateCriterion> for CriterionFields {
             required: body.required,
             level: body.level,
             evidence_hint: body.evidence_hint,
+            measure: body.measure,
+            threshold: body.threshold,
         }
     }
 }
@@ -187,6 +207,12 @@ pub struct UpdateCriterion {
     #[serde(default, deserialize_with = "merge_patch::member")]
     #[schema(value_type = Option<String>, max_length = 4000, format = "text")]
     pub evidence_hint: Option<Option<String>>,
+    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[schema(value_type = Option<Measure>)]
+    pub measure: Option<Option<Measure>>,
+    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[schema(value_type = Option<Threshold>)]
+    pub threshold: Option<Option<Threshold>>,
 }
 
 impl UpdateCriterion {
@@ -202,6 +228,8 @@ impl UpdateCriterion {
         merge_patch::optional(self.min_score, &mut f.min_score);
         merge_patch::optional(self.level, &mut f.level);
         merge_patch::optional(self.evidence_hint, &mut f.evidence_hint);
+        merge_patch::optional(self.measure, &mut f.measure);
+        merge_patch::optional(self.threshold, &mut f.threshold);
         if errors.is_empty() {
             Ok(f)
         } else {

@@ -18,6 +18,7 @@ use crate::db::{now, DbConnection, MultiBackend};
 use crate::error::ApiError;
 use crate::http::paging::{Page, PageRequest};
 use crate::http::preconditions::IfMatch;
+use crate::measures::rules::{Measure, Threshold};
 use crate::text;
 
 /// The most criteria a set holds; its criteria list fits one page.
@@ -66,6 +67,8 @@ pub struct CriterionRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub measure: Option<String>,
+    pub threshold: Option<f64>,
 }
 
 impl SetRow {
@@ -174,7 +177,21 @@ impl CriterionRow {
             required: self.required,
             level: self.level,
             evidence_hint: self.evidence_hint.clone(),
+            measure: self.measure(),
+            threshold: self.threshold(),
         }
+    }
+
+    /// What the service measures for the criterion (the column has a CHECK listing the codes).
+    pub fn measure(&self) -> Option<Measure> {
+        self.measure.as_deref().and_then(Measure::parse)
+    }
+
+    /// The bar of a measured criterion (NULL stored: the subject's target).
+    pub fn threshold(&self) -> Option<Threshold> {
+        self.measure
+            .is_some()
+            .then(|| Threshold::from_stored(self.threshold))
     }
 
     fn set_fields(&mut self, fields: CriterionFields) {
@@ -188,6 +205,8 @@ impl CriterionRow {
         self.required = fields.required;
         self.level = fields.level;
         self.evidence_hint = fields.evidence_hint;
+        self.measure = fields.measure.map(|m| m.as_str().to_owned());
+        self.threshold = fields.threshold.and_then(Threshold::stored);
     }
 
     fn new(set_id: &str, fields: CriterionFields) -> CriterionRow {
@@ -208,6 +227,8 @@ impl CriterionRow {
             version: 1,
             created_at: now,
             updated_at: now,
+            measure: None,
+            threshold: None,
         };
         row.set_fields(fields);
         row

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use super::scoring::{Band, Rating, ScoringMethod};
 use crate::error::{ApiError, FieldError};
+use crate::measures::{self, rules::Measure, rules::Threshold};
 use crate::text;
 
 /// What a criteria set assesses.
@@ -226,6 +227,9 @@ pub struct CriterionFields {
     pub required: bool,
     pub level: Option<i32>,
     pub evidence_hint: Option<String>,
+    /// What the service measures for it; with `threshold`.
+    pub measure: Option<Measure>,
+    pub threshold: Option<Threshold>,
 }
 
 impl CriterionFields {
@@ -280,6 +284,7 @@ impl CriterionFields {
         if self.level.is_some_and(|l| !(1..=2).contains(&l)) {
             errors.push(FieldError::new("/level", "OUT_OF_RANGE", "must be 1 or 2"));
         }
+        errors.extend(measures::rules::check(self.measure, self.threshold));
         if errors.is_empty() {
             Ok(self)
         } else {
@@ -353,6 +358,19 @@ pub fn publish_problems(set: &SetFields, criteria: &[CriterionFields]) -> Vec<Fi
             }
         }
     }
+    for criterion in criteria {
+        if let Some(measure) = criterion.measure.filter(|m| !m.fits(set.subject_kind)) {
+            problems.push(FieldError::new(
+                format!("/criteria/{}/measure", criterion.code),
+                "NOT_MEASURABLE",
+                format!(
+                    "{} is not measured for a {}",
+                    measure.as_str(),
+                    set.subject_kind.as_str()
+                ),
+            ));
+        }
+    }
     problems
 }
 
@@ -393,6 +411,8 @@ mod tests {
             position: 0,
             max_score,
             min_score: None,
+            measure: None,
+            threshold: None,
             required: false,
             level,
             evidence_hint: None,

@@ -126,6 +126,8 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        measure -> Nullable<Text>,
+        threshold -> Nullable<Double>,
     }
 }
 

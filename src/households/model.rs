@@ -5,9 +5,11 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::rules::HouseholdFields;
+use crate::assessments::model as assessments_model;
 use crate::associations::model as associations_model;
 use crate::clans::model::ClanRow;
 use crate::communities::model::CommunityRow;
+use crate::criteria_sets::rules::SubjectKind;
 use crate::db::schema::households::{self, dsl};
 use crate::db::{DbConnection, MultiBackend};
 use crate::error::ApiError;
@@ -109,6 +111,19 @@ impl Resource for HouseholdRow {
             resource::check_reference::<CommunityRow>(conn, scope, named, path)?;
         }
         Ok(())
+    }
+
+    fn check_delete(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {
+        let kind = SubjectKind::Family.as_str();
+        assessments_model::refuse_delete_with_assessments(
+            assessments_model::count_for_subject(conn, kind, &row.id)?,
+            Self::TYPE,
+        )
+    }
+
+    fn moved(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {
+        let kind = SubjectKind::Family.as_str();
+        assessments_model::follow_subject(conn, kind, &row.id, &row.association_id)
     }
 
     fn check_unique(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {

@@ -22,7 +22,10 @@ impl<'de> Deserializer<'de> for ObjectsOnly {
                 let value = visitor.visit_seq(&mut items)?;
                 match items.0.len() {
                     0 => Ok(value),
-                    _ => Err(de::Error::invalid_length(length, &"fewer elements in array")),
+                    _ => Err(de::Error::invalid_length(
+                        length,
+                        &"fewer elements in array",
+                    )),
                 }
             }
             Value::Object(members) => {
@@ -34,7 +37,10 @@ impl<'de> Deserializer<'de> for ObjectsOnly {
                 let value = visitor.visit_map(&mut members)?;
                 match members.members.len() {
                     0 => Ok(value),
-                    _ => Err(de::Error::invalid_length(length, &"fewer members in object")),
+                    _ => Err(de::Error::invalid_length(
+                        length,
+                        &"fewer members in object",
+                    )),
                 }
             }
             other => other.deserialize_any(visitor),
@@ -113,7 +119,10 @@ struct Members {
 impl<'de> MapAccess<'de> for Members {
     type Error = Error;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
         let Some((key, value)) = self.members.next() else {
             return Ok(None);
         };

@@ -98,7 +98,7 @@ pub struct AssessmentsParams {
     responses(
         (status = 200, description = "The report, as JSON or (with `Accept: text/csv`) as UTF-8 CSV with a byte-order mark",
          content((AssessmentsReport = "application/json"),
-                 (String = "text/csv", example = "\u{feff}row,association_id,association_code,association_name,level,criteria_set_code,criteria_set_edition,period,assessment_count,draft,submitted,approved,excellent,good,fair,not_met,assessed_count,recognised_count,recognised_ratio,good_or_above_ratio,target_metric,target_year,target_min_value,target_max_value,target_gap_to_min,target_status\ntotal,0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b,HKH-TY,Hội Khuyến học huyện Trấn Yên,district,learning-community-commune,2023,2020,21,0,0,21,6,15,0,0,21,21,1.0,1.0,,,,,,\n"))),
+                 (String = "text/csv", example = "\u{feff}row,association_id,association_code,association_name,level,criteria_set_code,criteria_set_edition,period,assessment_count,draft,submitted,approved,excellent,good,fair,not_met,assessed_count,recognised_count,recognised_ratio,good_or_above_ratio,subject_count,subject_count_source,recognised_of_registered_ratio,recognised_of_all_ratio,target_metric,target_year,target_min_value,target_max_value,target_gap_to_min,target_status\ntotal,0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b,HKH-TY,Hội Khuyến học huyện Trấn Yên,district,learning-community-commune,2023,2020,21,0,0,21,6,15,0,0,21,21,1.0,1.0,21,associations,1.0,1.0,,,,,,\n"))),
         (status = 400, response = crate::openapi::BadRequest),
         crate::openapi::refusals::ReadRefusals,
         (status = 406, response = crate::openapi::NotAcceptable),
@@ -141,7 +141,7 @@ pub struct LearningDistrictParams {
     responses(
         (status = 200, description = "The report, as JSON or (with `Accept: text/csv`) as UTF-8 CSV with a byte-order mark, one line per criterion",
          content((LearningDistrictReport = "application/json"),
-                 (String = "text/csv", example = "\u{feff}association_id,association_name,period,criteria_set_code,criteria_set_edition,status,rating,criterion_code,criterion_title,group_name,level,required,met,score,max_score,note\n0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b,Hội Khuyến học huyện Trấn Yên,2021,learning-district,2021-pilot,approved,good,1,\"Huyện ủy, UBND huyện ban hành và thực hiện kế hoạch xây dựng xã hội học tập\",Điều kiện,1,false,true,1,1,Kế hoạch số 12/KH-UBND\n"))),
+                 (String = "text/csv", example = "\u{feff}association_id,association_name,period,criteria_set_code,criteria_set_edition,status,rating,criterion_code,criterion_title,group_name,level,required,met,score,max_score,note,measure,measured_value,numerator,denominator,denominator_source,threshold,threshold_source\n0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b,Hội Khuyến học huyện Trấn Yên,2021,learning-district,2021-pilot-computed,approved,good,TC09,Gia đình học tập đạt tỷ lệ mục tiêu của chương trình,Kết quả học tập,1,false,true,1,1,,recognised_family_ratio,0.936776,23218,24785,registered_households,0.7,target\n"))),
         (status = 400, response = crate::openapi::BadRequest),
         crate::openapi::refusals::ReadRefusals,
         (status = 406, response = crate::openapi::NotAcceptable),
@@ -185,7 +185,7 @@ pub struct TrendParams {
     responses(
         (status = 200, description = "The report, as JSON or (with `Accept: text/csv`) as UTF-8 CSV with a byte-order mark, one line per year",
          content((TrendReport = "application/json"),
-                 (String = "text/csv", example = "\u{feff}association_id,association_name,metric,year,value,numerator,denominator,target_year,target_min_value,target_max_value,target_gap_to_min,target_status\n0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b,Hội Khuyến học huyện Trấn Yên,membership_ratio,2020,0.261,23793,91161,2025,0.35,0.4,0.089,below\n"))),
+                 (String = "text/csv", example = "\u{feff}association_id,association_name,metric,year,value,numerator,denominator,denominator_source,registered_count,recognised_of_registered_ratio,target_year,target_min_value,target_max_value,target_gap_to_min,target_status\n0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b,Hội Khuyến học huyện Trấn Yên,membership_ratio,2020,0.261,23793,91161,population,,,2025,0.35,0.4,0.089,below\n"))),
         (status = 400, response = crate::openapi::BadRequest),
         crate::openapi::refusals::ReadRefusals,
         (status = 406, response = crate::openapi::NotAcceptable),

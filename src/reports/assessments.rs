@@ -18,6 +18,8 @@ use crate::criteria_sets::scoring::Rating;
 use crate::db::schema::assessments::{self, dsl};
 use crate::db::DbConnection;
 use crate::error::ApiError;
+use crate::measures::model as measures_model;
+use crate::measures::rules::Denominator;
 use crate::targets::model as targets_model;
 use crate::targets::rules::Metric;
 use crate::yearly_stats::rules::ratio;
@@ -59,6 +61,18 @@ pub struct AssessmentCounts {
     pub recognised_ratio: Option<f64>,
     /// `(excellent + good) / assessed_count`: the share rated Khá or above; `null` when nothing was assessed.
     pub good_or_above_ratio: Option<f64>,
+    /// Every subject of the set's kind in this part of the tree, assessed or
+    /// not: the citizens, units, households, clans or communities registered,
+    /// or the associations of the level. For families, the yearly
+    /// statistics' `households` of the period where no household is registered.
+    pub subject_count: i64,
+    /// Where `subject_count` came from.
+    pub subject_count_source: Option<Denominator>,
+    /// `recognised_count / assessment_count`: the share of those that
+    /// registered for the title (an assessment of the period in any status).
+    pub recognised_of_registered_ratio: Option<f64>,
+    /// `recognised_count / subject_count`: the share of all.
+    pub recognised_of_all_ratio: Option<f64>,
 }
 
 impl AssessmentCounts {
@@ -99,6 +113,9 @@ impl AssessmentCounts {
     }
 
     fn set_ratios(&mut self) {
+        self.recognised_of_registered_ratio =
+            ratio(self.recognised_count, Some(self.assessment_count));
+        self.recognised_of_all_ratio = ratio(self.recognised_count, Some(self.subject_count));
         self.recognised_ratio = ratio(self.recognised_count, Some(self.assessed_count));
         self.good_or_above_ratio = ratio(
             self.by_rating.excellent + self.by_rating.good,
@@ -110,6 +127,9 @@ impl AssessmentCounts {
     fn metric_value(&self, metric: Metric) -> Option<f64> {
         match metric {
             Metric::CommunesGoodOrAboveRatio => self.good_or_above_ratio,
+            Metric::RecognisedFamilyRatio
+            | Metric::RecognisedClanRatio
+            | Metric::RecognisedCommunityRatio => self.recognised_of_all_ratio,
             _ => self.recognised_ratio,
         }
     }
@@ -147,12 +167,16 @@ pub struct AssessmentRow {
     "period": 2020, "target_metric": "communes_good_or_above_ratio",
     "own": {"assessment_count": 0, "by_status": {"draft": 0, "submitted": 0, "approved": 0},
             "by_rating": {"excellent": 0, "good": 0, "fair": 0, "not_met": 0}, "assessed_count": 0,
-            "recognised_count": 0, "recognised_ratio": null, "good_or_above_ratio": null},
+            "recognised_count": 0, "recognised_ratio": null, "good_or_above_ratio": null,
+            "subject_count": 0, "subject_count_source": "associations",
+            "recognised_of_registered_ratio": null, "recognised_of_all_ratio": null},
     "children": [],
     "total": {"association": {"id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", "code": "HKH-TY", "name": "Hội Khuyến học huyện Trấn Yên", "level": "district"},
               "counts": {"assessment_count": 21, "by_status": {"draft": 0, "submitted": 0, "approved": 21},
                          "by_rating": {"excellent": 6, "good": 15, "fair": 0, "not_met": 0}, "assessed_count": 21,
-                         "recognised_count": 21, "recognised_ratio": 1.0, "good_or_above_ratio": 1.0},
+                         "recognised_count": 21, "recognised_ratio": 1.0, "good_or_above_ratio": 1.0,
+                         "subject_count": 21, "subject_count_source": "associations",
+                         "recognised_of_registered_ratio": 1.0, "recognised_of_all_ratio": 1.0},
               "target": null}
 }))]
 pub struct AssessmentsReport {
@@ -178,6 +202,9 @@ pub fn metric_for(kind: SubjectKind) -> Option<Metric> {
         SubjectKind::Citizen => Some(Metric::RecognisedCitizenRatio),
         SubjectKind::Unit => Some(Metric::RecognisedUnitRatio),
         SubjectKind::Commune => Some(Metric::CommunesGoodOrAboveRatio),
+        SubjectKind::Family => Some(Metric::RecognisedFamilyRatio),
+        SubjectKind::Clan => Some(Metric::RecognisedClanRatio),
+        SubjectKind::Community => Some(Metric::RecognisedCommunityRatio),
         _ => None,
     }
 }
@@ -224,6 +251,55 @@ fn counts_by_child(
     Ok(counts)
 }
 
+/// How many subjects, and where the count came from.
+type SubjectCount = (i64, Denominator);
+
+/// Every subject of `kind` per child (key "" for the root itself) and in the
+/// whole subtree, with where the count came from. Families fall back on the
+/// yearly statistics' households where a part of the tree registers none,
+/// as the `recognised_family_ratio` measure does.
+fn subject_counts(
+    conn: &mut DbConnection,
+    subtree: &Subtree,
+    kind: SubjectKind,
+    period: i32,
+) -> Result<(HashMap<String, SubjectCount>, SubjectCount), ApiError> {
+    let keys = subtree.child_keys(conn)?;
+    let by_key = |rows: Vec<(String, i64)>| {
+        let mut sums: HashMap<String, i64> = HashMap::new();
+        for (association, count) in rows {
+            if let Some(key) = keys.get(&association) {
+                *sums.entry(key.clone()).or_default() += count;
+            }
+        }
+        sums
+    };
+    let path = &subtree.root.path;
+    let registered = by_key(measures_model::subjects_by_association(conn, path, kind)?);
+    let source = Denominator::registered(kind);
+    let stated = match kind {
+        SubjectKind::Family => Some(by_key(measures_model::stated_households_by_association(
+            conn, path, period,
+        )?)),
+        _ => None,
+    };
+    let pick = |registered: i64, stated: Option<i64>| match stated {
+        Some(stated) if registered == 0 => (stated, Denominator::YearlyStatsHouseholds),
+        _ => (registered, source),
+    };
+    let mut rows = HashMap::new();
+    for key in std::iter::once("").chain(subtree.children.iter().map(|c| c.id.as_str())) {
+        let stated_here = stated.as_ref().map(|s| s.get(key).copied().unwrap_or(0));
+        let registered_here = registered.get(key).copied().unwrap_or(0);
+        rows.insert(key.to_owned(), pick(registered_here, stated_here));
+    }
+    let total = pick(
+        registered.values().sum(),
+        stated.as_ref().map(|s| s.values().sum()),
+    );
+    Ok((rows, total))
+}
+
 pub fn build(
     conn: &mut DbConnection,
     scope: Option<&str>,
@@ -234,6 +310,18 @@ pub fn build(
     let subtree = Subtree::load(conn, scope, association_id)?;
     let set = sets_model::get_set(conn, set_id)?;
     let mut counts = counts_by_child(conn, &subtree, &set.id, period)?;
+    let (subjects, all_subjects) = subject_counts(conn, &subtree, set.subject_kind(), period)?;
+    let mut with_subjects = |key: &str| {
+        let mut counts = counts.remove(key).unwrap_or_default();
+        let (count, source) = subjects
+            .get(key)
+            .copied()
+            .unwrap_or((0, Denominator::registered(set.subject_kind())));
+        counts.subject_count = count;
+        counts.subject_count_source = Some(source);
+        counts.set_ratios();
+        counts
+    };
     let metric = metric_for(set.subject_kind());
     let targets = match metric {
         Some(metric) => targets_model::applicable(conn, &subtree.ids(), metric, period)?,
@@ -242,13 +330,13 @@ pub fn build(
     let compare = |id: &str, counts: &AssessmentCounts| {
         metric.and_then(|m| TargetComparison::of(targets.get(id), counts.metric_value(m)))
     };
-    let own = counts.remove("").unwrap_or_default();
+    let own = with_subjects("");
     let mut total = own.clone();
-    let children = subtree
+    let children: Vec<AssessmentRow> = subtree
         .children
         .iter()
         .map(|child| {
-            let counts = counts.remove(&child.id).unwrap_or_default();
+            let counts = with_subjects(&child.id);
             total.plus(&counts);
             AssessmentRow {
                 association: child.into(),
@@ -257,6 +345,8 @@ pub fn build(
             }
         })
         .collect();
+    (total.subject_count, total.subject_count_source) = (all_subjects.0, Some(all_subjects.1));
+    total.set_ratios();
     Ok(AssessmentsReport {
         association: (&subtree.root).into(),
         criteria_set: SetRef {
@@ -301,6 +391,10 @@ pub struct AssessmentsCsvRow<'a> {
     recognised_count: i64,
     recognised_ratio: Option<f64>,
     good_or_above_ratio: Option<f64>,
+    subject_count: i64,
+    subject_count_source: Option<Denominator>,
+    recognised_of_registered_ratio: Option<f64>,
+    recognised_of_all_ratio: Option<f64>,
     target_metric: Option<&'static str>,
 }
 
@@ -333,6 +427,10 @@ impl AssessmentsReport {
             recognised_count: c.recognised_count,
             recognised_ratio: c.recognised_ratio,
             good_or_above_ratio: c.good_or_above_ratio,
+            subject_count: c.subject_count,
+            subject_count_source: c.subject_count_source,
+            recognised_of_registered_ratio: c.recognised_of_registered_ratio,
+            recognised_of_all_ratio: c.recognised_of_all_ratio,
             target_metric: target.and(self.target_metric).map(Metric::as_str),
         };
         (row, target.into())

@@ -17,6 +17,7 @@ use crate::criteria_sets::scoring::Rating;
 use crate::db::schema::assessments::{self, dsl};
 use crate::db::DbConnection;
 use crate::error::ApiError;
+use crate::measures::rules::{Denominator, Measurement, ThresholdSource};
 use crate::targets::model as targets_model;
 use crate::targets::rules::Metric;
 
@@ -39,6 +40,11 @@ pub struct CriterionOutcome {
     /// The note or evidence reference entered with the result.
     #[schema(format = "text", max_length = 2000)]
     pub note: Option<String>,
+    /// For a criterion the service measures: what it measured (value,
+    /// numerator, denominator and where the denominator came from) and the
+    /// threshold with its source, as stored with the result (frozen once
+    /// approved); `null` for a criterion the assessor decides.
+    pub measured: Option<Measurement>,
 }
 
 impl CriterionOutcome {
@@ -61,10 +67,17 @@ impl CriterionOutcome {
     "rating": "good", "recognised": true, "met_count": 17, "criteria_count": 19,
     "criteria": [{"code": "1", "title": "Huyện ủy, UBND huyện ban hành và thực hiện kế hoạch xây dựng xã hội học tập",
                   "group_name": "Điều kiện", "level": 1, "required": false, "met": true, "score": 1, "max_score": 1,
-                  "note": "Kế hoạch số 12/KH-UBND"}],
+                  "note": "Kế hoạch số 12/KH-UBND", "measured": null},
+                 {"code": "TC09", "title": "Gia đình học tập đạt tỷ lệ mục tiêu của chương trình",
+                  "group_name": "Kết quả học tập", "level": 1, "required": false, "met": true, "score": 1, "max_score": 1,
+                  "note": null,
+                  "measured": {"measure": "recognised_family_ratio", "value": 0.936776, "numerator": 23218,
+                               "denominator": 24785, "denominator_source": "registered_households",
+                               "threshold": 0.7, "threshold_source": "target",
+                               "target_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4aa2", "measured_at": "2026-11-28T09:00:00"}}],
     "missing_required": [{"code": "17", "title": "Học tập góp phần giảm nghèo và phát triển kinh tế địa phương",
                           "group_name": "Hiệu quả", "level": 2, "required": false, "met": false, "score": 0, "max_score": 1,
-                          "note": null}],
+                          "note": null, "measured": null}],
     "target": {"target_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4aa1", "year": 2025, "min_value": 19.0, "max_value": null,
                "actual": 17.0, "gap_to_min": 2.0, "status": "below"}
 }))]
@@ -150,6 +163,7 @@ pub fn build(
         .map(|c| {
             let result = results.iter().find(|r| r.criterion_code == c.code);
             CriterionOutcome {
+                measured: result.and_then(|r| r.measured.clone()),
                 met: result.is_some_and(|r| r.met),
                 score: result.map_or(0, |r| r.score),
                 note: result.and_then(|r| r.note.clone()),
@@ -207,6 +221,13 @@ pub struct CriterionCsvRow<'a> {
     score: i32,
     max_score: i32,
     note: Option<&'a str>,
+    measure: Option<&'static str>,
+    measured_value: Option<f64>,
+    numerator: Option<i64>,
+    denominator: Option<i64>,
+    denominator_source: Option<Denominator>,
+    threshold: Option<f64>,
+    threshold_source: Option<ThresholdSource>,
 }
 
 impl Report for LearningDistrictReport {
@@ -233,6 +254,13 @@ impl Report for LearningDistrictReport {
                 score: c.score,
                 max_score: c.max_score,
                 note: c.note.as_deref(),
+                measure: c.measured.as_ref().map(|m| m.measure.as_str()),
+                measured_value: c.measured.as_ref().and_then(|m| m.value),
+                numerator: c.measured.as_ref().map(|m| m.numerator),
+                denominator: c.measured.as_ref().map(|m| m.denominator),
+                denominator_source: c.measured.as_ref().map(|m| m.denominator_source),
+                threshold: c.measured.as_ref().and_then(|m| m.threshold),
+                threshold_source: c.measured.as_ref().map(|m| m.threshold_source),
             })
             .collect()
     }

@@ -2,22 +2,19 @@
 
 use std::collections::HashMap;
 
-use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::output::{Report, TargetColumns};
 use super::{AssociationRef, Subtree, TargetComparison};
 use crate::assessments::rules::AssessmentStatus;
-use crate::associations::model::ids_in_subtree;
 use crate::criteria_sets::rules::SubjectKind;
 use crate::db::schema::assessments::{self, dsl};
-use crate::db::schema::criteria_sets;
-use crate::db::schema::yearly_stats::{self, dsl as sdsl};
 use crate::db::DbConnection;
 use crate::error::ApiError;
+use crate::measures::model::{self as measures_model, subtree_shares};
+use crate::measures::rules::{Denominator, Measure};
 use crate::targets::model as targets_model;
 use crate::targets::rules::Metric;
 use crate::yearly_stats::rules::ratio;
@@ -31,8 +28,18 @@ pub struct TrendPoint {
     pub value: Option<f64>,
     /// Members; recognised (or Khá-or-above) approved assessments; criteria met.
     pub numerator: i64,
-    /// Population; approved assessments; criteria in the set.
+    /// Population; approved assessments; registered households, clans or
+    /// communities (see `denominator_source`); criteria in the set.
     pub denominator: i64,
+    /// Where the denominator came from (`null` for `learning_district_criteria_met`).
+    /// For families: the households registered in the subtree, or the yearly
+    /// statistics' `households` when none is registered.
+    pub denominator_source: Option<Denominator>,
+    /// For the family, clan and community metrics: the subjects that
+    /// registered for the title (an assessment of the year in any status).
+    pub registered_count: Option<i64>,
+    /// `numerator / registered_count`: the share of those registered.
+    pub recognised_of_registered_ratio: Option<f64>,
     /// The target due this year or next after it.
     pub target: Option<TargetComparison>,
 }
@@ -44,8 +51,10 @@ pub struct TrendPoint {
     "association": {"id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", "code": "HKH-TY", "name": "Hội Khuyến học huyện Trấn Yên", "level": "district"},
     "metric": "membership_ratio", "from": 2019, "to": 2020,
     "points": [
-        {"year": 2019, "value": 0.248, "numerator": 22500, "denominator": 90725, "target": null},
-        {"year": 2020, "value": 0.261, "numerator": 23793, "denominator": 91161,
+        {"year": 2019, "value": 0.248, "numerator": 22500, "denominator": 90725, "denominator_source": "population",
+         "registered_count": null, "recognised_of_registered_ratio": null, "target": null},
+        {"year": 2020, "value": 0.261, "numerator": 23793, "denominator": 91161, "denominator_source": "population",
+         "registered_count": null, "recognised_of_registered_ratio": null,
          "target": {"target_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4aa0", "year": 2025, "min_value": 0.35, "max_value": 0.4,
                     "actual": 0.261, "gap_to_min": 0.089, "status": "below"}}]
 }))]
@@ -60,66 +69,6 @@ pub struct TrendReport {
 
 /// (year, numerator, denominator) for the years that have data.
 type Series = HashMap<i32, (i64, i64)>;
-
-fn membership(
-    conn: &mut DbConnection,
-    subtree: &Subtree,
-    from: i32,
-    to: i32,
-) -> Result<Series, ApiError> {
-    // From the subtree's ids: SQLite (no statistics) then starts from the
-    // subtree rather than from every association's statistics of the years,
-    // and seeks the covering (year, association_id, …) index for each.
-    let rows: Vec<(i32, Option<i64>, Option<i64>)> = yearly_stats::table
-        .filter(sdsl::year.between(from, to))
-        .filter(sdsl::association_id.eq_any(ids_in_subtree(&subtree.root.path)))
-        .group_by(sdsl::year)
-        .select((
-            sdsl::year,
-            sql::<Nullable<BigInt>>("CAST(SUM(yearly_stats.member_count) AS BIGINT)"),
-            sql::<Nullable<BigInt>>("CAST(SUM(yearly_stats.population) AS BIGINT)"),
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(year, members, population)| (year, (members.unwrap_or(0), population.unwrap_or(0))))
-        .collect())
-}
-
-/// Approved assessments of `kind` in the subtree per period: (those that
-/// count, all), where `counted` is an SQL condition on the row.
-fn approved_share(
-    conn: &mut DbConnection,
-    subtree: &Subtree,
-    (from, to): (i32, i32),
-    kind: SubjectKind,
-    counted: &str,
-) -> Result<Series, ApiError> {
-    // Periods as a list and sets rather than the subject kind, so that both
-    // backends seek the (period, criteria_set_id, subject_association_id, …)
-    // index once per year, set and association instead of scanning a kind.
-    let sets = criteria_sets::table
-        .filter(criteria_sets::subject_kind.eq(kind.as_str()))
-        .select(criteria_sets::id);
-    let rows: Vec<(i32, i64, Option<i64>)> = assessments::table
-        .filter(dsl::period.eq_any((from..=to).collect::<Vec<_>>()))
-        .filter(dsl::criteria_set_id.eq_any(sets))
-        .filter(dsl::subject_association_id.eq_any(ids_in_subtree(&subtree.root.path)))
-        .filter(dsl::status.eq(AssessmentStatus::Approved.as_str()))
-        .group_by(dsl::period)
-        .select((
-            dsl::period,
-            sql::<BigInt>("COUNT(*)"),
-            sql::<Nullable<BigInt>>(&format!(
-                "CAST(SUM(CASE WHEN {counted} THEN 1 ELSE 0 END) AS BIGINT)"
-            )),
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(period, all, counted)| (period, (counted.unwrap_or(0), all)))
-        .collect())
-}
 
 /// The criteria the district met per period (its latest approved assessment).
 fn criteria_met(
@@ -151,46 +100,45 @@ pub fn build(
     (from, to): (i32, i32),
 ) -> Result<TrendReport, ApiError> {
     let subtree = Subtree::load(conn, scope, association_id)?;
-    let series = match metric {
-        Metric::MembershipRatio => membership(conn, &subtree, from, to)?,
-        Metric::RecognisedCitizenRatio => approved_share(
-            conn,
-            &subtree,
-            (from, to),
-            SubjectKind::Citizen,
-            "assessments.recognised",
-        )?,
-        Metric::RecognisedUnitRatio => approved_share(
-            conn,
-            &subtree,
-            (from, to),
-            SubjectKind::Unit,
-            "assessments.recognised",
-        )?,
-        Metric::CommunesGoodOrAboveRatio => approved_share(
-            conn,
-            &subtree,
-            (from, to),
-            SubjectKind::Commune,
-            "assessments.rating IN ('excellent', 'good')",
-        )?,
-        Metric::LearningDistrictCriteriaMet => criteria_met(conn, &subtree, from, to)?,
-    };
     let targets =
         targets_model::due_from(conn, std::slice::from_ref(&subtree.root.id), metric, from)?;
+    let path = subtree.root.path.as_str();
+    let measure = Measure::of_metric(metric);
+    let (shares, criteria) = match measure {
+        Some(measure) => (
+            subtree_shares(conn, path, measure, (from, to))?,
+            Series::new(),
+        ),
+        None => (HashMap::new(), criteria_met(conn, &subtree, from, to)?),
+    };
+    let registered = match measure.and_then(Measure::model) {
+        Some(kind) => Some(measures_model::registered(conn, path, (from, to), kind)?),
+        None => None,
+    };
     let points = (from..=to)
         .map(|year| {
-            let (numerator, denominator) = series.get(&year).copied().unwrap_or((0, 0));
-            let value = match metric {
-                Metric::LearningDistrictCriteriaMet => series.get(&year).map(|_| numerator as f64),
-                _ => ratio(numerator, Some(denominator)),
+            let share = shares.get(&year);
+            let (numerator, denominator) = match share {
+                Some(share) => (share.numerator, share.denominator),
+                None => criteria.get(&year).copied().unwrap_or((0, 0)),
             };
+            let value = match share {
+                Some(share) => share.value(),
+                None => criteria.get(&year).map(|_| numerator as f64),
+            };
+            let registered_count = registered
+                .as_ref()
+                .map(|r| r.get(&year).copied().unwrap_or(0));
             let target = targets_model::applicable_to(&targets, year);
             TrendPoint {
                 year,
                 value,
                 numerator,
                 denominator,
+                denominator_source: share.map(|s| s.source),
+                registered_count,
+                recognised_of_registered_ratio: registered_count
+                    .and_then(|r| ratio(numerator, Some(r))),
                 target: TargetComparison::of(target, value),
             }
         })
@@ -214,6 +162,9 @@ pub struct TrendCsvRow<'a> {
     value: Option<f64>,
     numerator: i64,
     denominator: i64,
+    denominator_source: Option<Denominator>,
+    registered_count: Option<i64>,
+    recognised_of_registered_ratio: Option<f64>,
 }
 
 impl Report for TrendReport {
@@ -232,6 +183,9 @@ impl Report for TrendReport {
                     value: p.value,
                     numerator: p.numerator,
                     denominator: p.denominator,
+                    denominator_source: p.denominator_source,
+                    registered_count: p.registered_count,
+                    recognised_of_registered_ratio: p.recognised_of_registered_ratio,
                 };
                 (row, p.target.as_ref().into())
             })

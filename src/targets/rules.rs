@@ -21,15 +21,26 @@ pub enum Metric {
     CommunesGoodOrAboveRatio,
     /// How many of the learning-district criteria the district meets (a count).
     LearningDistrictCriteriaMet,
+    /// Households recognised as learning families (approved, recognised family
+    /// assessments of the year) over all households: those registered in the
+    /// subtree, or the yearly statistics' `households` where none are (a fraction).
+    RecognisedFamilyRatio,
+    /// Clans recognised as learning clans over all clans registered in the subtree (a fraction).
+    RecognisedClanRatio,
+    /// Village communities recognised over all communities registered in the subtree (a fraction).
+    RecognisedCommunityRatio,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 5] = [
+    pub const ALL: [Metric; 8] = [
         Metric::MembershipRatio,
         Metric::RecognisedCitizenRatio,
         Metric::RecognisedUnitRatio,
         Metric::CommunesGoodOrAboveRatio,
         Metric::LearningDistrictCriteriaMet,
+        Metric::RecognisedFamilyRatio,
+        Metric::RecognisedClanRatio,
+        Metric::RecognisedCommunityRatio,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -39,6 +50,9 @@ impl Metric {
             Metric::RecognisedUnitRatio => "recognised_unit_ratio",
             Metric::CommunesGoodOrAboveRatio => "communes_good_or_above_ratio",
             Metric::LearningDistrictCriteriaMet => "learning_district_criteria_met",
+            Metric::RecognisedFamilyRatio => "recognised_family_ratio",
+            Metric::RecognisedClanRatio => "recognised_clan_ratio",
+            Metric::RecognisedCommunityRatio => "recognised_community_ratio",
         }
     }
 

@@ -533,7 +533,7 @@ async fn results_and_subjects_are_validated_against_the_set() {
     )
     .await;
 
-    // Families, clans and village communities come later.
+    // A family set assesses households: a citizen's id names no household.
     let family_set = json!({"code": "family", "edition": "2015", "name": "Gia đình học tập", "subject_kind": "family",
                             "scoring_method": "levels"});
     let set: Value = app
@@ -565,7 +565,7 @@ async fn results_and_subjects_are_validated_against_the_set() {
     .await;
     assert_eq!(
         field_errors(&problem),
-        vec![("/subject_kind".to_owned(), "NOT_SUPPORTED".to_owned())]
+        vec![("/subject_id".to_owned(), "NOT_FOUND".to_owned())]
     );
 
     // An association whose area has assessments is kept.

@@ -91,7 +91,9 @@ async fn a_wrong_type_in_the_body_is_a_422_pointing_at_the_member() {
 #[actix_web::test]
 async fn an_array_where_an_object_belongs_is_a_422_and_changes_nothing() {
     let app = spawn_app().await;
-    let created = app.create_association("15", "Yên Bái", "province", None).await;
+    let created = app
+        .create_association("15", "Yên Bái", "province", None)
+        .await;
     let path = format!("/api/v1/associations/{}", created["id"].as_str().unwrap());
     let etag = format!("\"{}\"", created["version"]);
     // serde would read `[]` as an empty patch and `[code, name]` as a

@@ -6,11 +6,13 @@ use serde_json::{json, Value};
 use crate::helpers::{assert_problem, field_errors, spawn_app, TestApp};
 use khuyenhoc::auth::Role;
 
+/// The pilot's template as shipped (edition `2021-pilot`).
 async fn learning_district(app: &TestApp) -> Value {
     let sets = app
         .list("/api/v1/criteria-sets?code=learning-district")
         .await;
-    assert_eq!(sets.len(), 1);
+    let editions: Vec<_> = sets.iter().map(|s| s["edition"].clone()).collect();
+    assert_eq!(editions, ["2021-pilot", "2021-pilot-computed"]);
     sets[0].clone()
 }
 
@@ -54,8 +56,12 @@ async fn a_fresh_database_holds_the_published_templates_with_the_19_district_cri
         keys,
         vec![
             "citizen/2022",
+            "learning-clan/2015",
             "learning-community-commune/2023",
+            "learning-community-village/2015",
             "learning-district/2021-pilot",
+            "learning-district/2021-pilot-computed",
+            "learning-family/2015",
             "unit/2020"
         ]
     );
@@ -107,12 +113,12 @@ async fn a_fresh_database_holds_the_published_templates_with_the_19_district_cri
         app.list("/api/v1/criteria-sets?q=huyen%20hoc%20tap")
             .await
             .len(),
-        1
+        2
     );
 
     // Seeding again (as every start does) adds nothing.
     app.db().migrate().unwrap();
-    assert_eq!(app.list("/api/v1/criteria-sets").await.len(), 4);
+    assert_eq!(app.list("/api/v1/criteria-sets").await.len(), 8);
 }
 
 #[actix_web::test]
@@ -221,7 +227,7 @@ async fn a_new_edition_is_an_editable_draft_that_can_be_published_and_later_reti
         app.list("/api/v1/criteria-sets?code=learning-district&status=published")
             .await
             .len(),
-        2
+        3
     );
 
     // Retired sets stay readable.
@@ -321,7 +327,7 @@ async fn every_token_reads_sets_but_only_admins_write_them() {
         .await;
     let editor = app.with_token(&app.issue_token("editor", Role::Editor, Some(&province), None));
     let viewer = app.with_token(&app.issue_token("viewer", Role::Viewer, Some(&province), None));
-    assert_eq!(viewer.list("/api/v1/criteria-sets").await.len(), 4);
+    assert_eq!(viewer.list("/api/v1/criteria-sets").await.len(), 8);
     let district = learning_district(&viewer).await;
     assert_eq!(
         viewer
@@ -350,7 +356,7 @@ async fn every_token_reads_sets_but_only_admins_write_them() {
         "ADMIN_ONLY",
     )
     .await;
-    assert_eq!(app.list("/api/v1/criteria-sets").await.len(), 4);
+    assert_eq!(app.list("/api/v1/criteria-sets").await.len(), 8);
 }
 
 #[actix_web::test]
@@ -374,5 +380,5 @@ async fn a_draft_set_can_be_deleted_with_its_criteria() {
         "NOT_FOUND",
     )
     .await;
-    assert_eq!(app.list("/api/v1/criteria-sets").await.len(), 4);
+    assert_eq!(app.list("/api/v1/criteria-sets").await.len(), 8);
 }

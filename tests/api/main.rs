@@ -21,6 +21,7 @@ mod idempotency;
 mod imports;
 mod instance;
 mod integrity;
+mod measured;
 mod operations;
 mod paging;
 mod reports;

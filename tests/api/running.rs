@@ -497,7 +497,7 @@ async fn processes_migrating_one_database_at_once_all_succeed() {
         &mut **conn,
     )
     .unwrap();
-    assert_eq!(templates, 4);
+    assert_eq!(templates, 8);
 }
 
 #[actix_web::test]

@@ -1,0 +1,324 @@
+//! Measures and thresholds, without the database.
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::criteria_sets::rules::SubjectKind;
+use crate::error::FieldError;
+use crate::targets::rules::Metric;
+
+/// What the service measures for a criterion. The codes are the metric codes
+/// of targets, reports and the trend; `member_households_recognised_ratio` is
+/// the clan's or village community's own households recognised as learning
+/// families.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    /// Members over population in the subject's subtree (yearly statistics).
+    MembershipRatio,
+    /// Learning citizens recognised over citizens assessed (approved).
+    RecognisedCitizenRatio,
+    /// Learning units recognised over units assessed (approved).
+    RecognisedUnitRatio,
+    /// Communes rated Khá or above over communes assessed (approved).
+    CommunesGoodOrAboveRatio,
+    /// Learning families over all households of the subtree.
+    RecognisedFamilyRatio,
+    /// Learning clans over all clans of the subtree.
+    RecognisedClanRatio,
+    /// Learning village communities over all communities of the subtree.
+    RecognisedCommunityRatio,
+    /// For a clan or a village community: its households recognised as
+    /// learning families in the same period over its households.
+    MemberHouseholdsRecognisedRatio,
+}
+
+impl Measure {
+    pub const ALL: [Measure; 8] = [
+        Measure::MembershipRatio,
+        Measure::RecognisedCitizenRatio,
+        Measure::RecognisedUnitRatio,
+        Measure::CommunesGoodOrAboveRatio,
+        Measure::RecognisedFamilyRatio,
+        Measure::RecognisedClanRatio,
+        Measure::RecognisedCommunityRatio,
+        Measure::MemberHouseholdsRecognisedRatio,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self.metric() {
+            Some(metric) => metric.as_str(),
+            None => "member_households_recognised_ratio",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Measure> {
+        Measure::ALL.into_iter().find(|m| m.as_str() == value)
+    }
+
+    /// The measure of a target metric (all but the count of district criteria met).
+    pub fn of_metric(metric: Metric) -> Option<Measure> {
+        Measure::ALL
+            .into_iter()
+            .find(|m| m.metric() == Some(metric))
+    }
+
+    /// The subjects whose recognition the measure counts, for the subtree
+    /// shares of the family, clan and community models.
+    pub fn model(self) -> Option<SubjectKind> {
+        match self {
+            Measure::RecognisedFamilyRatio => Some(SubjectKind::Family),
+            Measure::RecognisedClanRatio => Some(SubjectKind::Clan),
+            Measure::RecognisedCommunityRatio => Some(SubjectKind::Community),
+            _ => None,
+        }
+    }
+
+    /// The target metric of the same code, for `threshold: "target"`.
+    pub fn metric(self) -> Option<Metric> {
+        match self {
+            Measure::MembershipRatio => Some(Metric::MembershipRatio),
+            Measure::RecognisedCitizenRatio => Some(Metric::RecognisedCitizenRatio),
+            Measure::RecognisedUnitRatio => Some(Metric::RecognisedUnitRatio),
+            Measure::CommunesGoodOrAboveRatio => Some(Metric::CommunesGoodOrAboveRatio),
+            Measure::RecognisedFamilyRatio => Some(Metric::RecognisedFamilyRatio),
+            Measure::RecognisedClanRatio => Some(Metric::RecognisedClanRatio),
+            Measure::RecognisedCommunityRatio => Some(Metric::RecognisedCommunityRatio),
+            Measure::MemberHouseholdsRecognisedRatio => None,
+        }
+    }
+
+    /// Whether the measure means something for subjects of this kind: the
+    /// subtree metrics for an association (province, district, commune), the
+    /// households' share for a clan or a village community.
+    pub fn fits(self, kind: SubjectKind) -> bool {
+        match kind {
+            SubjectKind::Province | SubjectKind::District | SubjectKind::Commune => {
+                self.metric().is_some()
+            }
+            SubjectKind::Clan | SubjectKind::Community => {
+                self == Measure::MemberHouseholdsRecognisedRatio
+            }
+            SubjectKind::Citizen | SubjectKind::Unit | SubjectKind::Family => false,
+        }
+    }
+}
+
+/// The bar a measured value must reach: a fixed fraction, or the subject's
+/// own target for the measure's metric in the assessment's year.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum Threshold {
+    /// A fraction from 0 to 1, e.g. 0.5 for "at least 50 %".
+    Value(f64),
+    /// `"target"`: the `min_value` of the subject's target for the metric,
+    /// due in the assessment's year or the next after it.
+    Named(NamedThreshold),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NamedThreshold {
+    Target,
+}
+
+impl Threshold {
+    /// The stored column: the fraction, or NULL for the target.
+    pub fn stored(self) -> Option<f64> {
+        match self {
+            Threshold::Value(value) => Some(value),
+            Threshold::Named(NamedThreshold::Target) => None,
+        }
+    }
+
+    pub fn from_stored(value: Option<f64>) -> Threshold {
+        value.map_or(Threshold::Named(NamedThreshold::Target), Threshold::Value)
+    }
+}
+
+/// Checks a criterion's measure and threshold together: a threshold only
+/// with a measure and a measure always with one; a fraction from 0 to 1;
+/// `target` only for a measure that targets are set on.
+pub fn check(measure: Option<Measure>, threshold: Option<Threshold>) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    match (measure, threshold) {
+        (None, Some(_)) => errors.push(FieldError::new(
+            "/threshold",
+            "WITHOUT_MEASURE",
+            "a threshold is set only with a measure",
+        )),
+        (Some(_), None) => errors.push(FieldError::new(
+            "/threshold",
+            "REQUIRED",
+            "a measured criterion needs a threshold: a fraction from 0 to 1, or \"target\"",
+        )),
+        (Some(measure), Some(Threshold::Named(NamedThreshold::Target)))
+            if measure.metric().is_none() =>
+        {
+            errors.push(FieldError::new(
+                "/threshold",
+                "NO_TARGET_METRIC",
+                format!(
+                    "targets are not set on {}: give a fraction",
+                    measure.as_str()
+                ),
+            ))
+        }
+        (_, Some(Threshold::Value(value))) if !(0.0..=1.0).contains(&value) => errors.push(
+            FieldError::new("/threshold", "OUT_OF_RANGE", "must be from 0 to 1"),
+        ),
+        _ => {}
+    }
+    errors
+}
+
+/// Where the denominator of a measured share came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Denominator {
+    /// The population of the yearly statistics.
+    Population,
+    /// The subjects with an approved assessment of the year.
+    ApprovedAssessments,
+    /// Households registered individually (`/households`).
+    RegisteredHouseholds,
+    /// The `households` of the yearly statistics: no household is registered individually.
+    YearlyStatsHouseholds,
+    /// Clans registered (`/clans`).
+    RegisteredClans,
+    /// Village communities registered (`/communities`).
+    RegisteredCommunities,
+    /// The community's stated `household_count`: none of its households is registered.
+    StatedHouseholdCount,
+    /// Citizens registered (`/citizens`).
+    RegisteredCitizens,
+    /// Units registered (`/units`).
+    RegisteredUnits,
+    /// The associations of the subject's level.
+    Associations,
+}
+
+impl Denominator {
+    /// Where the count of every subject of `kind` comes from.
+    pub fn registered(kind: SubjectKind) -> Denominator {
+        match kind {
+            SubjectKind::Citizen => Denominator::RegisteredCitizens,
+            SubjectKind::Unit => Denominator::RegisteredUnits,
+            SubjectKind::Family => Denominator::RegisteredHouseholds,
+            SubjectKind::Clan => Denominator::RegisteredClans,
+            SubjectKind::Community => Denominator::RegisteredCommunities,
+            SubjectKind::Province | SubjectKind::District | SubjectKind::Commune => {
+                Denominator::Associations
+            }
+        }
+    }
+}
+
+/// Where the threshold of a measured criterion came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ThresholdSource {
+    /// The criterion's own fraction.
+    Fixed,
+    /// The subject's target (`target_id`).
+    Target,
+    /// The criterion asks for the target and the subject has none for the
+    /// year or later: the criterion is not met.
+    NoTarget,
+}
+
+/// What the service measured for a criterion, stored with its result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "measure": "recognised_family_ratio", "value": 0.936776, "numerator": 23218, "denominator": 24785,
+    "denominator_source": "registered_households", "threshold": 0.7, "threshold_source": "target",
+    "target_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4aa2", "measured_at": "2026-11-28T09:00:00"
+}))]
+pub struct Measurement {
+    pub measure: Measure,
+    /// `numerator / denominator`, rounded to 6 decimals; `null` when the denominator is 0.
+    pub value: Option<f64>,
+    pub numerator: i64,
+    pub denominator: i64,
+    pub denominator_source: Denominator,
+    /// The bar the value had to reach; `null` when the subject has no target.
+    pub threshold: Option<f64>,
+    pub threshold_source: ThresholdSource,
+    #[schema(format = Uuid)]
+    pub target_id: Option<String>,
+    /// When it was measured (UTC): on create and change of a draft and on
+    /// submit; an approved assessment keeps the values it was approved with.
+    #[schema(value_type = String, format = DateTime)]
+    pub measured_at: NaiveDateTime,
+}
+
+impl Measurement {
+    /// Met when the value reaches the threshold (exactly 50 % meets "at least 50 %").
+    pub fn met(&self) -> bool {
+        match (self.value, self.threshold) {
+            // Both are rounded to 6 decimals; the tolerance absorbs the last bit.
+            (Some(value), Some(threshold)) => value + 1e-9 >= threshold,
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn measured(value: Option<f64>, threshold: Option<f64>) -> Measurement {
+        Measurement {
+            measure: Measure::MemberHouseholdsRecognisedRatio,
+            value,
+            numerator: 0,
+            denominator: 0,
+            denominator_source: Denominator::RegisteredHouseholds,
+            threshold,
+            threshold_source: ThresholdSource::Fixed,
+            target_id: None,
+            measured_at: NaiveDateTime::default(),
+        }
+    }
+
+    #[test]
+    fn exactly_the_threshold_is_met_and_just_below_is_not() {
+        assert!(measured(Some(0.5), Some(0.5)).met());
+        assert!(!measured(Some(0.499), Some(0.5)).met());
+        assert!(!measured(None, Some(0.0)).met());
+        assert!(!measured(Some(1.0), None).met());
+    }
+
+    #[test]
+    fn codes_are_the_metric_codes() {
+        for measure in Measure::ALL {
+            assert_eq!(Measure::parse(measure.as_str()), Some(measure));
+            if let Some(metric) = measure.metric() {
+                assert_eq!(metric.as_str(), measure.as_str());
+            }
+        }
+    }
+
+    #[test]
+    fn a_threshold_goes_with_a_measure_and_a_target_with_a_metric() {
+        let target = Some(Threshold::Named(NamedThreshold::Target));
+        assert!(check(Some(Measure::RecognisedFamilyRatio), target).is_empty());
+        assert_eq!(
+            check(Some(Measure::MemberHouseholdsRecognisedRatio), target)[0].code,
+            "NO_TARGET_METRIC"
+        );
+        assert_eq!(
+            check(None, Some(Threshold::Value(0.5)))[0].code,
+            "WITHOUT_MEASURE"
+        );
+        assert_eq!(
+            check(Some(Measure::MembershipRatio), None)[0].code,
+            "REQUIRED"
+        );
+        assert_eq!(
+            check(Some(Measure::MembershipRatio), Some(Threshold::Value(1.5)))[0].code,
+            "OUT_OF_RANGE"
+        );
+    }
+}
