@@ -16,6 +16,7 @@ use crate::http::ids::{self, Id};
 use crate::http::merge_patch;
 use crate::http::paging::PageRequest;
 use crate::http::preconditions::IfMatch;
+use crate::imports::Importable;
 use crate::resource::{self, http::Served};
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -186,6 +187,36 @@ pub async fn list_clans(
     resource::http::list::<ClanRow, _>(&req, &db, &caller, paging, fingerprint, fetch).await
 }
 
+impl From<CreateClan> for ClanFields {
+    fn from(body: CreateClan) -> Self {
+        ClanFields {
+            name: body.name,
+            association_id: body.association_id,
+            community_id: body.community_id,
+        }
+    }
+}
+
+impl Importable for ClanRow {
+    const NAME: &'static str = "clans";
+    type Create = CreateClan;
+
+    fn fields_from(body: CreateClan, _: Option<String>) -> Result<(String, ClanFields), ApiError> {
+        let fields = ClanFields::from(body);
+        Ok((fields.association_id.clone(), fields))
+    }
+
+    /// None: two branches of a clan may bear one name, so rows without an
+    /// `id` are always new clans.
+    fn keys(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn holders(_: &mut DbConnection, _: &[&Self]) -> Result<Vec<(Self, String)>, ApiError> {
+        Ok(Vec::new())
+    }
+}
+
 /// Register a clan (editors and admins, in their scope).
 #[utoipa::path(
     tag = "clans",
@@ -203,12 +234,7 @@ pub async fn create_clan(
     caller: Caller,
     JsonBody(body): JsonBody<CreateClan>,
 ) -> Result<HttpResponse, ApiError> {
-    let fields = ClanFields {
-        name: body.name,
-        association_id: body.association_id,
-        community_id: body.community_id,
-    }
-    .validated()?;
+    let fields = ClanFields::from(body).validated()?;
     let row = resource::http::create_row::<ClanRow>(&db, &caller, fields).await?;
     Ok(resource::http::respond_created(&req, &caller, row))
 }

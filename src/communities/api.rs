@@ -16,6 +16,7 @@ use crate::http::ids::{self, Id};
 use crate::http::merge_patch;
 use crate::http::paging::PageRequest;
 use crate::http::preconditions::IfMatch;
+use crate::imports::Importable;
 use crate::resource::{self, http::Served};
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -213,6 +214,44 @@ pub async fn list_communities(
     resource::http::list::<CommunityRow, _>(&req, &db, &caller, paging, fingerprint, fetch).await
 }
 
+impl From<CreateCommunity> for CommunityFields {
+    fn from(body: CreateCommunity) -> Self {
+        CommunityFields {
+            code: body.code,
+            name: body.name,
+            kind: body.kind,
+            association_id: body.association_id,
+            household_count: body.household_count,
+            population: body.population,
+        }
+    }
+}
+
+impl Importable for CommunityRow {
+    const NAME: &'static str = "communities";
+    type Create = CreateCommunity;
+
+    fn fields_from(
+        body: CreateCommunity,
+        _: Option<String>,
+    ) -> Result<(String, CommunityFields), ApiError> {
+        let fields = CommunityFields::from(body);
+        Ok((fields.association_id.clone(), fields))
+    }
+
+    /// The same code in the same commune.
+    fn keys(&self) -> Vec<String> {
+        vec![format!("{}/{}", self.association_id, self.code)]
+    }
+
+    fn holders(conn: &mut DbConnection, rows: &[&Self]) -> Result<Vec<(Self, String)>, ApiError> {
+        let keys = rows
+            .iter()
+            .map(|r| (r.association_id.as_str(), r.code.as_str()));
+        model::holding_codes(conn, keys)
+    }
+}
+
 /// Register a village community under a commune (editors and admins, in their scope).
 #[utoipa::path(
     tag = "communities",
@@ -230,15 +269,7 @@ pub async fn create_community(
     caller: Caller,
     JsonBody(body): JsonBody<CreateCommunity>,
 ) -> Result<HttpResponse, ApiError> {
-    let fields = CommunityFields {
-        code: body.code,
-        name: body.name,
-        kind: body.kind,
-        association_id: body.association_id,
-        household_count: body.household_count,
-        population: body.population,
-    }
-    .validated()?;
+    let fields = CommunityFields::from(body).validated()?;
     let row = resource::http::create_row::<CommunityRow>(&db, &caller, fields).await?;
     Ok(resource::http::respond_created(&req, &caller, row))
 }

@@ -227,3 +227,19 @@ pub fn count_in(conn: &mut DbConnection, association_id: &str) -> Result<i64, Ap
         .count()
         .get_result(conn)?)
 }
+
+/// The communities holding any of the (association, code) keys (and perhaps a few
+/// more of those associations and codes), with their associations' paths.
+pub fn holding_codes<'a>(
+    conn: &mut DbConnection,
+    keys: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Result<Vec<(CommunityRow, String)>, ApiError> {
+    use crate::db::schema::associations;
+    let (held_by, codes): (Vec<&str>, Vec<&str>) = keys.unzip();
+    Ok(communities::table
+        .inner_join(associations::table.on(associations::id.eq(dsl::association_id)))
+        .filter(dsl::association_id.eq_any(held_by))
+        .filter(dsl::code.eq_any(codes))
+        .select((communities::all_columns, associations::path))
+        .load(conn)?)
+}

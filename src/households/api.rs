@@ -16,6 +16,7 @@ use crate::http::ids::{self, Id};
 use crate::http::merge_patch;
 use crate::http::paging::PageRequest;
 use crate::http::preconditions::IfMatch;
+use crate::imports::Importable;
 use crate::resource::{self, http::Served};
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -252,6 +253,46 @@ pub async fn list_households(
     resource::http::list::<HouseholdRow, _>(&req, &db, &caller, paging, fingerprint, fetch).await
 }
 
+impl From<CreateHousehold> for HouseholdFields {
+    fn from(body: CreateHousehold) -> Self {
+        HouseholdFields {
+            code: body.code,
+            head_name: body.head_name,
+            association_id: body.association_id,
+            address: body.address,
+            member_count: body.member_count,
+            phone: body.phone,
+            clan_id: body.clan_id,
+            community_id: body.community_id,
+        }
+    }
+}
+
+impl Importable for HouseholdRow {
+    const NAME: &'static str = "households";
+    type Create = CreateHousehold;
+
+    fn fields_from(
+        body: CreateHousehold,
+        _: Option<String>,
+    ) -> Result<(String, HouseholdFields), ApiError> {
+        let fields = HouseholdFields::from(body);
+        Ok((fields.association_id.clone(), fields))
+    }
+
+    /// The same code in the same association.
+    fn keys(&self) -> Vec<String> {
+        vec![format!("{}/{}", self.association_id, self.code)]
+    }
+
+    fn holders(conn: &mut DbConnection, rows: &[&Self]) -> Result<Vec<(Self, String)>, ApiError> {
+        let keys = rows
+            .iter()
+            .map(|r| (r.association_id.as_str(), r.code.as_str()));
+        model::holding_codes(conn, keys)
+    }
+}
+
 /// Register a household (editors and admins, in their scope).
 #[utoipa::path(
     tag = "households",
@@ -269,17 +310,7 @@ pub async fn create_household(
     caller: Caller,
     JsonBody(body): JsonBody<CreateHousehold>,
 ) -> Result<HttpResponse, ApiError> {
-    let fields = HouseholdFields {
-        code: body.code,
-        head_name: body.head_name,
-        association_id: body.association_id,
-        address: body.address,
-        member_count: body.member_count,
-        phone: body.phone,
-        clan_id: body.clan_id,
-        community_id: body.community_id,
-    }
-    .validated()?;
+    let fields = HouseholdFields::from(body).validated()?;
     let row = resource::http::create_row::<HouseholdRow>(&db, &caller, fields).await?;
     Ok(resource::http::respond_created(&req, &caller, row))
 }

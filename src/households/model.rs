@@ -220,3 +220,19 @@ pub fn count_in(
     }
     Ok(query.count().get_result(conn)?)
 }
+
+/// The households holding any of the (association, code) keys (and perhaps a few
+/// more of those associations and codes), with their associations' paths.
+pub fn holding_codes<'a>(
+    conn: &mut DbConnection,
+    keys: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Result<Vec<(HouseholdRow, String)>, ApiError> {
+    use crate::db::schema::associations;
+    let (held_by, codes): (Vec<&str>, Vec<&str>) = keys.unzip();
+    Ok(households::table
+        .inner_join(associations::table.on(associations::id.eq(dsl::association_id)))
+        .filter(dsl::association_id.eq_any(held_by))
+        .filter(dsl::code.eq_any(codes))
+        .select((households::all_columns, associations::path))
+        .load(conn)?)
+}

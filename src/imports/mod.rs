@@ -249,6 +249,9 @@ pub enum DataResource {
     Citizens,
     YearlyStats,
     Targets,
+    Communities,
+    Clans,
+    Households,
 }
 
 impl DataResource {
@@ -259,7 +262,7 @@ impl DataResource {
         conn: &mut DbConnection,
         source: Source,
     ) -> Result<ImportReport, ApiError> {
-        use crate::{citizens, targets, units, yearly_stats};
+        use crate::{citizens, clans, communities, households, targets, units, yearly_stats};
         match self {
             DataResource::Associations => importer.run_associations(conn, source),
             DataResource::Assessments => importer.run_assessments(conn, source),
@@ -269,6 +272,13 @@ impl DataResource {
                 importer.run::<yearly_stats::model::StatsRow>(conn, source)
             }
             DataResource::Targets => importer.run::<targets::model::TargetRow>(conn, source),
+            DataResource::Communities => {
+                importer.run::<communities::model::CommunityRow>(conn, source)
+            }
+            DataResource::Clans => importer.run::<clans::model::ClanRow>(conn, source),
+            DataResource::Households => {
+                importer.run::<households::model::HouseholdRow>(conn, source)
+            }
         }
     }
 
@@ -281,7 +291,7 @@ impl DataResource {
         out: &mut dyn std::io::Write,
     ) -> Result<u64, ApiError> {
         use crate::resource::export::write_all;
-        use crate::{citizens, targets, units, yearly_stats};
+        use crate::{citizens, clans, communities, households, targets, units, yearly_stats};
         let scope = caller.scope_path().map(str::to_owned);
         match self {
             DataResource::Associations => {
@@ -336,6 +346,33 @@ impl DataResource {
                 };
                 write_all(conn, caller, form, out, |c, p| {
                     targets::model::list(c, &filter, p)
+                })
+            }
+            DataResource::Communities => {
+                let filter = communities::model::CommunityFilter {
+                    scope,
+                    ..Default::default()
+                };
+                write_all(conn, caller, form, out, |c, p| {
+                    communities::model::list(c, &filter, p)
+                })
+            }
+            DataResource::Clans => {
+                let filter = clans::model::ClanFilter {
+                    scope,
+                    ..Default::default()
+                };
+                write_all(conn, caller, form, out, |c, p| {
+                    clans::model::list(c, &filter, p)
+                })
+            }
+            DataResource::Households => {
+                let filter = households::model::HouseholdFilter {
+                    scope,
+                    ..Default::default()
+                };
+                write_all(conn, caller, form, out, |c, p| {
+                    households::model::list(c, &filter, p)
                 })
             }
         }

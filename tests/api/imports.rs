@@ -245,6 +245,33 @@ async fn importing_a_file_twice_changes_nothing_the_second_time() {
 }
 
 #[actix_web::test]
+async fn households_are_matched_on_their_code_within_the_association() {
+    let app = spawn_app().await;
+    let commune = app
+        .create_association("02", "Xã Báo Đáp", "commune", None)
+        .await;
+    let other = app
+        .create_association("03", "Xã Đào Thịnh", "commune", None)
+        .await;
+    let (a, b) = (
+        commune["id"].as_str().unwrap(),
+        other["id"].as_str().unwrap(),
+    );
+    // HO-1 in two communes is two households.
+    let csv = format!(
+        "code,head_name,association_id,member_count\nHO-1,Lê Văn A,{a},4\nHO-2,Lê Thị B,{a},3\nHO-1,Trần Văn C,{b},5\n"
+    );
+    let (_, first) = import(&app, "households", "", "text/csv", &csv).await;
+    assert_eq!(counts(&first), [3, 3, 0, 0, 0]);
+    let (_, second) = import(&app, "households", "", "text/csv", &csv).await;
+    assert_eq!(counts(&second), [3, 0, 0, 3, 0]);
+    let changed = csv.replace("Trần Văn C,", "Trần Văn Cường,");
+    let (_, third) = import(&app, "households", "", "text/csv", &changed).await;
+    assert_eq!(counts(&third), [3, 0, 1, 2, 0]);
+    assert_eq!(app.list("/api/v1/households").await.len(), 3);
+}
+
+#[actix_web::test]
 async fn a_row_based_on_an_older_version_is_a_version_conflict() {
     let app = spawn_app().await;
     let commune = app
@@ -328,6 +355,40 @@ async fn an_export_imports_into_a_fresh_database_with_its_ids() {
         )
         .await;
 
+    // A village, a clan living there and five of its households (with phones).
+    let village: Value = source
+        .post_json(
+            "/api/v1/communities",
+            &json!({"code": "THON-1", "name": "Thôn 1", "kind": "village",
+                    "association_id": commune["id"], "household_count": 120}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let clan: Value = source
+        .post_json(
+            "/api/v1/clans",
+            &json!({"name": "Dòng họ Hoàng", "association_id": commune["id"],
+                    "community_id": village["id"]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    for i in 0..5 {
+        let response = source
+            .post_json(
+                "/api/v1/households",
+                &json!({"code": format!("HO-{i}"), "head_name": format!("Hoàng Văn {i}"),
+                        "association_id": commune["id"], "member_count": i + 1,
+                        "phone": format!("09876543{i:02}"), "clan_id": clan["id"],
+                        "community_id": village["id"]}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+
     // Draft assessments of five citizens (results as JSON in a CSV cell).
     let citizens = source.list("/api/v1/citizens?page_size=500").await;
     let set = crate::assessments::set_id(&source, "citizen").await;
@@ -357,6 +418,9 @@ async fn an_export_imports_into_a_fresh_database_with_its_ids() {
             ("/api/v1/assessments", "assessments", "text/csv"),
             ("/api/v1/yearly-stats", "yearly-stats", "text/csv"),
             ("/api/v1/targets", "targets", "application/x-ndjson"),
+            ("/api/v1/communities", "communities", "text/csv"),
+            ("/api/v1/clans", "clans", "application/x-ndjson"),
+            ("/api/v1/households", "households", "text/csv"),
         ] {
             let mut file = export(from, path, accept).await;
             if resource == "associations" {
@@ -389,6 +453,7 @@ async fn an_export_imports_into_a_fresh_database_with_its_ids() {
     }
     assert_eq!(back.list("/api/v1/units?page_size=500").await.len(), 30);
     assert_eq!(back.list("/api/v1/assessments").await.len(), 5);
+    assert_eq!(back.list("/api/v1/households").await.len(), 5);
 }
 
 #[actix_web::test]
