@@ -430,6 +430,6 @@ pub fn measure(
         threshold,
         threshold_source,
         target_id,
-        measured_at: now(),
+        measured_at: now().and_utc(),
     })
 }

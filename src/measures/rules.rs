@@ -1,6 +1,6 @@
 //! Measures and thresholds, without the database.
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -233,7 +233,7 @@ pub enum ThresholdSource {
 #[schema(example = json!({
     "measure": "recognised_family_ratio", "value": 0.936776, "numerator": 23218, "denominator": 24785,
     "denominator_source": "registered_households", "threshold": 0.7, "threshold_source": "target",
-    "target_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4aa2", "measured_at": "2026-11-28T09:00:00"
+    "target_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4aa2", "measured_at": "2026-11-28T09:00:00Z"
 }))]
 pub struct Measurement {
     pub measure: Measure,
@@ -249,8 +249,7 @@ pub struct Measurement {
     pub target_id: Option<String>,
     /// When it was measured (UTC): on create and change of a draft and on
     /// submit; an approved assessment keeps the values it was approved with.
-    #[schema(value_type = String, format = DateTime)]
-    pub measured_at: NaiveDateTime,
+    pub measured_at: DateTime<Utc>,
 }
 
 impl Measurement {
@@ -278,7 +277,7 @@ mod tests {
             threshold,
             threshold_source: ThresholdSource::Fixed,
             target_id: None,
-            measured_at: NaiveDateTime::default(),
+            measured_at: DateTime::default(),
         }
     }
 

@@ -74,7 +74,7 @@ impl CriterionOutcome {
                   "measured": {"measure": "recognised_family_ratio", "value": 0.936776, "numerator": 23218,
                                "denominator": 24785, "denominator_source": "registered_households",
                                "threshold": 0.7, "threshold_source": "target",
-                               "target_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4aa2", "measured_at": "2026-11-28T09:00:00"}}],
+                               "target_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4aa2", "measured_at": "2026-11-28T09:00:00Z"}}],
     "missing_required": [{"code": "17", "title": "Học tập góp phần giảm nghèo và phát triển kinh tế địa phương",
                           "group_name": "Hiệu quả", "level": 2, "required": false, "met": false, "score": 0, "max_score": 1,
                           "note": null, "measured": null}],
