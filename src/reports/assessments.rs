@@ -215,7 +215,7 @@ pub fn metric_for(kind: SubjectKind) -> Option<Metric> {
 /// then added up per child.
 fn counts_by_child(
     conn: &mut DbConnection,
-    subtree: &Subtree,
+    (subtree, keys): (&Subtree, &HashMap<String, String>),
     set_id: &str,
     period: i32,
 ) -> Result<HashMap<String, AssessmentCounts>, ApiError> {
@@ -237,7 +237,6 @@ fn counts_by_child(
             count_star(),
         ))
         .load(conn)?;
-    let keys = subtree.child_keys(conn)?;
     let mut counts: HashMap<String, AssessmentCounts> = HashMap::new();
     for (association, status, rating, recognised, count) in groups {
         if let Some(key) = keys.get(&association) {
@@ -260,11 +259,10 @@ type SubjectCount = (i64, Denominator);
 /// as the `recognised_family_ratio` measure does.
 fn subject_counts(
     conn: &mut DbConnection,
-    subtree: &Subtree,
+    (subtree, keys): (&Subtree, &HashMap<String, String>),
     kind: SubjectKind,
     period: i32,
 ) -> Result<(HashMap<String, SubjectCount>, SubjectCount), ApiError> {
-    let keys = subtree.child_keys(conn)?;
     let by_key = |rows: Vec<(String, i64)>| {
         let mut sums: HashMap<String, i64> = HashMap::new();
         for (association, count) in rows {
@@ -309,8 +307,11 @@ pub fn build(
 ) -> Result<AssessmentsReport, ApiError> {
     let subtree = Subtree::load(conn, scope, association_id)?;
     let set = sets_model::get_set(conn, set_id)?;
-    let mut counts = counts_by_child(conn, &subtree, &set.id, period)?;
-    let (subjects, all_subjects) = subject_counts(conn, &subtree, set.subject_kind(), period)?;
+    // The child each association of the subtree falls under, read once for both counts.
+    let keys = subtree.child_keys(conn)?;
+    let mut counts = counts_by_child(conn, (&subtree, &keys), &set.id, period)?;
+    let (subjects, all_subjects) =
+        subject_counts(conn, (&subtree, &keys), set.subject_kind(), period)?;
     let mut with_subjects = |key: &str| {
         let mut counts = counts.remove(key).unwrap_or_default();
         let (count, source) = subjects
