@@ -147,12 +147,15 @@ fn resolve_subject(
 }
 
 /// A subject kept by the resource layer (a unit, citizen, household, clan
-/// or village community) the caller may see.
+/// or village community) the caller may see. Its row is locked FOR SHARE
+/// on PostgreSQL until the assessment commits: a delete of the subject
+/// racing it waits and then counts it, and a move carries it along.
 fn resource_subject<R: Resource>(
     conn: &mut DbConnection,
     scope: Option<&str>,
     id: &str,
 ) -> Result<Subject, ApiError> {
+    crate::resource::lock_row(conn, (R::TABLE, id), crate::resource::RowLock::Share)?;
     let (row, path) =
         crate::resource::get_visible::<R>(conn, scope, id).map_err(|_| subject_not_found())?;
     Ok(Subject {

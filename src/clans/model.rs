@@ -82,12 +82,9 @@ impl Resource for ClanRow {
         row: &Self,
     ) -> Result<(), ApiError> {
         match &row.community_id {
-            Some(id) => resource::check_reference::<CommunityRow>(
-                conn,
-                scope,
-                ("communities", "/community_id", id),
-                path,
-            ),
+            Some(id) => {
+                resource::check_reference::<CommunityRow>(conn, scope, ("/community_id", id), path)
+            }
             None => Ok(()),
         }
     }

@@ -104,10 +104,10 @@ impl Resource for HouseholdRow {
         row: &Self,
     ) -> Result<(), ApiError> {
         if let Some(id) = &row.clan_id {
-            resource::check_reference::<ClanRow>(conn, scope, ("clans", "/clan_id", id), path)?;
+            resource::check_reference::<ClanRow>(conn, scope, ("/clan_id", id), path)?;
         }
         if let Some(id) = &row.community_id {
-            let named = ("communities", "/community_id", id.as_str());
+            let named = ("/community_id", id.as_str());
             resource::check_reference::<CommunityRow>(conn, scope, named, path)?;
         }
         Ok(())

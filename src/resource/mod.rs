@@ -24,6 +24,8 @@ pub trait Resource: Clone + Send + Sized + 'static {
     const TYPE: &'static str;
     /// How a 404 names it: "the unit".
     const NOUN: &'static str;
+    /// Its table (`table_queries!`), for row locks.
+    const TABLE: &'static str;
     /// What a client gives and a merge patch changes, validated by `validated`.
     type Fields: Clone + PartialEq + Send;
 
@@ -120,6 +122,8 @@ macro_rules! row_basics {
 #[macro_export]
 macro_rules! table_queries {
     ($table:ident) => {
+        const TABLE: &'static str = stringify!($table);
+
         fn find(
             conn: &mut $crate::db::DbConnection,
             id: &str,
@@ -213,12 +217,12 @@ pub fn get_visible<R: Resource>(
 /// the `R` whose id is at `pointer`: it exists, the caller (`scope`) sees
 /// it, and it belongs to that association or to one above it (a household
 /// of a branch may name its commune's village); 422 on `pointer` otherwise.
-/// On PostgreSQL the named row (of `table`) is locked FOR SHARE first, so
+/// On PostgreSQL the named row is locked FOR SHARE first, so
 /// that a move or a delete of it waits for this write and then sees it.
 pub fn check_reference<R: Resource>(
     conn: &mut DbConnection,
     scope: Option<&str>,
-    (table, pointer, id): (&'static str, &str, &str),
+    (pointer, id): (&str, &str),
     path: &str,
 ) -> Result<(), ApiError> {
     let missing = || {
@@ -228,12 +232,7 @@ pub fn check_reference<R: Resource>(
     if uuid::Uuid::try_parse(id).is_err() {
         return Err(missing());
     }
-    if let DbConnection::Postgres(pg) = conn {
-        use diesel::RunQueryDsl;
-        diesel::sql_query(format!("SELECT 1 FROM {table} WHERE id = $1 FOR SHARE"))
-            .bind::<diesel::sql_types::Text, _>(id)
-            .execute(pg)?;
-    }
+    lock_row(conn, (R::TABLE, id), RowLock::Share)?;
     let (_, named_path) = R::find(conn, id)?
         .filter(|(_, named_path)| in_scope(scope, named_path))
         .ok_or_else(missing)?;
@@ -246,6 +245,35 @@ pub fn check_reference<R: Resource>(
                 R::NOUN
             ),
         ));
+    }
+    Ok(())
+}
+
+/// How a write holds a row it depends on until it commits (PostgreSQL; on
+/// SQLite the one writer holds the whole database already).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowLock {
+    /// The write names the row: a change or delete of it waits.
+    Share,
+    /// The write changes or deletes the row after checking what depends on it.
+    Update,
+}
+
+/// Locks the row `id` of `table` (a name from the code, never from a client).
+pub fn lock_row(
+    conn: &mut DbConnection,
+    (table, id): (&str, &str),
+    lock: RowLock,
+) -> Result<(), ApiError> {
+    if let DbConnection::Postgres(pg) = conn {
+        use diesel::RunQueryDsl;
+        let mode = match lock {
+            RowLock::Share => "SHARE",
+            RowLock::Update => "UPDATE",
+        };
+        diesel::sql_query(format!("SELECT 1 FROM {table} WHERE id = $1 FOR {mode}"))
+            .bind::<diesel::sql_types::Text, _>(id)
+            .execute(pg)?;
     }
     Ok(())
 }
@@ -367,6 +395,10 @@ pub fn delete_found<R: Resource>(
     if_match: &IfMatch,
 ) -> Result<(), ApiError> {
     if_match.check(current.version())?;
+    // Held from the check to the delete: a write that names the record
+    // (an assessment of it, say) either went first and is counted, or waits
+    // and then finds it gone.
+    lock_row(conn, (R::TABLE, current.id()), RowLock::Update)?;
     R::check_delete(conn, &current)?;
     if R::remove(conn, current.id(), current.version())? == 0 {
         return Err(ApiError::precondition_failed(current.version()));

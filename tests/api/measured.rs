@@ -566,3 +566,92 @@ async fn without_registered_households_families_are_counted_against_the_yearly_s
         "registered_households"
     );
 }
+
+#[actix_web::test]
+async fn a_household_deleted_or_moved_while_it_is_assessed_leaves_no_assessment_behind() {
+    // On PostgreSQL an assessment's write locks its subject FOR SHARE and a
+    // delete locks it FOR UPDATE before counting assessments: the delete
+    // waits and is refused, or goes first and the assessments find no
+    // household. A move waits and carries the assessments along.
+    let d = district().await;
+    let other = d
+        .app
+        .create_association("04579", "Xã Hưng Khánh", "commune", Some(&d.district))
+        .await;
+    let assess = |app: &TestApp, household: &Value| {
+        (2021..2025).map({
+            let (app, household) = (app.clone(), household["id"].clone());
+            move |period| {
+                let app = app.clone();
+                let body = json!({"criteria_set_id": template_id("learning-family", "2015"),
+                                  "subject_kind": "family", "subject_id": household, "period": period});
+                async move { app.post_json("/api/v1/assessments", &body).await.status() }
+            }
+        })
+    };
+    for round in 0..6 {
+        let household = created(
+            &d.app,
+            "/api/v1/households",
+            json!({"code": format!("D{round}"), "head_name": "Hộ", "association_id": d.commune["id"]}),
+        )
+        .await;
+        let app = d.app.clone();
+        let location = format!("/api/v1/households/{}", id(&household));
+        let delete = async move { app.delete(&location, None).await.status() };
+        let (statuses, deleted) = futures_util::future::join(
+            futures_util::future::join_all(assess(&d.app, &household)),
+            delete,
+        )
+        .await;
+        let kept = d
+            .app
+            .list(&format!(
+                "/api/v1/assessments?subject_id={}",
+                id(&household)
+            ))
+            .await
+            .len();
+        let made = statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CREATED)
+            .count();
+        assert_eq!(kept, made, "{statuses:?} {deleted}");
+        match deleted {
+            StatusCode::NO_CONTENT => assert_eq!(made, 0, "{statuses:?}"),
+            StatusCode::CONFLICT => assert!(made > 0, "{statuses:?}"),
+            other => panic!("the delete answered {other}"),
+        }
+    }
+    for round in 0..6 {
+        let household = created(
+            &d.app,
+            "/api/v1/households",
+            json!({"code": format!("M{round}"), "head_name": "Hộ", "association_id": d.commune["id"]}),
+        )
+        .await;
+        let app = d.app.clone();
+        let location = format!("/api/v1/households/{}", id(&household));
+        let to = json!({"association_id": other["id"]});
+        let moved = async move { app.patch_json(&location, &to, None).await.status() };
+        let (_, moved) = futures_util::future::join(
+            futures_util::future::join_all(assess(&d.app, &household)),
+            moved,
+        )
+        .await;
+        assert_eq!(moved, StatusCode::OK);
+        for assessment in d
+            .app
+            .list(&format!(
+                "/api/v1/assessments?subject_id={}",
+                id(&household)
+            ))
+            .await
+        {
+            assert_eq!(
+                assessment["subject_association_id"], other["id"],
+                "round {round}"
+            );
+        }
+    }
+}
