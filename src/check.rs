@@ -136,18 +136,37 @@ struct IdRow {
 }
 
 /// Reports count assessments by `subject_association_id`, a copy of where
-/// the subject is: it must name the unit's or citizen's association, or the
-/// assessed association itself.
+/// the subject is: it must name the association of the unit, citizen,
+/// household, clan or village community, or the assessed association itself.
 fn assessment_subjects(conn: &mut DbConnection) -> Result<Vec<Violation>, ApiError> {
-    let rows: Vec<IdRow> = diesel::sql_query(
-        "SELECT a.id AS id FROM assessments a WHERE \
-         (a.subject_kind = 'unit' AND NOT EXISTS (SELECT 1 FROM units u \
-            WHERE u.id = a.subject_id AND u.association_id = a.subject_association_id)) \
-         OR (a.subject_kind = 'citizen' AND NOT EXISTS (SELECT 1 FROM citizens c \
-            WHERE c.id = a.subject_id AND c.association_id = a.subject_association_id)) \
-         OR (a.subject_kind NOT IN ('unit', 'citizen') AND a.subject_association_id <> a.subject_id) \
-         ORDER BY a.id",
-    )
+    let kept_apart = [
+        ("unit", "units"),
+        ("citizen", "citizens"),
+        ("family", "households"),
+        ("clan", "clans"),
+        ("community", "communities"),
+    ];
+    let mut conditions: Vec<String> = kept_apart
+        .iter()
+        .map(|(kind, table)| {
+            format!(
+                "(a.subject_kind = '{kind}' AND NOT EXISTS (SELECT 1 FROM {table} s \
+                 WHERE s.id = a.subject_id AND s.association_id = a.subject_association_id))"
+            )
+        })
+        .collect();
+    let kinds: Vec<String> = kept_apart
+        .iter()
+        .map(|(kind, _)| format!("'{kind}'"))
+        .collect();
+    conditions.push(format!(
+        "(a.subject_kind NOT IN ({}) AND a.subject_association_id <> a.subject_id)",
+        kinds.join(", ")
+    ));
+    let rows: Vec<IdRow> = diesel::sql_query(format!(
+        "SELECT a.id AS id FROM assessments a WHERE {} ORDER BY a.id",
+        conditions.join(" OR ")
+    ))
     .load(conn)?;
     Ok(rows
         .into_iter()

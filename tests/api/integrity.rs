@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use crate::helpers::{assert_invalid, assert_problem, spawn_app, TestApp};
 
 /// The invariants `khuyenhoc check` verifies, asserted to hold.
-fn assert_consistent(app: &TestApp) {
+pub fn assert_consistent(app: &TestApp) {
     let mut conn = app.db().connection().expect("a connection");
     let violations = khuyenhoc::check::run(&mut conn).expect("the check runs");
     assert!(
