@@ -66,7 +66,17 @@ invisible characters, U+2028/U+2029); it is stored trimmed and in Unicode NFC. \
 `text-line-or-blank` is the same where blank means absent. `text` may also hold line breaks and \
 tabs. `code` is ASCII letters, digits, `.`, `_` and `-`, starting with a letter or digit. \
 `phone` is digits (at least 3), spaces, `.`, `-`, `(`, `)` and an optional leading `+`. \
-Integers may be sent as whole-number floats (`2020.0`).",
+Integers may be sent as whole-number floats (`2020.0`).\n\n\
+Vocabulary (Vietnamese → English → API): Hội Khuyến học → learning-promotion association → \
+`/associations` (`level`: central, province, district, commune, branch); công dân học tập → \
+learning citizen → `/citizens`, `subject_kind: citizen`; đơn vị học tập → learning unit (agency, \
+school, enterprise) → `/units`, `unit`; gia đình học tập → learning family → `/households`, \
+`family`; dòng họ học tập → learning clan → `/clans`, `clan`; cộng đồng học tập thôn, bản, ấp, \
+tổ dân phố → village learning community → `/communities`, `community`; cộng đồng học tập cấp xã \
+→ commune learning community → `commune`; huyện học tập → learning district (the 19-criteria \
+pilot) → `district`; Tốt / Khá / Trung bình / Chưa đạt → `excellent` / `good` / `fair` / \
+`not_met`; bộ tiêu chí → criteria set; chỉ tiêu → target. A criterion with a `measure` is \
+measured by the service from its data (see `Criterion.measure` and `ResultEntry.measured`).",
         license(name = "MIT")
     ),
     tags(
