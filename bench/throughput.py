@@ -115,6 +115,7 @@ def load(base, size, count):
                                           "population": 1_000 + i % 700}) for i, a in enumerate(ids["all"])])
     sets = get(base, "/api/v1/criteria-sets?subject_kind=commune")["items"]
     ids["commune_set"] = sets[0]["id"]
+    ids["citizen_set"] = get(base, "/api/v1/criteria-sets?subject_kind=citizen")["items"][0]["id"]
     imported("assessments", [json.dumps({"criteria_set_id": ids["commune_set"], "subject_kind": "commune",
                                          "subject_id": c, "period": 2025}) for c in ids["communes"]])
     print(f"loaded {len(rows):,} associations, {count:,} citizens, {len(rows):,} yearly statistics and "
@@ -214,7 +215,7 @@ def main():
     parser.add_argument("--citizens", type=int, default=100_000)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--cases", default="A,B,C,C',D,E,F,F',G,G'", help="which cases (A must be among them)")
+    parser.add_argument("--cases", default="A,B,C,C',D,E,F,F',G,G',G''", help="which cases (A must be among them)")
     args = parser.parse_args()
     TOKEN = args.token
     base = args.base_url
@@ -236,6 +237,10 @@ def main():
          f"/api/v1/reports/membership?association_id={ids['big']}&year=2025", 4, None),
         ("G' assessments report of the big province, asked again (-c4)",
          f"/api/v1/reports/assessments?association_id={ids['big']}&criteria_set_id={ids['commune_set']}"
+         "&period=2025", 4, None),
+        # The citizen set: the report counts every citizen of the province (subject_count).
+        ("G'' assessments report of the big province, citizen set, asked again (-c4)",
+         f"/api/v1/reports/assessments?association_id={ids['big']}&criteria_set_id={ids['citizen_set']}"
          "&period=2025", 4, None),
     ]
     point = database_point_queries(args.database_url, ids["commune"], args.seconds)
@@ -261,7 +266,7 @@ def main():
         healthz = healthz or rps
         print(f"| {name} | {rps:,.0f} | {p50:.2f} | {p99:.2f} | {rps / healthz:.3f} | {rps / point:.3f} | {errors} |",
               flush=True)
-    reports = [(name, path) for name, path, *_ in cases if name.split(" ")[0] in ("G", "G'")]
+    reports = [(name, path) for name, path, *_ in cases if name.split(" ")[0] in ("G", "G'", "G''")]
     for name, path in reports:
         if name.split(" ")[0] in wanted:
             p50, p99 = cold_latencies(base, path, ids["elsewhere"], 20 * args.seconds)

@@ -62,10 +62,12 @@ pub struct AssessmentCounts {
     /// `(excellent + good) / assessed_count`: the share rated Khá or above; `null` when nothing was assessed.
     pub good_or_above_ratio: Option<f64>,
     /// Every subject of the set's kind in this part of the tree, assessed or
-    /// not: the citizens, units, households, clans or communities registered,
-    /// or the associations of the level. For families, the yearly
-    /// statistics' `households` of the period where no household is registered.
-    pub subject_count: i64,
+    /// not: the units, households, clans or communities registered, or the
+    /// associations of the level. For families, the yearly statistics'
+    /// `households` of the period where no household is registered. `null`
+    /// for citizens: the register holds those put forward for assessment,
+    /// not every adult, so it is no denominator of "all".
+    pub subject_count: Option<i64>,
     /// Where `subject_count` came from.
     pub subject_count_source: Option<Denominator>,
     /// `recognised_count / assessment_count`: the share of those that
@@ -115,7 +117,7 @@ impl AssessmentCounts {
     fn set_ratios(&mut self) {
         self.recognised_of_registered_ratio =
             ratio(self.recognised_count, Some(self.assessment_count));
-        self.recognised_of_all_ratio = ratio(self.recognised_count, Some(self.subject_count));
+        self.recognised_of_all_ratio = ratio(self.recognised_count, self.subject_count);
         self.recognised_ratio = ratio(self.recognised_count, Some(self.assessed_count));
         self.good_or_above_ratio = ratio(
             self.by_rating.excellent + self.by_rating.good,
@@ -310,16 +312,22 @@ pub fn build(
     // The child each association of the subtree falls under, read once for both counts.
     let keys = subtree.child_keys(conn)?;
     let mut counts = counts_by_child(conn, (&subtree, &keys), &set.id, period)?;
-    let (subjects, all_subjects) =
-        subject_counts(conn, (&subtree, &keys), set.subject_kind(), period)?;
+    let (subjects, all_subjects) = match set.subject_kind() {
+        SubjectKind::Citizen => (HashMap::new(), None),
+        kind => {
+            let (rows, total) = subject_counts(conn, (&subtree, &keys), kind, period)?;
+            (rows, Some(total))
+        }
+    };
     let mut with_subjects = |key: &str| {
         let mut counts = counts.remove(key).unwrap_or_default();
-        let (count, source) = subjects
-            .get(key)
-            .copied()
-            .unwrap_or((0, Denominator::registered(set.subject_kind())));
-        counts.subject_count = count;
-        counts.subject_count_source = Some(source);
+        if all_subjects.is_some() {
+            let (count, source) = subjects
+                .get(key)
+                .copied()
+                .unwrap_or((0, Denominator::registered(set.subject_kind())));
+            (counts.subject_count, counts.subject_count_source) = (Some(count), Some(source));
+        }
         counts.set_ratios();
         counts
     };
@@ -346,7 +354,9 @@ pub fn build(
             }
         })
         .collect();
-    (total.subject_count, total.subject_count_source) = (all_subjects.0, Some(all_subjects.1));
+    if let Some((count, source)) = all_subjects {
+        (total.subject_count, total.subject_count_source) = (Some(count), Some(source));
+    }
     total.set_ratios();
     Ok(AssessmentsReport {
         association: (&subtree.root).into(),
@@ -392,7 +402,7 @@ pub struct AssessmentsCsvRow<'a> {
     recognised_count: i64,
     recognised_ratio: Option<f64>,
     good_or_above_ratio: Option<f64>,
-    subject_count: i64,
+    subject_count: Option<i64>,
     subject_count_source: Option<Denominator>,
     recognised_of_registered_ratio: Option<f64>,
     recognised_of_all_ratio: Option<f64>,
