@@ -329,14 +329,6 @@ pub fn create(
         None => subject.association_id.clone(),
     };
     let results = check_results(&criteria, new.results).map_err(ApiError::validation)?;
-    let measured = Measured {
-        kind: new.subject_kind,
-        id: &new.subject_id,
-        association_id: &subject.association_id,
-        path: &subject.path,
-        period: new.period,
-    };
-    let results = measure_results(conn, &measured, &criteria, results)?;
     if taken {
         return Err(ApiError::conflict(
             "DUPLICATE_ASSESSMENT",
@@ -346,6 +338,14 @@ pub fn create(
             ),
         ));
     }
+    let measured = Measured {
+        kind: new.subject_kind,
+        id: &new.subject_id,
+        association_id: &subject.association_id,
+        path: &subject.path,
+        period: new.period,
+    };
+    let results = measure_results(conn, &measured, &criteria, results)?;
     let now = now();
     let mut row = AssessmentRow {
         id: id.unwrap_or_else(|| uuid::Uuid::now_v7().to_string()),
@@ -682,6 +682,17 @@ pub fn find_same(
         .filter(dsl::period.eq(new.period))
         .first(conn)
         .optional()?)
+}
+
+/// 409 while assessments name the subject `id` of `kind` (a unit, citizen,
+/// household, clan or village community): they are kept, so it is too.
+pub fn refuse_delete_while_assessed(
+    conn: &mut DbConnection,
+    kind: SubjectKind,
+    id: &str,
+    what: &str,
+) -> Result<(), ApiError> {
+    refuse_delete_with_assessments(count_for_subject(conn, kind.as_str(), id)?, what)
 }
 
 /// How many assessments a subject has (its delete is refused while any exist).

@@ -172,10 +172,8 @@ impl Resource for CitizenRow {
     }
 
     fn check_delete(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {
-        assessments_model::refuse_delete_with_assessments(
-            assessments_model::count_for_subject(conn, Self::TYPE, &row.id)?,
-            Self::TYPE,
-        )
+        let kind = crate::criteria_sets::rules::SubjectKind::Citizen;
+        assessments_model::refuse_delete_while_assessed(conn, kind, &row.id, Self::TYPE)
     }
 
     fn moved(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {

@@ -91,8 +91,10 @@ impl Resource for ClanRow {
 
     fn check_delete(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {
         refuse_with_households(households_of(conn, &row.id)?, "deleted")?;
-        assessments_model::refuse_delete_with_assessments(
-            assessments_model::count_for_subject(conn, SubjectKind::Clan.as_str(), &row.id)?,
+        assessments_model::refuse_delete_while_assessed(
+            conn,
+            SubjectKind::Clan,
+            &row.id,
             Self::TYPE,
         )
     }

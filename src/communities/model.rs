@@ -111,11 +111,8 @@ impl Resource for CommunityRow {
 
     fn check_delete(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {
         refuse_with_members(conn, row, "deleted")?;
-        let kind = SubjectKind::Community.as_str();
-        assessments_model::refuse_delete_with_assessments(
-            assessments_model::count_for_subject(conn, kind, &row.id)?,
-            Self::TYPE,
-        )
+        let kind = SubjectKind::Community;
+        assessments_model::refuse_delete_while_assessed(conn, kind, &row.id, Self::TYPE)
     }
 
     fn moved(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {

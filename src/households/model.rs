@@ -114,11 +114,8 @@ impl Resource for HouseholdRow {
     }
 
     fn check_delete(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {
-        let kind = SubjectKind::Family.as_str();
-        assessments_model::refuse_delete_with_assessments(
-            assessments_model::count_for_subject(conn, kind, &row.id)?,
-            Self::TYPE,
-        )
+        let kind = SubjectKind::Family;
+        assessments_model::refuse_delete_while_assessed(conn, kind, &row.id, Self::TYPE)
     }
 
     fn moved(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {

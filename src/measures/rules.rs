@@ -105,9 +105,9 @@ impl Measure {
     }
 }
 
-/// The bar a measured value must reach: a fixed fraction, or the subject's
-/// own target for the measure's metric in the assessment's year.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+/// The bar a measured value must reach: a fraction, or the subject's own
+/// target for the measure's metric in the assessment's year.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum Threshold {
     /// A fraction from 0 to 1, e.g. 0.5 for "at least 50 %".
@@ -121,6 +121,36 @@ pub enum Threshold {
 #[serde(rename_all = "snake_case")]
 pub enum NamedThreshold {
     Target,
+}
+
+/// Read by hand: serde's untagged enums answer a wrong value with the Rust
+/// type's name; a client is told what it may send.
+impl<'de> Deserialize<'de> for Threshold {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Threshold;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a fraction from 0 to 1 or \"target\"")
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Threshold, E> {
+                Ok(Threshold::Value(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Threshold, E> {
+                Ok(Threshold::Value(v as f64))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Threshold, E> {
+                Ok(Threshold::Value(v as f64))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Threshold, E> {
+                match v {
+                    "target" => Ok(Threshold::Named(NamedThreshold::Target)),
+                    _ => Err(E::invalid_value(serde::de::Unexpected::Str(v), &self)),
+                }
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 impl Threshold {
@@ -191,8 +221,6 @@ pub enum Denominator {
     RegisteredCommunities,
     /// The community's stated `household_count`: none of its households is registered.
     StatedHouseholdCount,
-    /// Citizens registered (`/citizens`).
-    RegisteredCitizens,
     /// Units registered (`/units`).
     RegisteredUnits,
     /// The associations of the subject's level.
@@ -200,16 +228,18 @@ pub enum Denominator {
 }
 
 impl Denominator {
-    /// Where the count of every subject of `kind` comes from.
-    pub fn registered(kind: SubjectKind) -> Denominator {
+    /// Where the count of every subject of `kind` comes from; none for
+    /// citizens, whose register holds those put forward for assessment, not
+    /// every adult.
+    pub fn registered(kind: SubjectKind) -> Option<Denominator> {
         match kind {
-            SubjectKind::Citizen => Denominator::RegisteredCitizens,
-            SubjectKind::Unit => Denominator::RegisteredUnits,
-            SubjectKind::Family => Denominator::RegisteredHouseholds,
-            SubjectKind::Clan => Denominator::RegisteredClans,
-            SubjectKind::Community => Denominator::RegisteredCommunities,
+            SubjectKind::Citizen => None,
+            SubjectKind::Unit => Some(Denominator::RegisteredUnits),
+            SubjectKind::Family => Some(Denominator::RegisteredHouseholds),
+            SubjectKind::Clan => Some(Denominator::RegisteredClans),
+            SubjectKind::Community => Some(Denominator::RegisteredCommunities),
             SubjectKind::Province | SubjectKind::District | SubjectKind::Commune => {
-                Denominator::Associations
+                Some(Denominator::Associations)
             }
         }
     }
@@ -296,6 +326,33 @@ mod tests {
             if let Some(metric) = measure.metric() {
                 assert_eq!(metric.as_str(), measure.as_str());
             }
+        }
+    }
+
+    #[test]
+    fn a_threshold_is_read_as_a_fraction_or_target_and_anything_else_is_named_so() {
+        use crate::http::extract::from_json_value;
+        use serde_json::json;
+        assert_eq!(
+            from_json_value::<Threshold>(json!(0.5)).unwrap(),
+            Threshold::Value(0.5)
+        );
+        assert_eq!(
+            from_json_value::<Threshold>(json!(1)).unwrap(),
+            Threshold::Value(1.0)
+        );
+        assert_eq!(
+            from_json_value::<Threshold>(json!("target")).unwrap(),
+            Threshold::Named(NamedThreshold::Target)
+        );
+        for wrong in [json!("x"), json!(true), json!([0.5])] {
+            let error = from_json_value::<Threshold>(wrong).unwrap_err();
+            let detail = &error.field_errors()[0].detail;
+            assert!(
+                detail.contains("a fraction from 0 to 1 or \"target\""),
+                "{detail}"
+            );
+            assert!(!detail.contains("Threshold"), "{detail}");
         }
     }
 

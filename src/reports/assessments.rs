@@ -254,17 +254,23 @@ fn counts_by_child(
 
 /// How many subjects, and where the count came from.
 type SubjectCount = (i64, Denominator);
+/// The subject counts per child key and of the whole subtree.
+type SubjectCounts = (HashMap<String, SubjectCount>, SubjectCount);
 
 /// Every subject of `kind` per child (key "" for the root itself) and in the
 /// whole subtree, with where the count came from. Families fall back on the
 /// yearly statistics' households where a part of the tree registers none,
-/// as the `recognised_family_ratio` measure does.
+/// as the `recognised_family_ratio` measure does. `None` for citizens (see
+/// [`Denominator::registered`]).
 fn subject_counts(
     conn: &mut DbConnection,
     (subtree, keys): (&Subtree, &HashMap<String, String>),
     kind: SubjectKind,
     period: i32,
-) -> Result<(HashMap<String, SubjectCount>, SubjectCount), ApiError> {
+) -> Result<Option<SubjectCounts>, ApiError> {
+    let Some(source) = Denominator::registered(kind) else {
+        return Ok(None);
+    };
     let by_key = |rows: Vec<(String, i64)>| {
         let mut sums: HashMap<String, i64> = HashMap::new();
         for (association, count) in rows {
@@ -276,7 +282,6 @@ fn subject_counts(
     };
     let path = &subtree.root.path;
     let registered = by_key(measures_model::subjects_by_association(conn, path, kind)?);
-    let source = Denominator::registered(kind);
     let stated = match kind {
         SubjectKind::Family => Some(by_key(measures_model::stated_households_by_association(
             conn, path, period,
@@ -297,7 +302,7 @@ fn subject_counts(
         registered.values().sum(),
         stated.as_ref().map(|s| s.values().sum()),
     );
-    Ok((rows, total))
+    Ok(Some((rows, total)))
 }
 
 pub fn build(
@@ -312,20 +317,14 @@ pub fn build(
     // The child each association of the subtree falls under, read once for both counts.
     let keys = subtree.child_keys(conn)?;
     let mut counts = counts_by_child(conn, (&subtree, &keys), &set.id, period)?;
-    let (subjects, all_subjects) = match set.subject_kind() {
-        SubjectKind::Citizen => (HashMap::new(), None),
-        kind => {
-            let (rows, total) = subject_counts(conn, (&subtree, &keys), kind, period)?;
-            (rows, Some(total))
-        }
-    };
+    let (subjects, all_subjects) =
+        match subject_counts(conn, (&subtree, &keys), set.subject_kind(), period)? {
+            Some((rows, total)) => (rows, Some(total)),
+            None => (HashMap::new(), None),
+        };
     let mut with_subjects = |key: &str| {
         let mut counts = counts.remove(key).unwrap_or_default();
-        if all_subjects.is_some() {
-            let (count, source) = subjects
-                .get(key)
-                .copied()
-                .unwrap_or((0, Denominator::registered(set.subject_kind())));
+        if let Some(&(count, source)) = subjects.get(key) {
             (counts.subject_count, counts.subject_count_source) = (Some(count), Some(source));
         }
         counts.set_ratios();
