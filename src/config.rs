@@ -49,12 +49,29 @@ impl DatabaseUrl {
     }
 }
 
-/// Shows the backend and, for SQLite, the file; never a password.
+/// Shows the backend and where the data is: for SQLite the file's full
+/// path (a relative one names another file in another folder), for
+/// PostgreSQL the server and database; never a user or a password.
 impl fmt::Debug for DatabaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DatabaseUrl::Postgres(_) => write!(f, "postgresql database"),
-            DatabaseUrl::Sqlite(path) => write!(f, "sqlite database {path}"),
+            DatabaseUrl::Postgres(url) => {
+                let after_scheme = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
+                let without_user = after_scheme
+                    .rsplit_once('@')
+                    .map_or(after_scheme, |(_, r)| r);
+                let place = without_user.split('?').next().unwrap_or_default();
+                match place.split_once('/') {
+                    Some((server, name)) if !name.is_empty() => {
+                        write!(f, "postgresql database {name} on {server}")
+                    }
+                    _ => write!(f, "postgresql database on {place}"),
+                }
+            }
+            DatabaseUrl::Sqlite(path) => match std::path::absolute(path) {
+                Ok(full) => write!(f, "sqlite database {}", full.display()),
+                Err(_) => write!(f, "sqlite database {path}"),
+            },
         }
     }
 }
@@ -135,5 +152,17 @@ mod tests {
     fn a_postgres_password_is_never_shown() {
         let url = DatabaseUrl::parse(Some("postgres://user:secret@h/db")).unwrap();
         assert!(!format!("{url} {url:?}").contains("secret"));
+    }
+
+    #[test]
+    fn a_database_is_shown_by_where_it_is_and_never_with_its_password() {
+        let shown = |url: &str| DatabaseUrl::parse(Some(url)).unwrap().to_string();
+        assert_eq!(
+            shown("postgres://app:secret@db.example:5432/khuyenhoc?sslmode=require"),
+            "postgresql database khuyenhoc on db.example:5432"
+        );
+        let sqlite = shown("data/k.db");
+        assert!(sqlite.starts_with("sqlite database /"), "{sqlite}");
+        assert!(sqlite.ends_with("/data/k.db"), "{sqlite}");
     }
 }

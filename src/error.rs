@@ -12,7 +12,7 @@ use serde::Serialize;
 use std::fmt;
 use utoipa::ToSchema;
 
-use crate::http::request_context;
+use crate::context;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -55,8 +55,24 @@ pub struct Problem {
     /// The report of an import refused as a whole: what each row would have
     /// done, and why each rejected row was rejected.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<crate::imports::ImportReport>)]
+    #[schema(schema_with = import_report_schema)]
     pub report: Option<serde_json::Value>,
+}
+
+/// The schema of [`Problem::report`]: the imports' `ImportReport`, named
+/// rather than imported (this type sits below every resource).
+fn import_report_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::RefBuilder;
+    use utoipa::openapi::schema::{Object, OneOfBuilder, Type};
+    let description = "The report of an import refused as a whole: what each row would have\n\
+                       done, and why each rejected row was rejected.";
+    let report = RefBuilder::new()
+        .ref_location_from_schema_name("ImportReport")
+        .description(Some(description));
+    OneOfBuilder::new()
+        .item(report)
+        .item(Object::with_type(Type::Null))
+        .into()
 }
 
 /// What is wrong with one field of the body or one request parameter.
@@ -111,7 +127,7 @@ pub struct ApiError {
     report: Option<Box<serde_json::Value>>,
     /// The request the error was made in: an error that actix renders after
     /// the request's task (one a middleware returns) still names it.
-    context: Option<Box<request_context::RequestContext>>,
+    context: Option<Box<context::RequestContext>>,
 }
 
 impl ApiError {
@@ -119,7 +135,7 @@ impl ApiError {
         Self {
             transient: false,
             report: None,
-            context: request_context::current().map(Box::new),
+            context: context::current().map(Box::new),
             status,
             code,
             title,
@@ -342,10 +358,7 @@ impl ApiError {
 
     /// 500: a fault of the service. The cause is logged, never sent.
     pub fn internal(cause: impl fmt::Display) -> Self {
-        log::error!(
-            "internal error (request {}): {cause}",
-            request_context::log_id()
-        );
+        log::error!("internal error (request {}): {cause}", context::log_id());
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "INTERNAL_ERROR",
@@ -366,7 +379,7 @@ impl ApiError {
     /// The same error, made in the current request (one error answers every
     /// write of a group whose commit failed).
     pub fn in_this_request(mut self) -> Self {
-        self.context = request_context::current().map(Box::new);
+        self.context = context::current().map(Box::new);
         self
     }
 
@@ -415,11 +428,7 @@ impl ApiError {
 
     /// The problem document for this error in the current request.
     pub fn problem(&self) -> Problem {
-        let context = self
-            .context
-            .as_deref()
-            .cloned()
-            .or_else(request_context::current);
+        let context = self.context.as_deref().cloned().or_else(context::current);
         Problem {
             type_: format!("/problems/{}", self.code.to_lowercase().replace('_', "-")),
             title: self.title.to_owned(),
@@ -455,7 +464,7 @@ impl ResponseError for ApiError {
         }
         let problem = self.problem();
         if let Some(id) = &problem.request_id {
-            response.insert_header((request_context::X_REQUEST_ID, id.as_str()));
+            response.insert_header((context::X_REQUEST_ID, id.as_str()));
         }
         response.json(problem)
     }
@@ -512,13 +521,31 @@ fn database_fault(message: &str) -> Option<&'static str> {
         .map(|(_, reason)| *reason)
 }
 
+thread_local! {
+    /// Set when a query on this thread met a fault of its connection or of
+    /// the server (an error answered 503): `db` then drops the connection in
+    /// hand rather than giving it back to the pool.
+    static CONNECTION_FAULTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Marks the connection this thread works with as faulty.
+pub fn note_connection_fault() {
+    CONNECTION_FAULTED.set(true);
+}
+
+/// Whether the connection this thread works with met a fault since this
+/// was last asked; asking forgets it.
+pub fn take_connection_fault() -> bool {
+    CONNECTION_FAULTED.take()
+}
+
 impl From<DieselError> for ApiError {
     fn from(error: DieselError) -> Self {
         let error = Self::from_database(error);
         // A fault of the connection or the server (not a transaction the
         // database ended for a concurrent one): the connection is not reused.
         if error.status == StatusCode::SERVICE_UNAVAILABLE && !error.transient {
-            crate::db::note_connection_fault();
+            note_connection_fault();
         }
         error
     }
@@ -546,7 +573,7 @@ impl ApiError {
                     Some(reason) => {
                         log::warn!(
                             "database fault (request {}): {}",
-                            request_context::log_id(),
+                            context::log_id(),
                             info.message()
                         );
                         Self::unavailable(reason)
@@ -564,10 +591,7 @@ impl ApiError {
 
 impl From<diesel::r2d2::PoolError> for ApiError {
     fn from(error: diesel::r2d2::PoolError) -> Self {
-        log::warn!(
-            "database pool (request {}): {error}",
-            request_context::log_id()
-        );
+        log::warn!("database pool (request {}): {error}", context::log_id());
         Self::unavailable("no database connection is free; retry the request")
     }
 }

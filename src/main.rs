@@ -12,7 +12,7 @@ use khuyenhoc::http::paging::PageRequest;
 use khuyenhoc::http::preconditions::IfMatch;
 use khuyenhoc::imports::{DataResource, Format, IdScheme, Importer, Options, Source, Strategy};
 use khuyenhoc::resource::export::Form;
-use khuyenhoc::startup::{self, Application};
+use khuyenhoc::startup::{self, Application, DB_SETUP};
 use khuyenhoc::tokens::{self, model::NewToken};
 
 /// REST/JSON API of Vietnam's learning-promotion associations (Hội Khuyến học).
@@ -187,7 +187,7 @@ struct ServeArgs {
 
 fn token_command(command: TokenCommand) -> anyhow::Result<()> {
     let open = |args: &DatabaseArgs| -> anyhow::Result<Db> {
-        Db::connect(&database_url(args)?, 1, args.pool_timeout())
+        Db::connect(&database_url(args)?, 1, args.pool_timeout(), DB_SETUP)
     };
     match command {
         TokenCommand::Create {
@@ -211,8 +211,11 @@ fn token_command(command: TokenCommand) -> anyhow::Result<()> {
             })
             .map_err(|e| anyhow::anyhow!("{}", problem_text(&e)))?;
             eprintln!(
-                "created {} token {} ({}); its value, shown only now:",
-                row.role, row.id, row.name
+                "created {} token {} ({}) in the {}; its value, shown only now:",
+                row.role,
+                row.id,
+                row.name,
+                database_url(&database)?
             );
             println!("{token}");
         }
@@ -307,7 +310,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Migrate(args) => {
             let url = database_url(&args)?;
-            let db = Db::open(&url, 1, args.pool_timeout())?;
+            let db = Db::open(&url, 1, args.pool_timeout(), DB_SETUP)?;
             let applied = db.migrate()?;
             log::info!("{applied} migration(s) applied to the {url}");
         }
@@ -316,7 +319,12 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Token(command) => token_command(command)?,
         Command::Backup { file, database } => {
-            let db = Db::open(&database_url(&database)?, 1, database.pool_timeout())?;
+            let db = Db::open(
+                &database_url(&database)?,
+                1,
+                database.pool_timeout(),
+                DB_SETUP,
+            )?;
             db.backup(&file)?;
             eprintln!("wrote a copy to {}", file.display());
         }
@@ -353,7 +361,12 @@ async fn main() -> anyhow::Result<()> {
                 },
                 progress: Some(Box::new(move |rows| shown.set_position(rows))),
             };
-            let db = Db::connect(&database_url(&database)?, 1, database.pool_timeout())?;
+            let db = Db::connect(
+                &database_url(&database)?,
+                1,
+                database.pool_timeout(),
+                DB_SETUP,
+            )?;
             let report = resource
                 .import(&importer, &mut *db.connection()?, Source { format, reader })
                 .map_err(|e| anyhow::anyhow!("{}", problem_text(&e)))?;
@@ -372,7 +385,12 @@ async fn main() -> anyhow::Result<()> {
                 ExportFormat::Csv => Form::Csv,
                 ExportFormat::Ndjson => Form::Ndjson,
             };
-            let db = Db::open(&database_url(&database)?, 1, database.pool_timeout())?;
+            let db = Db::open(
+                &database_url(&database)?,
+                1,
+                database.pool_timeout(),
+                DB_SETUP,
+            )?;
             let whole_tree = Caller::command_line();
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             let rows = resource
@@ -382,7 +400,7 @@ async fn main() -> anyhow::Result<()> {
             eprintln!("{rows} rows");
         }
         Command::Check(args) => {
-            let db = Db::open(&database_url(&args)?, 1, args.pool_timeout())?;
+            let db = Db::open(&database_url(&args)?, 1, args.pool_timeout(), DB_SETUP)?;
             let violations = khuyenhoc::check::run(&mut *db.connection()?)
                 .map_err(|e| anyhow::anyhow!("{}", problem_text(&e)))?;
             for violation in &violations {

@@ -16,14 +16,15 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
 use crate::auth::cache::TokenCache;
 use crate::auth::middleware::authenticate;
 use crate::config::Settings;
-use crate::db::Db;
+use crate::db::{self, Db};
 use crate::error::ApiError;
 use crate::http::extract::BodyTimeout;
-use crate::http::idempotency;
 use crate::http::ids::path_config;
-use crate::http::limits::{ExpensiveWork, RateLimit};
-use crate::http::request_context;
-use crate::imports::api::ImportLimit;
+use crate::http::limits::{ExpensiveWork, ImportLimit, RateLimit};
+use crate::http::request_id;
+use crate::idempotency;
+use crate::journal::WriteJournal;
+
 use crate::openapi::ApiDoc;
 use crate::reports::cache::ReportCache;
 use crate::{
@@ -36,7 +37,7 @@ fn mount<T>(app: UtoipaApp<T>) -> UtoipaApp<T>
 where
     T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
 {
-    app.openapi(ApiDoc::openapi())
+    app.openapi(ApiDoc::openapi().merge_from(imports::api::ImportSchemas::openapi()))
         .service(health::healthz)
         .service(health::readyz)
         .service(
@@ -185,14 +186,14 @@ fn cors(origins: &[String]) -> Cors {
             header::CONTENT_TYPE,
             header::IF_MATCH,
             header::IF_NONE_MATCH,
-            request_context::X_REQUEST_ID,
+            crate::context::X_REQUEST_ID,
         ])
         .expose_headers([
             header::ETAG,
             header::LINK,
             header::LOCATION,
             header::RETRY_AFTER,
-            request_context::X_REQUEST_ID,
+            crate::context::X_REQUEST_ID,
         ])
         .max_age(3600)
 }
@@ -237,6 +238,14 @@ async fn stop_signal() {
     }
 }
 
+/// What the database layer is opened with: the write journal every
+/// transaction writes last, and the criteria-set templates every database
+/// is seeded with.
+pub const DB_SETUP: db::Setup = db::Setup {
+    journal: &WriteJournal,
+    seed: |conn| criteria_sets::templates::seed(conn).map(drop),
+};
+
 /// A running server and the port it took.
 pub struct Application {
     port: u16,
@@ -251,6 +260,7 @@ impl Application {
             &settings.database_url,
             settings.pool_size,
             settings.pool_timeout,
+            DB_SETUP,
         )?);
         let document = openapi();
         let routes = web::Data::new(Routes::from_document(&document));
@@ -292,7 +302,7 @@ impl Application {
                 .app_data(tokens.clone())
                 .default_service(web::to(no_such_route))
                 .wrap(cors(&cors_origins))
-                .wrap(from_fn(request_context::middleware))
+                .wrap(from_fn(request_id::middleware))
                 .wrap(
                     DefaultHeaders::new()
                         .add(("X-Content-Type-Options", "nosniff"))

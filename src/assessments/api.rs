@@ -8,8 +8,9 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::model::{self, AssessmentFilter, AssessmentRow, DraftChange, NewAssessment};
-use super::rules::{AssessmentStatus, ResultEntry, EARLIEST_PERIOD, LATEST_PERIOD};
+use super::rules::{ResultEntry, EARLIEST_PERIOD, LATEST_PERIOD};
 use crate::auth::Caller;
+use crate::criteria_sets::rules::AssessmentStatus;
 use crate::criteria_sets::rules::SubjectKind;
 use crate::criteria_sets::scoring::Rating;
 use crate::db::{Db, DbConnection};

@@ -4,13 +4,14 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::rules::{check_results, missing_results, AssessmentStatus, ResultEntry};
-use crate::associations::model::{self as associations_model, in_scope};
+use super::rules::{check_results, missing_results, ResultEntry};
+use crate::associations::model::{self as associations_model};
 use crate::audit::model::record_change;
 use crate::auth::{Actor, Caller};
 use crate::clans::model::ClanRow;
 use crate::communities::model::CommunityRow;
 use crate::criteria_sets::model::{self as sets_model, CriterionRow, SetRow};
+use crate::criteria_sets::rules::AssessmentStatus;
 use crate::criteria_sets::rules::{SetStatus, SubjectKind};
 use crate::criteria_sets::scoring::{
     self, CriterionResult, CriterionRules, Outcome, Rating, SetRules,
@@ -23,7 +24,9 @@ use crate::households::model::HouseholdRow;
 use crate::http::paging::{Page, PageRequest};
 use crate::http::preconditions::IfMatch;
 use crate::measures::model::{self as measures_model, Measured};
+use crate::resource::dependants::Dependant;
 use crate::resource::Resource;
+use crate::tree::{self, in_scope};
 use crate::{citizens, units};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable)]
@@ -317,7 +320,7 @@ pub fn create(
     let taken = find_same(conn, &new)?.is_some();
     let assessor = match new.assessor_association_id {
         Some(id) => {
-            associations_model::placeable_path(conn, scope, &id).map_err(|_| {
+            tree::placeable_path(conn, scope, &id).map_err(|_| {
                 ApiError::invalid_field(
                     "/assessor_association_id",
                     "NOT_FOUND",
@@ -474,7 +477,7 @@ pub fn update(
     };
     let mut row = current.clone();
     if let Some(assessor) = change.assessor_association_id {
-        associations_model::placeable_path(conn, scope, &assessor).map_err(|_| {
+        tree::placeable_path(conn, scope, &assessor).map_err(|_| {
             ApiError::invalid_field(
                 "/assessor_association_id",
                 "NOT_FOUND",
@@ -627,17 +630,13 @@ pub fn list(
     page: &PageRequest,
 ) -> Result<Page<AssessmentRow>, ApiError> {
     let mut query = assessments::table.into_boxed::<MultiBackend>();
-    let Some(subtrees) = associations_model::bounding_subtrees(
-        conn,
-        filter.scope.as_deref(),
-        filter.ancestor_id.as_deref(),
-    )?
+    let Some(subtrees) =
+        tree::bounding_subtrees(conn, filter.scope.as_deref(), filter.ancestor_id.as_deref())?
     else {
         return Ok(page.finish(Vec::new(), |row: &AssessmentRow| (vec![], row.id.clone())));
     };
     for path in subtrees {
-        query = query
-            .filter(dsl::subject_association_id.eq_any(associations_model::ids_in_subtree(&path)));
+        query = query.filter(dsl::subject_association_id.eq_any(tree::ids_in_subtree(&path)));
     }
     if let Some(set) = &filter.criteria_set_id {
         query = query.filter(dsl::criteria_set_id.eq(set.clone()));
@@ -686,7 +685,7 @@ pub fn find_same(
 
 /// 409 while assessments name the subject `id` of `kind` (a unit, citizen,
 /// household, clan or village community): they are kept, so it is too.
-pub fn refuse_delete_while_assessed(
+fn refuse_delete_while_assessed(
     conn: &mut DbConnection,
     kind: SubjectKind,
     id: &str,
@@ -696,7 +695,7 @@ pub fn refuse_delete_while_assessed(
 }
 
 /// How many assessments a subject has (its delete is refused while any exist).
-pub fn count_for_subject(conn: &mut DbConnection, kind: &str, id: &str) -> Result<i64, ApiError> {
+fn count_for_subject(conn: &mut DbConnection, kind: &str, id: &str) -> Result<i64, ApiError> {
     Ok(assessments::table
         .filter(dsl::subject_kind.eq(kind))
         .filter(dsl::subject_id.eq(id))
@@ -706,7 +705,7 @@ pub fn count_for_subject(conn: &mut DbConnection, kind: &str, id: &str) -> Resul
 
 /// How many assessments involve an association, as subject, as the home of
 /// the subject, or as assessor.
-pub fn count_for_association(conn: &mut DbConnection, id: &str) -> Result<i64, ApiError> {
+fn count_for_association(conn: &mut DbConnection, id: &str) -> Result<i64, ApiError> {
     Ok(assessments::table
         .filter(
             dsl::subject_association_id
@@ -719,7 +718,7 @@ pub fn count_for_association(conn: &mut DbConnection, id: &str) -> Result<i64, A
 }
 
 /// Keeps the assessments of a unit or citizen with it when it moves to another association.
-pub fn follow_subject(
+fn follow_subject(
     conn: &mut DbConnection,
     kind: &str,
     id: &str,
@@ -736,7 +735,7 @@ pub fn follow_subject(
 }
 
 /// 409 while a subject has assessments.
-pub fn refuse_delete_with_assessments(count: i64, what: &str) -> Result<(), ApiError> {
+fn refuse_delete_with_assessments(count: i64, what: &str) -> Result<(), ApiError> {
     if count > 0 {
         Err(ApiError::conflict(
             "HAS_ASSESSMENTS",
@@ -746,3 +745,37 @@ pub fn refuse_delete_with_assessments(count: i64, what: &str) -> Result<(), ApiE
         Ok(())
     }
 }
+
+inventory::submit! {
+    Dependant {
+        on: "association",
+        order: 10,
+        refuse_delete: |conn, id| {
+            refuse_delete_with_assessments(count_for_association(conn, id)?, "association")
+        },
+        follow_move: None,
+    }
+}
+
+/// The assessments of a subject of `$kind` (the records of type `$type`)
+/// keep it from being deleted, and follow it when it moves.
+macro_rules! assessed_subject {
+    ($type:literal, $kind:expr) => {
+        inventory::submit! {
+            Dependant {
+                on: $type,
+                order: 90,
+                refuse_delete: |conn, id| refuse_delete_while_assessed(conn, $kind, id, $type),
+                follow_move: Some(|conn, id, association_id| {
+                    follow_subject(conn, $kind.as_str(), id, association_id)
+                }),
+            }
+        }
+    };
+}
+
+assessed_subject!("unit", SubjectKind::Unit);
+assessed_subject!("citizen", SubjectKind::Citizen);
+assessed_subject!("household", SubjectKind::Family);
+assessed_subject!("clan", SubjectKind::Clan);
+assessed_subject!("community", SubjectKind::Community);

@@ -9,38 +9,6 @@ use crate::error::FieldError;
 use crate::measures::rules::Measurement;
 use crate::text;
 
-/// Where an assessment is in its review.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum AssessmentStatus {
-    /// Being entered (self-assessment); the only state in which it changes.
-    Draft,
-    /// Sent up for review.
-    Submitted,
-    /// Reviewed and approved: the rating is the recognised result. Immutable.
-    Approved,
-}
-
-impl AssessmentStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AssessmentStatus::Draft => "draft",
-            AssessmentStatus::Submitted => "submitted",
-            AssessmentStatus::Approved => "approved",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<AssessmentStatus> {
-        [
-            AssessmentStatus::Draft,
-            AssessmentStatus::Submitted,
-            AssessmentStatus::Approved,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == value)
-    }
-}
-
 pub const EARLIEST_PERIOD: i32 = 2000;
 pub const LATEST_PERIOD: i32 = 2100;
 

@@ -13,14 +13,17 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Integer, Text};
 
 use super::rules::{AssociationFields, Level};
-use crate::audit::model::{record, Change};
+use crate::audit::model::record;
 use crate::auth::Actor;
+use crate::changes::model::Change;
 use crate::db::schema::associations::{self, dsl};
 use crate::db::{now, DbConnection, MultiBackend};
 use crate::error::ApiError;
 use crate::http::paging::{Page, PageRequest, SortKey};
 use crate::http::preconditions::IfMatch;
+use crate::resource::dependants;
 use crate::text;
+use crate::tree::{in_scope, subtree_end};
 
 /// The fields a list may be sorted by.
 pub const SORT_FIELDS: [&str; 2] = ["name", "code"];
@@ -105,12 +108,6 @@ impl AssociationRow {
     }
 }
 
-/// The end of the range of paths below `path` ("/a/b/" → "/a/b0": '0'
-/// follows '/' in byte order, and ids hold no '/').
-pub fn subtree_end(path: &str) -> String {
-    format!("{}0", &path[..path.len() - 1])
-}
-
 pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<AssociationRow>, ApiError> {
     // Ids are UUIDs: anything else names nothing, and need not reach the database.
     if uuid::Uuid::try_parse(id).is_err() {
@@ -121,12 +118,6 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<AssociationRow>,
 
 pub fn get(conn: &mut DbConnection, id: &str) -> Result<AssociationRow, ApiError> {
     find(conn, id)?.ok_or_else(|| ApiError::not_found("the association"))
-}
-
-/// Whether a caller whose scope is `scope` (a path; `None`: the whole tree)
-/// sees the association at `path`.
-pub fn in_scope(scope: Option<&str>, path: &str) -> bool {
-    scope.is_none_or(|scope| path.starts_with(scope))
 }
 
 /// An association the caller may see; 404 for one outside its scope, as for
@@ -232,58 +223,6 @@ fn lock_rows(conn: &mut DbConnection, rows: &BTreeMap<String, Hold>) -> Result<(
     }
     Ok(())
 }
-
-/// The tree path of an association the caller may attach a record to (a
-/// unit, a citizen); a 422 on `/association_id` for one it cannot see, as for
-/// one that does not exist.
-pub fn placeable_path(
-    conn: &mut DbConnection,
-    scope: Option<&str>,
-    id: &str,
-) -> Result<String, ApiError> {
-    find(conn, id)?
-        .filter(|a| in_scope(scope, &a.path))
-        .map(|a| a.path)
-        .ok_or_else(|| {
-            ApiError::invalid_field("/association_id", "NOT_FOUND", "no association has this id")
-        })
-}
-
-/// The subtrees a list of records attached to associations (units, citizens,
-/// assessments) is bounded by: the caller's scope and the `ancestor_id`
-/// filter, each an association and everything below it. `None` when
-/// `ancestor_id` names no association, so nothing can match.
-pub fn bounding_subtrees(
-    conn: &mut DbConnection,
-    scope: Option<&str>,
-    ancestor_id: Option<&str>,
-) -> Result<Option<Vec<String>>, ApiError> {
-    let mut paths: Vec<String> = scope.iter().map(|s| s.to_string()).collect();
-    if let Some(ancestor_id) = ancestor_id {
-        match find(conn, ancestor_id)? {
-            Some(ancestor) => paths.push(ancestor.path),
-            None => return Ok(None),
-        }
-    }
-    Ok(Some(paths))
-}
-
-/// The ids of the associations in the subtree at `path` (itself included), as a subquery.
-pub fn ids_in_subtree(path: &str) -> SubtreeIds {
-    associations::table
-        .filter(dsl::path.ge(path.to_owned()))
-        .filter(dsl::path.lt(subtree_end(path)))
-        .select(dsl::id)
-}
-
-/// The type of [`ids_in_subtree`]'s subquery.
-pub type SubtreeIds = diesel::dsl::Select<
-    diesel::dsl::Filter<
-        diesel::dsl::Filter<associations::table, diesel::dsl::GtEq<dsl::path, String>>,
-        diesel::dsl::Lt<dsl::path, String>,
-    >,
-    dsl::id,
->;
 
 fn audit(
     conn: &mut DbConnection,
@@ -519,63 +458,9 @@ pub fn delete(
             ),
         ));
     }
-    crate::assessments::model::refuse_delete_with_assessments(
-        crate::assessments::model::count_for_association(conn, id)?,
-        "association",
-    )?;
-    let units = crate::units::model::count_in(conn, id)?;
-    if units > 0 {
-        return Err(ApiError::conflict(
-            "HAS_UNITS",
-            format!(
-                "{units} learning unit(s) belong to the association: move or delete them first"
-            ),
-        ));
-    }
-    let households = crate::households::model::count_in(conn, Some(id), None)?;
-    if households > 0 {
-        return Err(ApiError::conflict(
-            "HAS_HOUSEHOLDS",
-            format!("{households} household(s) are registered with the association: move or delete them first"),
-        ));
-    }
-    let clans = crate::clans::model::count_in(conn, Some(id), None)?;
-    if clans > 0 {
-        return Err(ApiError::conflict(
-            "HAS_CLANS",
-            format!(
-                "{clans} clan(s) are registered with the association: move or delete them first"
-            ),
-        ));
-    }
-    let communities = crate::communities::model::count_in(conn, id)?;
-    if communities > 0 {
-        return Err(ApiError::conflict(
-            "HAS_COMMUNITIES",
-            format!(
-                "{communities} village communit(ies) belong to the association: move or delete them first"
-            ),
-        ));
-    }
-    let citizens = crate::citizens::model::count_in(conn, id)?;
-    if citizens > 0 {
-        return Err(ApiError::conflict(
-            "HAS_CITIZENS",
-            format!(
-                "{citizens} citizen(s) live in the association's area: move or delete them first"
-            ),
-        ));
-    }
-    let history = crate::yearly_stats::model::count_for_association(conn, id)?;
-    if history > 0 {
-        return Err(ApiError::conflict(
-            "HAS_STATISTICS",
-            format!(
-                "{history} yearly statistic(s) or target(s) belong to the association: \
-                 they are its history, so it stays (dissolve it instead)"
-            ),
-        ));
-    }
+    // What else hangs from it (units, citizens, households, assessments,
+    // its history, …) says so itself: see `resource::dependants`.
+    dependants::refuse_delete(conn, "association", id)?;
     let successors_of: i64 = associations::table
         .filter(dsl::successor_id.eq(id))
         .select(count_star())

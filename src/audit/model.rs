@@ -3,12 +3,13 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::associations::model::subtree_end;
 use crate::auth::Actor;
+use crate::changes::model::{self as changes, Change};
 use crate::db::schema::audit_events::{self, dsl};
 use crate::db::{now, DbConnection, MultiBackend};
 use crate::error::ApiError;
 use crate::http::paging::{Page, PageRequest};
+use crate::tree::subtree_end;
 
 #[derive(Debug, Clone, Queryable, Insertable)]
 #[diesel(table_name = audit_events)]
@@ -28,27 +29,12 @@ pub struct AuditRow {
     pub detail: Option<String>,
 }
 
-/// One change to record.
-#[derive(Debug, Clone, Copy)]
-pub struct Change<'a> {
-    /// `create`, `update`, `delete`, `issue`, `revoke`, …
-    pub action: &'static str,
-    /// `association`, `token`, …
-    pub resource_type: &'static str,
-    pub resource_id: &'a str,
-    pub version_before: Option<i64>,
-    pub version_after: Option<i64>,
-    /// The tree path of the association the change belongs to; `None` when
-    /// it belongs to the whole tree.
-    pub scope_path: Option<&'a str>,
-}
-
 /// Records `change` by `actor`; call it inside the write's transaction.
 /// It also stages the change's event for the change feed. The rows of a bulk
 /// import ([`Actor::bulk`]) go to the change feed only: the import is one
 /// audit event of its own ([`record_import`]).
 pub fn record(conn: &mut DbConnection, actor: &Actor, change: Change<'_>) -> Result<(), ApiError> {
-    crate::changes::model::stage(&change);
+    changes::stage(&change);
     if actor.bulk && IMPORTED_ACTIONS.contains(&change.action) {
         return Ok(());
     }

@@ -11,11 +11,11 @@ use actix_web::{web, Error, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::{ready, Ready};
 
 use super::cache::TokenCache;
+use super::credentials;
 use super::{Caller, Role};
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::limits::RateLimit;
-use crate::tokens;
 
 fn bearer_token(req: &ServiceRequest) -> Result<String, ApiError> {
     let missing = || {
@@ -57,14 +57,14 @@ pub async fn authenticate(
     let Some(db) = req.app_data::<web::Data<Db>>().cloned() else {
         return Ok(req.error_response(ApiError::internal("no database in the app data")));
     };
-    let key = tokens::model::hash(&token);
+    let key = credentials::hash(&token);
     let cache = req.app_data::<web::Data<TokenCache>>().cloned();
     let verified = match cache.as_ref().and_then(|cache| cache.get(&key)) {
         Some(caller) => Ok(caller),
         None => {
             let lookup = key.clone();
             let found = db
-                .run(move |conn| tokens::model::authenticate(conn, &lookup))
+                .run(move |conn| credentials::authenticate(conn, &lookup))
                 .await;
             found.map(|(caller, expires_in)| {
                 if let Some(cache) = &cache {

@@ -1,9 +1,11 @@
 //! Who is calling and what they may do: roles, scopes in the association
-//! tree, and the checks every handler makes. The token itself is handled in
-//! `tokens`; the middleware that turns a bearer token into a [`Caller`] is in
-//! [`middleware`].
+//! tree, and the checks every handler makes. A presented token is verified
+//! in [`credentials`]; the middleware that turns a bearer token into a
+//! [`Caller`] is in [`middleware`]. Issuing and revoking tokens is the
+//! `tokens` resource's.
 
 pub mod cache;
+pub mod credentials;
 pub mod middleware;
 
 use serde::{Deserialize, Serialize};
@@ -147,7 +149,7 @@ impl Caller {
         Actor {
             token_id: Some(self.token_id.clone()),
             name: self.name.clone(),
-            request_id: crate::http::request_context::current().map(|c| c.request_id),
+            request_id: crate::context::current().map(|c| c.request_id),
             bulk: false,
         }
     }

@@ -7,11 +7,10 @@ use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
-use crate::associations::model::subtree_end;
-use crate::audit::model::Change;
 use crate::db::schema::changes::{self, dsl};
 use crate::db::{DbConnection, MultiBackend};
 use crate::error::ApiError;
+use crate::tree::subtree_end;
 
 /// Resources that are not data to keep in sync: tokens hold credentials.
 const NOT_IN_THE_FEED: [&str; 1] = ["token"];
@@ -19,6 +18,22 @@ const NOT_IN_THE_FEED: [&str; 1] = ["token"];
 /// The PostgreSQL advisory lock that writers hold from writing their events
 /// to their commit ("khch"), so that `seq` order is commit order.
 const FEED_LOCK: i64 = 0x6B68_6368;
+
+/// One change a write made, as the audit trail records it and the feed
+/// tells it.
+#[derive(Debug, Clone, Copy)]
+pub struct Change<'a> {
+    /// `create`, `update`, `delete`, `issue`, `revoke`, …
+    pub action: &'static str,
+    /// `association`, `token`, …
+    pub resource_type: &'static str,
+    pub resource_id: &'a str,
+    pub version_before: Option<i64>,
+    pub version_after: Option<i64>,
+    /// The tree path of the association the change belongs to; `None` when
+    /// it belongs to the whole tree.
+    pub scope_path: Option<&'a str>,
+}
 
 #[derive(Debug, Clone, Queryable)]
 pub struct ChangeRow {

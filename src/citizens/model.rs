@@ -5,16 +5,16 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::rules::{CitizenFields, Gender};
-use crate::assessments::model as assessments_model;
-use crate::associations::model as associations_model;
 use crate::auth::Actor;
 use crate::db::schema::associations;
 use crate::db::schema::citizens::{self, dsl};
 use crate::db::{DbConnection, MultiBackend};
 use crate::error::ApiError;
 use crate::http::paging::{Page, PageRequest};
+use crate::resource::dependants::{refuse_while, Dependant};
 use crate::resource::{self, Resource};
 use crate::text;
+use crate::tree;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable)]
 #[diesel(table_name = citizens, treat_none_as_null = true, treat_none_as_default_value = false)]
@@ -170,15 +170,6 @@ impl Resource for CitizenRow {
         }
         Ok(())
     }
-
-    fn check_delete(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {
-        let kind = crate::criteria_sets::rules::SubjectKind::Citizen;
-        assessments_model::refuse_delete_while_assessed(conn, kind, &row.id, Self::TYPE)
-    }
-
-    fn moved(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {
-        assessments_model::follow_subject(conn, Self::TYPE, &row.id, &row.association_id)
-    }
 }
 
 /// The citizens holding the external id or the national id of any of
@@ -238,16 +229,13 @@ pub fn list(
     page: &PageRequest,
 ) -> Result<Page<CitizenRow>, ApiError> {
     let mut query = citizens::table.into_boxed::<MultiBackend>();
-    let Some(subtrees) = associations_model::bounding_subtrees(
-        conn,
-        filter.scope.as_deref(),
-        filter.ancestor_id.as_deref(),
-    )?
+    let Some(subtrees) =
+        tree::bounding_subtrees(conn, filter.scope.as_deref(), filter.ancestor_id.as_deref())?
     else {
         return Ok(page.finish(Vec::new(), |row: &CitizenRow| (vec![], row.id.clone())));
     };
     for path in subtrees {
-        query = query.filter(dsl::association_id.eq_any(associations_model::ids_in_subtree(&path)));
+        query = query.filter(dsl::association_id.eq_any(tree::ids_in_subtree(&path)));
     }
     if let Some(association_id) = &filter.association_id {
         query = query.filter(dsl::association_id.eq(association_id.clone()));
@@ -273,9 +261,22 @@ pub fn list(
 }
 
 /// How many citizens live in an association's area (a delete is refused while any do).
-pub fn count_in(conn: &mut DbConnection, association_id: &str) -> Result<i64, ApiError> {
+fn count_in(conn: &mut DbConnection, association_id: &str) -> Result<i64, ApiError> {
     Ok(citizens::table
         .filter(dsl::association_id.eq(association_id))
         .count()
         .get_result(conn)?)
+}
+
+inventory::submit! {
+    Dependant {
+        on: "association",
+        order: 60,
+        refuse_delete: |conn, id| {
+            refuse_while(count_in(conn, id)?, "HAS_CITIZENS", |n| {
+                format!("{n} citizen(s) live in the association's area: move or delete them first")
+            })
+        },
+        follow_move: None,
+    }
 }

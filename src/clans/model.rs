@@ -5,17 +5,15 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::rules::ClanFields;
-use crate::assessments::model as assessments_model;
-use crate::associations::model as associations_model;
 use crate::communities::model::CommunityRow;
-use crate::criteria_sets::rules::SubjectKind;
 use crate::db::schema::clans::{self, dsl};
-use crate::db::schema::households;
 use crate::db::{DbConnection, MultiBackend};
 use crate::error::ApiError;
 use crate::http::paging::{Page, PageRequest};
+use crate::resource::dependants::{refuse_while, Dependant};
 use crate::resource::{self, Resource};
 use crate::text;
+use crate::tree;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable)]
 #[diesel(table_name = clans, treat_none_as_null = true, treat_none_as_default_value = false)]
@@ -88,44 +86,6 @@ impl Resource for ClanRow {
             None => Ok(()),
         }
     }
-
-    fn check_delete(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {
-        refuse_with_households(households_of(conn, &row.id)?, "deleted")?;
-        assessments_model::refuse_delete_while_assessed(
-            conn,
-            SubjectKind::Clan,
-            &row.id,
-            Self::TYPE,
-        )
-    }
-
-    fn moved(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {
-        refuse_with_households(
-            households_of(conn, &row.id)?,
-            "moved to another association",
-        )?;
-        let kind = SubjectKind::Clan.as_str();
-        assessments_model::follow_subject(conn, kind, &row.id, &row.association_id)
-    }
-}
-
-/// How many households name the clan.
-pub fn households_of(conn: &mut DbConnection, clan_id: &str) -> Result<i64, ApiError> {
-    Ok(households::table
-        .filter(households::clan_id.eq(clan_id))
-        .count()
-        .get_result(conn)?)
-}
-
-/// 409 while households belong to a clan or a community that would be `done`.
-pub fn refuse_with_households(count: i64, done: &str) -> Result<(), ApiError> {
-    if count == 0 {
-        return Ok(());
-    }
-    Err(ApiError::conflict(
-        "HAS_HOUSEHOLDS",
-        format!("{count} household(s) name it, so it is not {done}: change them first"),
-    ))
 }
 
 /// The filters of the clan list.
@@ -147,16 +107,13 @@ pub fn list(
     page: &PageRequest,
 ) -> Result<Page<ClanRow>, ApiError> {
     let mut query = clans::table.into_boxed::<MultiBackend>();
-    let Some(subtrees) = associations_model::bounding_subtrees(
-        conn,
-        filter.scope.as_deref(),
-        filter.ancestor_id.as_deref(),
-    )?
+    let Some(subtrees) =
+        tree::bounding_subtrees(conn, filter.scope.as_deref(), filter.ancestor_id.as_deref())?
     else {
         return Ok(page.finish(Vec::new(), |row: &ClanRow| (vec![], row.id.clone())));
     };
     for path in subtrees {
-        query = query.filter(dsl::association_id.eq_any(associations_model::ids_in_subtree(&path)));
+        query = query.filter(dsl::association_id.eq_any(tree::ids_in_subtree(&path)));
     }
     if let Some(association_id) = &filter.association_id {
         query = query.filter(dsl::association_id.eq(association_id.clone()));
@@ -199,4 +156,33 @@ pub fn count_in(
         query = query.filter(dsl::community_id.eq(id.to_owned()));
     }
     Ok(query.count().get_result(conn)?)
+}
+
+inventory::submit! {
+    Dependant {
+        on: "association",
+        order: 40,
+        refuse_delete: |conn, id| {
+            refuse_while(count_in(conn, Some(id), None)?, "HAS_CLANS", |n| {
+                format!("{n} clan(s) are registered with the association: move or delete them first")
+            })
+        },
+        follow_move: None,
+    }
+}
+
+/// 409 while clans name the community `id`: it is not `done`.
+fn refuse_while_named(conn: &mut DbConnection, id: &str, done: &str) -> Result<(), ApiError> {
+    refuse_while(count_in(conn, None, Some(id))?, "HAS_CLANS", |n| {
+        format!("{n} clan(s) name it, so it is not {done}: change them first")
+    })
+}
+
+inventory::submit! {
+    Dependant {
+        on: "community",
+        order: 20,
+        refuse_delete: |conn, id| refuse_while_named(conn, id, "deleted"),
+        follow_move: Some(|conn, id, _| refuse_while_named(conn, id, "moved to another commune")),
+    }
 }

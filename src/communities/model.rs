@@ -5,16 +5,16 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::rules::{CommunityFields, CommunityKind};
-use crate::assessments::model as assessments_model;
 use crate::associations::model as associations_model;
 use crate::associations::rules::Level;
-use crate::criteria_sets::rules::SubjectKind;
 use crate::db::schema::communities::{self, dsl};
 use crate::db::{DbConnection, MultiBackend};
 use crate::error::{ApiError, FieldError};
 use crate::http::paging::{Page, PageRequest};
+use crate::resource::dependants::{refuse_while, Dependant};
 use crate::resource::Resource;
 use crate::text;
+use crate::tree;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable)]
 #[diesel(table_name = communities, treat_none_as_null = true, treat_none_as_default_value = false)]
@@ -109,18 +109,6 @@ impl Resource for CommunityRow {
         }
     }
 
-    fn check_delete(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {
-        refuse_with_members(conn, row, "deleted")?;
-        let kind = SubjectKind::Community;
-        assessments_model::refuse_delete_while_assessed(conn, kind, &row.id, Self::TYPE)
-    }
-
-    fn moved(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {
-        refuse_with_members(conn, row, "moved to another commune")?;
-        let kind = SubjectKind::Community.as_str();
-        assessments_model::follow_subject(conn, kind, &row.id, &row.association_id)
-    }
-
     fn check_unique(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {
         let holder: Option<String> = communities::table
             .filter(dsl::association_id.eq(&row.association_id))
@@ -142,24 +130,6 @@ impl Resource for CommunityRow {
     }
 }
 
-/// 409 while households or clans name the community: it is not `done`.
-fn refuse_with_members(
-    conn: &mut DbConnection,
-    row: &CommunityRow,
-    done: &str,
-) -> Result<(), ApiError> {
-    let households = crate::households::model::count_in(conn, None, Some(&row.id))?;
-    crate::clans::model::refuse_with_households(households, done)?;
-    let clans = crate::clans::model::count_in(conn, None, Some(&row.id))?;
-    if clans > 0 {
-        return Err(ApiError::conflict(
-            "HAS_CLANS",
-            format!("{clans} clan(s) name it, so it is not {done}: change them first"),
-        ));
-    }
-    Ok(())
-}
-
 /// The filters of the community list.
 #[derive(Debug, Clone, Default)]
 pub struct CommunityFilter {
@@ -179,16 +149,13 @@ pub fn list(
     page: &PageRequest,
 ) -> Result<Page<CommunityRow>, ApiError> {
     let mut query = communities::table.into_boxed::<MultiBackend>();
-    let Some(subtrees) = associations_model::bounding_subtrees(
-        conn,
-        filter.scope.as_deref(),
-        filter.ancestor_id.as_deref(),
-    )?
+    let Some(subtrees) =
+        tree::bounding_subtrees(conn, filter.scope.as_deref(), filter.ancestor_id.as_deref())?
     else {
         return Ok(page.finish(Vec::new(), |row: &CommunityRow| (vec![], row.id.clone())));
     };
     for path in subtrees {
-        query = query.filter(dsl::association_id.eq_any(associations_model::ids_in_subtree(&path)));
+        query = query.filter(dsl::association_id.eq_any(tree::ids_in_subtree(&path)));
     }
     if let Some(association_id) = &filter.association_id {
         query = query.filter(dsl::association_id.eq(association_id.clone()));
@@ -218,11 +185,24 @@ pub fn list(
 }
 
 /// How many communities belong to an association (a delete is refused while any do).
-pub fn count_in(conn: &mut DbConnection, association_id: &str) -> Result<i64, ApiError> {
+fn count_in(conn: &mut DbConnection, association_id: &str) -> Result<i64, ApiError> {
     Ok(communities::table
         .filter(dsl::association_id.eq(association_id))
         .count()
         .get_result(conn)?)
+}
+
+inventory::submit! {
+    Dependant {
+        on: "association",
+        order: 50,
+        refuse_delete: |conn, id| {
+            refuse_while(count_in(conn, id)?, "HAS_COMMUNITIES", |n| {
+                format!("{n} village communit(ies) belong to the association: move or delete them first")
+            })
+        },
+        follow_move: None,
+    }
 }
 
 /// The communities holding any of the (association, code) keys (and perhaps a few

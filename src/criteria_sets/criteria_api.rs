@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::measure::{Measure, Threshold};
 use super::model::{self, CriterionRow};
 use super::rules::CriterionFields;
 use crate::auth::Caller;
@@ -17,7 +18,6 @@ use crate::http::ids::Id;
 use crate::http::merge_patch;
 use crate::http::paging::{self, Page};
 use crate::http::preconditions::{created_response, resource_response, IfMatch};
-use crate::measures::rules::{Measure, Threshold};
 
 pub fn configure(config: &mut ServiceConfig) {
     config

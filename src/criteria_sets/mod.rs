@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod criteria_api;
+pub mod measure;
 pub mod model;
 pub mod rules;
 pub mod scoring;

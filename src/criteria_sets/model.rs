@@ -8,6 +8,7 @@ use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
+use super::measure::{Measure, Threshold};
 use super::rules::{CriterionFields, SetFields, SetStatus, SubjectKind};
 use super::scoring::{Band, Rating, ScoringMethod};
 use crate::audit::model::record_change;
@@ -18,7 +19,6 @@ use crate::db::{now, DbConnection, MultiBackend};
 use crate::error::ApiError;
 use crate::http::paging::{Page, PageRequest};
 use crate::http::preconditions::IfMatch;
-use crate::measures::rules::{Measure, Threshold};
 use crate::text;
 
 /// The most criteria a set holds; its criteria list fits one page.

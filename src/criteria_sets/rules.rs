@@ -1,12 +1,15 @@
 //! The rules of criteria sets and criteria that need no database: field
-//! checks, and the checks a set must pass before it is published.
+//! checks, and the checks a set must pass before it is published. Also the
+//! vocabulary every assessment shares with its set: what is assessed
+//! ([`SubjectKind`]) and how far an assessment's review went
+//! ([`AssessmentStatus`]: an approved one counts in measures and reports).
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::measure::{self, Measure, Threshold};
 use super::scoring::{Band, Rating, ScoringMethod};
 use crate::error::{ApiError, FieldError};
-use crate::measures::{self, rules::Measure, rules::Threshold};
 use crate::text;
 
 /// What a criteria set assesses.
@@ -50,6 +53,38 @@ impl SubjectKind {
 
     pub fn parse(value: &str) -> Option<SubjectKind> {
         SubjectKind::ALL.into_iter().find(|k| k.as_str() == value)
+    }
+}
+
+/// Where an assessment is in its review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AssessmentStatus {
+    /// Being entered (self-assessment); the only state in which it changes.
+    Draft,
+    /// Sent up for review.
+    Submitted,
+    /// Reviewed and approved: the rating is the recognised result. Immutable.
+    Approved,
+}
+
+impl AssessmentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssessmentStatus::Draft => "draft",
+            AssessmentStatus::Submitted => "submitted",
+            AssessmentStatus::Approved => "approved",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<AssessmentStatus> {
+        [
+            AssessmentStatus::Draft,
+            AssessmentStatus::Submitted,
+            AssessmentStatus::Approved,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == value)
     }
 }
 
@@ -284,7 +319,7 @@ impl CriterionFields {
         if self.level.is_some_and(|l| !(1..=2).contains(&l)) {
             errors.push(FieldError::new("/level", "OUT_OF_RANGE", "must be 1 or 2"));
         }
-        errors.extend(measures::rules::check(self.measure, self.threshold));
+        errors.extend(measure::check(self.measure, self.threshold));
         if errors.is_empty() {
             Ok(self)
         } else {

@@ -3,12 +3,12 @@
 //! template: a province replaces one by publishing its own edition, never by
 //! editing the template.
 
+use super::measure::{Measure, NamedThreshold, Threshold};
 use super::model::seed_template;
 use super::rules::{CriterionFields, SetFields, SubjectKind, DEFAULT_RECOGNISED};
 use super::scoring::{Band, Rating, ScoringMethod};
 use crate::db::DbConnection;
 use crate::error::ApiError;
-use crate::measures::rules::{Measure, NamedThreshold, Threshold};
 
 fn band(rating: Rating, label: &str, min_score: Option<i32>) -> Band {
     Band {

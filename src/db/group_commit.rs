@@ -16,10 +16,9 @@ use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::r2d2::Pool;
 use tokio::sync::{oneshot, Semaphore};
 
-use super::{checkout, with_retries, ConnectionManager, DbConnection};
-use crate::changes::model as changes;
+use super::{checkout, journal, with_retries, ConnectionManager, DbConnection};
+use crate::context::{self, RequestContext};
 use crate::error::ApiError;
-use crate::http::request_context::{self, RequestContext};
 
 type Manager = <DbConnection as diesel::Connection>::TransactionManager;
 
@@ -57,7 +56,7 @@ impl Writer {
         let (answer, answered) = oneshot::channel();
         let write = Write {
             f: Some(f),
-            context: request_context::current(),
+            context: context::current(),
             result: None,
             answer,
         };
@@ -124,9 +123,9 @@ where
         let Some(f) = self.f.take() else {
             return false;
         };
-        let staged = changes::staged();
+        let mark = journal::get().mark();
         let run = || catch_unwind(AssertUnwindSafe(|| with_retries(conn, &f)));
-        let result = match request_context::within(self.context.clone(), run) {
+        let result = match context::within(self.context.clone(), run) {
             Ok(result) => result,
             Err(_) => {
                 // A panic left the write's savepoints open: roll back its
@@ -136,9 +135,9 @@ where
                         break;
                     }
                 }
-                changes::forget_since(staged);
+                journal::get().roll_back_to(mark);
                 let error = "a write panicked; its changes were rolled back";
-                Err(request_context::within(self.context.clone(), || {
+                Err(context::within(self.context.clone(), || {
                     ApiError::internal(error)
                 }))
             }
@@ -153,7 +152,7 @@ where
             // A write refused stays refused, whatever became of the others.
             (Some(Err(own)), _) => Err(own),
             (Some(Ok(value)), Ok(())) => Ok(value),
-            (_, Err(error)) => Err(request_context::within(self.context, || {
+            (_, Err(error)) => Err(context::within(self.context, || {
                 error.clone().in_this_request()
             })),
             (None, Ok(())) => Err(ApiError::internal("a grouped write did not run")),
@@ -174,14 +173,14 @@ fn commit(conn: &mut DbConnection, mut group: Vec<Box<dyn Grouped>>) {
         let error = ApiError::from(error);
         return group.into_iter().for_each(|w| w.deliver(Err(&error)));
     }
-    changes::discard();
+    journal::get().discard();
     let mut lost = None;
     for write in &mut group {
         // SQLite ends the whole transaction itself on some errors (a full
         // disk, an I/O error): the writes after would each run on their own
         // and be committed, while the group is answered as failed.
         if !write.apply(conn) && !still_in_transaction(conn) {
-            super::note_connection_fault();
+            crate::error::note_connection_fault();
             lost = Some(ApiError::unavailable(
                 "the database ended the transaction; nothing of this write was kept",
             ));
@@ -190,11 +189,12 @@ fn commit(conn: &mut DbConnection, mut group: Vec<Box<dyn Grouped>>) {
     }
     let committed = match lost {
         Some(error) => Err(error),
-        None => changes::flush(conn)
+        None => journal::get()
+            .flush(conn)
             .and_then(|()| Manager::commit_transaction(conn).map_err(ApiError::from)),
     };
     if committed.is_err() {
-        changes::discard();
+        journal::get().discard();
         if let Err(rollback) = Manager::rollback_transaction(conn) {
             log::error!("rollback of a group of writes failed: {rollback}");
         }

@@ -3,6 +3,7 @@
 //! event loop and inside transactions.
 
 mod group_commit;
+pub mod journal;
 pub mod schema;
 
 use actix_web::web;
@@ -10,15 +11,13 @@ use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionMa
 use diesel::r2d2::{ManageConnection, Pool, PooledConnection};
 use diesel::{Connection, ConnectionError, PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
-use std::cell::Cell;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::changes::model as changes;
 use crate::config::DatabaseUrl;
-use crate::error::ApiError;
-use crate::http::{idempotency, request_context};
+use crate::context;
+use crate::error::{self, ApiError};
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -56,18 +55,6 @@ impl DerefMut for Pooled {
     fn deref_mut(&mut self) -> &mut DbConnection {
         &mut self.conn
     }
-}
-
-thread_local! {
-    /// Set when a query on this thread met a fault of its connection or of
-    /// the server (an error answered 503, see `ApiError::from`): the
-    /// connection in hand is then dropped rather than given back to the pool.
-    static FAULTED: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Marks the connection this thread works with as faulty.
-pub(crate) fn note_connection_fault() {
-    FAULTED.set(true);
 }
 
 /// A connection used this recently is trusted without a test: a request
@@ -133,7 +120,7 @@ impl ManageConnection for ConnectionManager {
     /// Broken: a query met a fault of the connection (on this thread, where
     /// the pool takes it back), or a transaction was left open or failed.
     fn has_broken(&self, conn: &mut Pooled) -> bool {
-        FAULTED.take()
+        error::take_connection_fault()
             || match &mut conn.conn {
                 DbConnection::Postgres(c) => {
                     AnsiTransactionManager::is_broken_transaction_manager(c)
@@ -154,10 +141,24 @@ pub const WRITE_ATTEMPTS: u64 = 3;
 /// How long `/readyz` waits for the database before it says why it is not ready.
 const READY_TIMEOUT: Duration = Duration::from_millis(800);
 
+/// What the layers above give this one when they open a database: it
+/// knows no resource, so the write journal and the seed rows come from
+/// start-up (`startup::DB_SETUP`).
+#[derive(Clone, Copy)]
+pub struct Setup {
+    /// What every write transaction writes last (see [`journal`]).
+    pub journal: &'static dyn journal::Journal,
+    /// Writes the rows a database has from its first migration on (the
+    /// criteria-set templates), skipping those already there; run by
+    /// [`Db::migrate`] inside the migrations' lock or transaction.
+    pub seed: fn(&mut DbConnection) -> Result<(), ApiError>,
+}
+
 /// The pool shared by all workers.
 #[derive(Clone)]
 pub struct Db {
     pool: Pool<ConnectionManager>,
+    seed: fn(&mut DbConnection) -> Result<(), ApiError>,
     /// SQLite takes one writer at a time: writes wait for their turn in
     /// line, on the event loop, instead of each holding a pooled connection
     /// and a blocking thread while it sleeps in SQLite's busy handler, and
@@ -170,15 +171,26 @@ pub struct Db {
 
 impl Db {
     /// Opens the pool and applies pending migrations.
-    pub fn connect(url: &DatabaseUrl, pool_size: u32, timeout: Duration) -> anyhow::Result<Self> {
-        let db = Self::open(url, pool_size, timeout)?;
+    pub fn connect(
+        url: &DatabaseUrl,
+        pool_size: u32,
+        timeout: Duration,
+        setup: Setup,
+    ) -> anyhow::Result<Self> {
+        let db = Self::open(url, pool_size, timeout, setup)?;
         db.migrate()?;
         Ok(db)
     }
 
     /// Opens the pool without migrating. `timeout` bounds the wait for a
     /// connection (and so for a database that does not answer).
-    pub fn open(url: &DatabaseUrl, pool_size: u32, timeout: Duration) -> anyhow::Result<Self> {
+    pub fn open(
+        url: &DatabaseUrl,
+        pool_size: u32,
+        timeout: Duration,
+        setup: Setup,
+    ) -> anyhow::Result<Self> {
+        journal::install(setup.journal);
         // No `SELECT 1` before every use: `checkout` tests only a connection
         // that sat idle, and a faulty one is dropped when given back.
         let pool = Pool::builder()
@@ -194,6 +206,7 @@ impl Db {
         };
         Ok(Self {
             pool,
+            seed: setup.seed,
             writer,
             sqlite_file,
         })
@@ -210,7 +223,7 @@ impl Db {
         match &mut **conn {
             DbConnection::Postgres(c) => {
                 c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
-                let result = migrate_and_seed(&mut conn);
+                let result = migrate_and_seed(&mut conn, self.seed);
                 if let DbConnection::Postgres(c) = &mut **conn {
                     c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
                 }
@@ -219,7 +232,7 @@ impl Db {
             DbConnection::Sqlite(c) => {
                 AnsiTransactionManager::begin_transaction_sql(c, "BEGIN EXCLUSIVE")?;
                 type Manager = <DbConnection as Connection>::TransactionManager;
-                match migrate_and_seed(&mut conn) {
+                match migrate_and_seed(&mut conn, self.seed) {
                     Ok(applied) => {
                         Manager::commit_transaction(&mut *conn)?;
                         Ok(applied)
@@ -279,7 +292,7 @@ impl Db {
                 Ok(false) => Ok(()),
                 Ok(true) => Err(ApiError::unavailable("database migrations are pending")),
                 Err(e) => {
-                    note_connection_fault();
+                    error::note_connection_fault();
                     Err(ApiError::unavailable(format!("database not ready: {e}")))
                 }
             }
@@ -305,9 +318,9 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     {
         let pool = self.pool.clone();
-        let context = request_context::current();
+        let context = context::current();
         web::block(move || {
-            request_context::within(context, || {
+            context::within(context, || {
                 let mut conn = checkout(&pool, pool.connection_timeout())?;
                 f(&mut conn)
             })
@@ -383,7 +396,8 @@ fn checkout(
 ) -> Result<PooledConnection<ConnectionManager>, ApiError> {
     let deadline = Instant::now() + timeout;
     loop {
-        FAULTED.set(false);
+        // A fault noted earlier on this thread was a connection's already given back.
+        error::take_connection_fault();
         let left = deadline.saturating_duration_since(Instant::now());
         let mut conn = pool.get_timeout(left)?;
         let idle = conn.handed_out.elapsed();
@@ -392,7 +406,7 @@ fn checkout(
             return Ok(conn);
         }
         // Dropped (not given back) by `has_broken`.
-        note_connection_fault();
+        error::note_connection_fault();
     }
 }
 
@@ -427,7 +441,10 @@ fn disk_problem(file: &std::path::Path) -> Option<String> {
 /// The PostgreSQL advisory lock key that serialises migrations ("khuc").
 const MIGRATION_LOCK: i64 = 0x6B68_7563;
 
-fn migrate_and_seed(conn: &mut DbConnection) -> anyhow::Result<usize> {
+fn migrate_and_seed(
+    conn: &mut DbConnection,
+    seed: fn(&mut DbConnection) -> Result<(), ApiError>,
+) -> anyhow::Result<usize> {
     let applied = match conn {
         DbConnection::Postgres(c) => c
             .run_pending_migrations(POSTGRES_MIGRATIONS)
@@ -438,15 +455,13 @@ fn migrate_and_seed(conn: &mut DbConnection) -> anyhow::Result<usize> {
             .map_err(|e| anyhow::anyhow!(e))?
             .len(),
     };
-    // The built-in criteria-set templates belong to the schema: a fresh
-    // database has them (seeding skips those already there). On SQLite this
-    // runs inside the caller's exclusive transaction.
-    let seed = |conn: &mut DbConnection| crate::criteria_sets::templates::seed(conn);
+    // The seed rows belong to the schema: a fresh database has them. On
+    // SQLite this runs inside the caller's exclusive transaction.
     match conn {
         DbConnection::Postgres(_) => write_transaction(conn, seed),
         DbConnection::Sqlite(_) => seed(conn),
     }
-    .map_err(|e| anyhow::anyhow!("seeding the criteria-set templates: {e}"))?;
+    .map_err(|e| anyhow::anyhow!("seeding the database: {e}"))?;
     Ok(applied)
 }
 
@@ -496,7 +511,7 @@ where
             Err(error) if error.is_transient() && attempt < WRITE_ATTEMPTS => {
                 log::info!(
                     "request {}: retrying a transaction the database ended ({})",
-                    request_context::log_id(),
+                    context::log_id(),
                     error
                 );
                 std::thread::sleep(Duration::from_millis(10 * attempt));
@@ -540,40 +555,38 @@ where
             }
             DbConnection::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
         }
-        changes::discard();
+        journal::get().discard();
     }
-    let staged = changes::staged();
+    let journal = journal::get();
+    let mark = journal.mark();
     // The derived connection's transaction manager hands each call to the
     // inner connection's, so the transaction begun above is the one ended here.
     // The change-feed events the writes staged go last, just before the commit.
     match f(conn).and_then(|(value, commit)| {
         if commit && !nested {
-            changes::flush(conn).map(|()| (value, commit))
+            journal.flush(conn).map(|()| (value, commit))
         } else {
             Ok((value, commit))
         }
     }) {
         Ok((value, true)) => {
-            // A request that claimed an Idempotency-Key: the claim is
-            // committed with the change, so a retry never makes it twice.
-            let claim = request_context::current().and_then(|c| c.idempotency);
-            if let Some(claim) = claim {
-                if let Err(error) = idempotency::mark_committed(conn, &claim) {
-                    changes::forget_since(staged);
-                    let _ = Manager::rollback_transaction(conn);
-                    return Err(error);
-                }
+            // What belongs to this write alone (a request's idempotency
+            // claim) is committed with it, so a retry never makes it twice.
+            if let Err(error) = journal.write_done(conn) {
+                journal.roll_back_to(mark);
+                let _ = Manager::rollback_transaction(conn);
+                return Err(error);
             }
             Manager::commit_transaction(conn)?;
             Ok(value)
         }
         Ok((value, false)) => {
-            changes::forget_since(staged);
+            journal.roll_back_to(mark);
             Manager::rollback_transaction(conn)?;
             Ok(value)
         }
         Err(error) => {
-            changes::forget_since(staged);
+            journal.roll_back_to(mark);
             if let Err(rollback) = Manager::rollback_transaction(conn) {
                 log::error!("rollback failed: {rollback}");
             }

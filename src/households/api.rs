@@ -16,7 +16,7 @@ use crate::http::ids::{self, Id};
 use crate::http::merge_patch;
 use crate::http::paging::PageRequest;
 use crate::http::preconditions::IfMatch;
-use crate::imports::Importable;
+use crate::resource::Importable;
 use crate::resource::{self, http::Served};
 
 pub fn configure(config: &mut ServiceConfig) {

@@ -5,17 +5,16 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::rules::HouseholdFields;
-use crate::assessments::model as assessments_model;
-use crate::associations::model as associations_model;
 use crate::clans::model::ClanRow;
 use crate::communities::model::CommunityRow;
-use crate::criteria_sets::rules::SubjectKind;
 use crate::db::schema::households::{self, dsl};
 use crate::db::{DbConnection, MultiBackend};
 use crate::error::ApiError;
 use crate::http::paging::{Page, PageRequest};
+use crate::resource::dependants::{refuse_while, Dependant};
 use crate::resource::{self, Resource};
 use crate::text;
+use crate::tree;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable)]
 #[diesel(table_name = households, treat_none_as_null = true, treat_none_as_default_value = false)]
@@ -113,16 +112,6 @@ impl Resource for HouseholdRow {
         Ok(())
     }
 
-    fn check_delete(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {
-        let kind = SubjectKind::Family;
-        assessments_model::refuse_delete_while_assessed(conn, kind, &row.id, Self::TYPE)
-    }
-
-    fn moved(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {
-        let kind = SubjectKind::Family.as_str();
-        assessments_model::follow_subject(conn, kind, &row.id, &row.association_id)
-    }
-
     fn check_unique(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {
         let holder: Option<String> = households::table
             .filter(dsl::association_id.eq(&row.association_id))
@@ -165,16 +154,13 @@ pub fn list(
     page: &PageRequest,
 ) -> Result<Page<HouseholdRow>, ApiError> {
     let mut query = households::table.into_boxed::<MultiBackend>();
-    let Some(subtrees) = associations_model::bounding_subtrees(
-        conn,
-        filter.scope.as_deref(),
-        filter.ancestor_id.as_deref(),
-    )?
+    let Some(subtrees) =
+        tree::bounding_subtrees(conn, filter.scope.as_deref(), filter.ancestor_id.as_deref())?
     else {
         return Ok(page.finish(Vec::new(), |row: &HouseholdRow| (vec![], row.id.clone())));
     };
     for path in subtrees {
-        query = query.filter(dsl::association_id.eq_any(associations_model::ids_in_subtree(&path)));
+        query = query.filter(dsl::association_id.eq_any(tree::ids_in_subtree(&path)));
     }
     if let Some(association_id) = &filter.association_id {
         query = query.filter(dsl::association_id.eq(association_id.clone()));
@@ -216,6 +202,67 @@ pub fn count_in(
         query = query.filter(dsl::community_id.eq(id.to_owned()));
     }
     Ok(query.count().get_result(conn)?)
+}
+
+/// 409 while households name the clan or community `id` (`named_by`): it
+/// is not `done`.
+fn refuse_while_named(
+    conn: &mut DbConnection,
+    named_by: Named,
+    id: &str,
+    done: &str,
+) -> Result<(), ApiError> {
+    let count = match named_by {
+        Named::Clan => households::table
+            .filter(dsl::clan_id.eq(id))
+            .count()
+            .get_result(conn)?,
+        Named::Community => count_in(conn, None, Some(id))?,
+    };
+    refuse_while(count, "HAS_HOUSEHOLDS", |n| {
+        format!("{n} household(s) name it, so it is not {done}: change them first")
+    })
+}
+
+/// What a household names besides its association.
+enum Named {
+    Clan,
+    Community,
+}
+
+inventory::submit! {
+    Dependant {
+        on: "association",
+        order: 30,
+        refuse_delete: |conn, id| {
+            refuse_while(count_in(conn, Some(id), None)?, "HAS_HOUSEHOLDS", |n| {
+                format!("{n} household(s) are registered with the association: move or delete them first")
+            })
+        },
+        follow_move: None,
+    }
+}
+
+inventory::submit! {
+    Dependant {
+        on: "community",
+        order: 10,
+        refuse_delete: |conn, id| refuse_while_named(conn, Named::Community, id, "deleted"),
+        follow_move: Some(|conn, id, _| {
+            refuse_while_named(conn, Named::Community, id, "moved to another commune")
+        }),
+    }
+}
+
+inventory::submit! {
+    Dependant {
+        on: "clan",
+        order: 10,
+        refuse_delete: |conn, id| refuse_while_named(conn, Named::Clan, id, "deleted"),
+        follow_move: Some(|conn, id, _| {
+            refuse_while_named(conn, Named::Clan, id, "moved to another association")
+        }),
+    }
 }
 
 /// The households holding any of the (association, code) keys (and perhaps a few

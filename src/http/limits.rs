@@ -105,3 +105,18 @@ mod tests {
         assert!(work.turn().await.is_ok());
     }
 }
+
+/// The largest import body by default (`IMPORT_BODY_LIMIT_MB`).
+pub const DEFAULT_IMPORT_LIMIT: usize = 256 << 20;
+
+/// The largest import body this instance takes (app data, from the settings).
+#[derive(Debug, Clone, Copy)]
+pub struct ImportLimit(pub usize);
+
+impl ImportLimit {
+    /// The instance's limit for the request.
+    pub fn of(req: &actix_web::HttpRequest) -> usize {
+        req.app_data::<ImportLimit>()
+            .map_or(DEFAULT_IMPORT_LIMIT, |limit| limit.0)
+    }
+}

@@ -2,11 +2,10 @@
 
 pub mod csv_cells;
 pub mod extract;
-pub mod idempotency;
 pub mod ids;
 pub mod limits;
 pub mod merge_patch;
 pub mod objects_only;
 pub mod paging;
 pub mod preconditions;
-pub mod request_context;
+pub mod request_id;

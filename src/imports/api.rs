@@ -15,26 +15,17 @@ use crate::auth::{Caller, Role};
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::extract::{BodyTimeout, Query};
-use crate::http::limits::ExpensiveWork;
+use crate::http::limits::{ExpensiveWork, ImportLimit};
 
 pub fn configure(config: &mut ServiceConfig) {
     config.service(import);
 }
 
-/// The largest import body by default (`IMPORT_BODY_LIMIT_MB`).
-pub const DEFAULT_IMPORT_LIMIT: usize = 256 << 20;
-
-/// The largest import body this instance takes (app data).
-#[derive(Debug, Clone, Copy)]
-pub struct ImportLimit(pub usize);
-
-impl ImportLimit {
-    /// The instance's limit for the request.
-    pub fn of(req: &HttpRequest) -> usize {
-        req.app_data::<ImportLimit>()
-            .map_or(DEFAULT_IMPORT_LIMIT, |limit| limit.0)
-    }
-}
+/// The schemas the import parameters name: a parameter's type is not
+/// collected into the document by itself.
+#[derive(utoipa::OpenApi)]
+#[openapi(components(schemas(super::Strategy, super::IdScheme)))]
+pub struct ImportSchemas;
 
 /// How the rows are applied.
 #[derive(Debug, Deserialize, IntoParams)]

@@ -13,13 +13,13 @@ use super::rows::{self, Row};
 use super::{typed_members, IdScheme, ImportReport, Outcome, Source, Strategy};
 use crate::assessments::api::CreateAssessment;
 use crate::assessments::model::{self, AssessmentRow, DraftChange, NewAssessment};
-use crate::associations::model::in_scope;
 use crate::changes::model as changes;
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::http::extract::from_json_value;
 use crate::http::preconditions::IfMatch;
 use crate::resource::http::Served;
+use crate::tree::in_scope;
 
 /// The members of a row that a create takes (with `id` and `version`, read
 /// first); the other members of the JSON form are passed over.

@@ -22,7 +22,6 @@ use utoipa::PartialSchema;
 
 use super::rows::{self, Row};
 use super::{typed_members, IdScheme, ImportReport, Importable, Options, Outcome, Strategy};
-use crate::associations::model::{in_scope, placeable_path};
 use crate::audit::model::record_import;
 use crate::auth::Actor;
 use crate::changes::model as changes;
@@ -31,6 +30,7 @@ use crate::error::ApiError;
 use crate::http::extract::from_json_value;
 use crate::http::preconditions::IfMatch;
 use crate::resource::{self, Resource};
+use crate::tree::{in_scope, placeable_path};
 
 /// Rows read, planned and written together (and, when the import is not
 /// atomic, committed together).

@@ -14,7 +14,7 @@ use super::importer::{take_id, take_version, unknown_code, visible_code, Importe
 use super::rows::{self, Place, Row};
 use super::{typed_members, IdScheme, ImportReport, Outcome, Source, Strategy};
 use crate::associations::api::CreateAssociation;
-use crate::associations::model::{self, in_scope, AssociationRow};
+use crate::associations::model::{self, AssociationRow};
 use crate::associations::rules::AssociationFields;
 use crate::changes::model as changes;
 use crate::db::schema::associations::dsl;
@@ -23,6 +23,7 @@ use crate::error::ApiError;
 use crate::http::extract::from_json_value;
 use crate::http::preconditions::IfMatch;
 use crate::resource::http::Served;
+use crate::tree::in_scope;
 
 /// One row read: the id it has or is given, and what it says.
 struct Ready {

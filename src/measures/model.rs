@@ -7,9 +7,9 @@ use diesel::dsl::{count_star, exists, sql};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable};
 
-use super::rules::{Denominator, Measure, Measurement, NamedThreshold, Threshold, ThresholdSource};
-use crate::assessments::rules::AssessmentStatus;
-use crate::associations::model::ids_in_subtree;
+use super::rules::{Denominator, Measurement, ThresholdSource};
+use crate::criteria_sets::measure::{Measure, NamedThreshold, Threshold};
+use crate::criteria_sets::rules::AssessmentStatus;
 use crate::criteria_sets::rules::SubjectKind;
 use crate::db::schema::assessments::{self, dsl};
 use crate::db::schema::yearly_stats::{self, dsl as sdsl};
@@ -19,6 +19,7 @@ use crate::db::schema::{
 use crate::db::{now, DbConnection};
 use crate::error::ApiError;
 use crate::targets::model as targets_model;
+use crate::tree::ids_in_subtree;
 use crate::yearly_stats::rules::ratio;
 
 /// A share: what counts over what it is counted against, and where that came from.

@@ -98,7 +98,7 @@ measured by the service from its data (see `Criterion.measure` and `ResultEntry.
         (name = "operations", description = "Liveness and readiness probes")
     ),
     components(
-        schemas(Problem, FieldError, crate::imports::Strategy, crate::imports::IdScheme),
+        schemas(Problem, FieldError),
         responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired, PayloadTooLarge,
                   UnsupportedMediaType, Unprocessable, TooManyRequests, ServiceUnavailable, NotAcceptable)
     ),

@@ -10,9 +10,8 @@ use utoipa::ToSchema;
 
 use super::output::{Report, TargetColumns};
 use super::{AssociationRef, Subtree, TargetComparison};
-use crate::assessments::rules::AssessmentStatus;
-use crate::associations::model::ids_in_subtree;
 use crate::criteria_sets::model as sets_model;
+use crate::criteria_sets::rules::AssessmentStatus;
 use crate::criteria_sets::rules::SubjectKind;
 use crate::criteria_sets::scoring::Rating;
 use crate::db::schema::assessments::{self, dsl};
@@ -22,6 +21,7 @@ use crate::measures::model as measures_model;
 use crate::measures::rules::Denominator;
 use crate::targets::model as targets_model;
 use crate::targets::rules::Metric;
+use crate::tree::ids_in_subtree;
 use crate::yearly_stats::rules::ratio;
 
 /// Assessments by status.

@@ -29,6 +29,7 @@ use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::targets::model::TargetRow;
 use crate::targets::rules::{gap, TargetStatus};
+use crate::tree;
 
 /// An association as reports name it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -99,7 +100,7 @@ impl Subtree {
 
     /// The end of the subtree's path range.
     pub fn path_end(&self) -> String {
-        associations_model::subtree_end(&self.root.path)
+        tree::subtree_end(&self.root.path)
     }
 
     /// The ids of the root and of its children, for target lookups.

@@ -8,13 +8,14 @@ use utoipa::ToSchema;
 
 use super::output::{Report, TargetColumns};
 use super::{AssociationRef, Subtree, TargetComparison};
-use crate::assessments::rules::AssessmentStatus;
+use crate::criteria_sets::measure::Measure;
+use crate::criteria_sets::rules::AssessmentStatus;
 use crate::criteria_sets::rules::SubjectKind;
 use crate::db::schema::assessments::{self, dsl};
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::measures::model::{self as measures_model, subtree_shares};
-use crate::measures::rules::{Denominator, Measure};
+use crate::measures::rules::Denominator;
 use crate::targets::model as targets_model;
 use crate::targets::rules::Metric;
 use crate::yearly_stats::rules::ratio;

@@ -1,22 +1,28 @@
 //! One layer for the records kept under an association of the tree (units,
-//! citizens, yearly statistics, targets): each implements [`Resource`] once
-//! (its row, fields, table and the rules only it has) and the create, read,
-//! update and delete here do the rest the same way for all: scope on both
-//! ends, `If-Match`, a version per change, the audit event and with it the
-//! change-feed event.
+//! citizens, households, clans, village communities, yearly statistics,
+//! targets): each implements [`Resource`] once (its row, fields, table and
+//! the rules only it has) and the create, read, update and delete here do
+//! the rest the same way for all: scope on both ends, `If-Match`, a version
+//! per change, the audit event and with it the change-feed event, and what
+//! depends on a record ([`dependants`]). [`Importable`] adds what bulk
+//! import needs; [`http`] and [`export`] serve any of them.
 
+pub mod dependants;
 pub mod export;
 pub mod http;
+mod import;
+
+pub use import::Importable;
 
 use chrono::NaiveDateTime;
 use diesel::QueryResult;
 
-use crate::associations::model::{in_scope, placeable_path};
 use crate::audit::model::record_change;
 use crate::auth::Actor;
 use crate::db::{now, DbConnection};
 use crate::error::ApiError;
 use crate::http::preconditions::IfMatch;
+use crate::tree::{in_scope, placeable_path};
 
 /// A record that belongs to one association, with an id and a version.
 pub trait Resource: Clone + Send + Sized + 'static {
@@ -69,14 +75,6 @@ pub trait Resource: Clone + Send + Sized + 'static {
     }
     /// 409 when another row holds what `row` must hold alone.
     fn check_unique(_conn: &mut DbConnection, _row: &Self) -> Result<(), ApiError> {
-        Ok(())
-    }
-    /// 409 while other records depend on `row`.
-    fn check_delete(_conn: &mut DbConnection, _row: &Self) -> Result<(), ApiError> {
-        Ok(())
-    }
-    /// After `row` moved to another association.
-    fn moved(_conn: &mut DbConnection, _row: &Self) -> Result<(), ApiError> {
         Ok(())
     }
 }
@@ -368,7 +366,7 @@ pub fn update_found<R: Resource>(
     let saved = R::save(conn, &row, current.version())?
         .ok_or_else(|| ApiError::precondition_failed(current.version()))?;
     if saved.association_id() != current.association_id() {
-        R::moved(conn, &saved)?;
+        dependants::follow_move(conn, R::TYPE, saved.id(), saved.association_id())?;
     }
     let versions = (Some(current.version()), Some(saved.version()));
     audit::<R>(conn, actor, "update", saved.id(), &path, versions)?;
@@ -399,7 +397,7 @@ pub fn delete_found<R: Resource>(
     // (an assessment of it, say) either went first and is counted, or waits
     // and then finds it gone.
     lock_row(conn, (R::TABLE, current.id()), RowLock::Update)?;
-    R::check_delete(conn, &current)?;
+    dependants::refuse_delete(conn, R::TYPE, current.id())?;
     if R::remove(conn, current.id(), current.version())? == 0 {
         return Err(ApiError::precondition_failed(current.version()));
     }

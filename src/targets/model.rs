@@ -6,12 +6,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::rules::{Metric, TargetFields};
-use crate::associations::model as associations_model;
 use crate::db::schema::targets::{self, dsl};
 use crate::db::{DbConnection, MultiBackend};
 use crate::error::ApiError;
 use crate::http::paging::{Page, PageRequest};
 use crate::resource::Resource;
+use crate::tree;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable)]
 #[diesel(table_name = targets, treat_none_as_null = true, treat_none_as_default_value = false)]
@@ -145,16 +145,13 @@ pub fn list(
 ) -> Result<Page<TargetRow>, ApiError> {
     let cursor_of = |row: &TargetRow| (vec![row.year.to_string()], row.id.clone());
     let mut query = targets::table.into_boxed::<MultiBackend>();
-    let Some(subtrees) = associations_model::bounding_subtrees(
-        conn,
-        filter.scope.as_deref(),
-        filter.ancestor_id.as_deref(),
-    )?
+    let Some(subtrees) =
+        tree::bounding_subtrees(conn, filter.scope.as_deref(), filter.ancestor_id.as_deref())?
     else {
         return Ok(page.finish(Vec::new(), cursor_of));
     };
     for path in subtrees {
-        query = query.filter(dsl::association_id.eq_any(associations_model::ids_in_subtree(&path)));
+        query = query.filter(dsl::association_id.eq_any(tree::ids_in_subtree(&path)));
     }
     if let Some(association_id) = &filter.association_id {
         query = query.filter(dsl::association_id.eq(association_id.clone()));

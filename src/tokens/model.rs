@@ -1,17 +1,17 @@
-//! API tokens in the database: issuing, authenticating, listing, revoking.
+//! API tokens in the database: issuing, listing, revoking (a token is
+//! verified by `auth::credentials`).
 //!
-//! A token is 256 random bits, shown once; only its SHA-256 is stored (a
-//! fast hash is right for high-entropy secrets: there is nothing to guess).
+//! A token is 256 random bits, shown once; only its SHA-256 is stored.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use chrono::{NaiveDateTime, TimeDelta};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use sha2::{Digest, Sha256};
 
-use crate::associations::model::{self as associations_model, subtree_end};
-use crate::audit::model::{record, Change};
-use crate::auth::{Actor, Caller, Role, Scope};
+use crate::associations::model::{self as associations_model};
+use crate::audit::model::record;
+use crate::auth::{credentials, Actor, Role};
+use crate::changes::model::Change;
 use crate::db::schema::api_tokens::{self, dsl};
 use crate::db::schema::associations;
 use crate::db::{now, DbConnection, MultiBackend};
@@ -19,6 +19,7 @@ use crate::error::{ApiError, FieldError};
 use crate::http::paging::{Page, PageRequest};
 use crate::http::preconditions::IfMatch;
 use crate::text;
+use crate::tree::subtree_end;
 
 /// Tokens start with this, so that a leaked one is easy to recognise.
 pub const TOKEN_PREFIX: &str = "khk_";
@@ -55,14 +56,7 @@ pub struct NewToken {
     pub expires_at: Option<NaiveDateTime>,
 }
 
-/// What is stored of a token: its SHA-256, in hex.
-pub fn hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
+/// A new token: [`TOKEN_PREFIX`] and 256 random bits.
 fn generate() -> Result<String, ApiError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| ApiError::internal(format!("no randomness: {e}")))?;
@@ -129,7 +123,7 @@ pub fn issue(
         name,
         role: new.role.as_str().to_owned(),
         association_id: new.association_id,
-        token_hash: hash(&token),
+        token_hash: credentials::hash(&token),
         created_at: now,
         expires_at: new.expires_at,
         last_used_at: None,
@@ -153,66 +147,6 @@ pub fn issue(
         },
     )?;
     Ok((row, token))
-}
-
-/// The caller a bearer token stands for: 401 when it is unknown, expired or revoked.
-/// The caller a token stands for, and how long until it expires (`None`:
-/// never). `key` is the token's [`hash`].
-pub fn authenticate(
-    conn: &mut DbConnection,
-    key: &str,
-) -> Result<(Caller, Option<std::time::Duration>), ApiError> {
-    let row: Option<TokenRow> = api_tokens::table
-        .filter(dsl::token_hash.eq(key))
-        .first(conn)
-        .optional()?;
-    let row =
-        row.ok_or_else(|| ApiError::unauthorized("INVALID_TOKEN", "the token is not known", true))?;
-    let now = now();
-    if row.revoked_at.is_some() {
-        return Err(ApiError::unauthorized(
-            "TOKEN_REVOKED",
-            "the token was revoked",
-            true,
-        ));
-    }
-    if row.expires_at.is_some_and(|at| at <= now) {
-        return Err(ApiError::unauthorized(
-            "TOKEN_EXPIRED",
-            "the token has expired",
-            true,
-        ));
-    }
-    let scope = match &row.association_id {
-        Some(id) => Some(Scope {
-            association_id: id.clone(),
-            path: associations::table
-                .find(id)
-                .select(associations::path)
-                .first(conn)?,
-        }),
-        None => None,
-    };
-    // last_used_at to the minute: a write per request would serialise
-    // SQLite's readers behind its one writer.
-    if row
-        .last_used_at
-        .is_none_or(|at| now - at > TimeDelta::minutes(1))
-    {
-        diesel::update(api_tokens::table.find(&row.id))
-            .set(dsl::last_used_at.eq(now))
-            .execute(conn)?;
-    }
-    let expires_in = row
-        .expires_at
-        .map(|at| (at - now).to_std().unwrap_or_default());
-    let caller = Caller {
-        role: row.role(),
-        token_id: row.id,
-        name: row.name,
-        scope,
-    };
-    Ok((caller, expires_in))
 }
 
 /// Tokens whose association lies in `scope` (`None`: every token).
@@ -319,7 +253,7 @@ mod tests {
         assert_ne!(a, b);
         // 32 bytes in unpadded base64url.
         assert_eq!(a.len(), TOKEN_PREFIX.len() + 43);
-        assert_eq!(hash(&a).len(), 64);
-        assert_eq!(hash(&a), hash(&a));
+        assert_eq!(credentials::hash(&a).len(), 64);
+        assert_eq!(credentials::hash(&a), credentials::hash(&a));
     }
 }

@@ -5,14 +5,14 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::rules::{UnitFields, UnitKind};
-use crate::assessments::model as assessments_model;
-use crate::associations::model as associations_model;
 use crate::db::schema::units::{self, dsl};
 use crate::db::{DbConnection, MultiBackend};
 use crate::error::ApiError;
 use crate::http::paging::{Page, PageRequest};
+use crate::resource::dependants::{refuse_while, Dependant};
 use crate::resource::Resource;
 use crate::text;
+use crate::tree;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable)]
 #[diesel(table_name = units, treat_none_as_null = true, treat_none_as_default_value = false)]
@@ -113,15 +113,6 @@ impl Resource for UnitRow {
             None => Ok(()),
         }
     }
-
-    fn check_delete(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {
-        let kind = crate::criteria_sets::rules::SubjectKind::Unit;
-        assessments_model::refuse_delete_while_assessed(conn, kind, &row.id, Self::TYPE)
-    }
-
-    fn moved(conn: &mut DbConnection, row: &Self) -> Result<(), ApiError> {
-        assessments_model::follow_subject(conn, Self::TYPE, &row.id, &row.association_id)
-    }
 }
 
 /// The units holding any of `codes`, with their associations' paths.
@@ -156,16 +147,13 @@ pub fn list(
     page: &PageRequest,
 ) -> Result<Page<UnitRow>, ApiError> {
     let mut query = units::table.into_boxed::<MultiBackend>();
-    let Some(subtrees) = associations_model::bounding_subtrees(
-        conn,
-        filter.scope.as_deref(),
-        filter.ancestor_id.as_deref(),
-    )?
+    let Some(subtrees) =
+        tree::bounding_subtrees(conn, filter.scope.as_deref(), filter.ancestor_id.as_deref())?
     else {
         return Ok(page.finish(Vec::new(), |row: &UnitRow| (vec![], row.id.clone())));
     };
     for path in subtrees {
-        query = query.filter(dsl::association_id.eq_any(associations_model::ids_in_subtree(&path)));
+        query = query.filter(dsl::association_id.eq_any(tree::ids_in_subtree(&path)));
     }
     if let Some(association_id) = &filter.association_id {
         query = query.filter(dsl::association_id.eq(association_id.clone()));
@@ -195,9 +183,22 @@ pub fn list(
 }
 
 /// How many units belong to an association (a delete is refused while any do).
-pub fn count_in(conn: &mut DbConnection, association_id: &str) -> Result<i64, ApiError> {
+fn count_in(conn: &mut DbConnection, association_id: &str) -> Result<i64, ApiError> {
     Ok(units::table
         .filter(dsl::association_id.eq(association_id))
         .count()
         .get_result(conn)?)
+}
+
+inventory::submit! {
+    Dependant {
+        on: "association",
+        order: 20,
+        refuse_delete: |conn, id| {
+            refuse_while(count_in(conn, id)?, "HAS_UNITS", |n| {
+                format!("{n} learning unit(s) belong to the association: move or delete them first")
+            })
+        },
+        follow_move: None,
+    }
 }

@@ -12,7 +12,9 @@ use crate::db::{DbConnection, MultiBackend};
 use crate::error::ApiError;
 use crate::http::paging::{Page, PageRequest};
 use crate::http::preconditions::IfMatch;
+use crate::resource::dependants::{refuse_while, Dependant};
 use crate::resource::{self, Resource};
+use crate::tree;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable)]
 #[diesel(table_name = yearly_stats, treat_none_as_null = true, treat_none_as_default_value = false)]
@@ -207,16 +209,13 @@ pub fn list(
 ) -> Result<Page<StatsRow>, ApiError> {
     let cursor_of = |row: &StatsRow| (vec![row.year.to_string()], row.id.clone());
     let mut query = yearly_stats::table.into_boxed::<MultiBackend>();
-    let Some(subtrees) = associations_model::bounding_subtrees(
-        conn,
-        filter.scope.as_deref(),
-        filter.ancestor_id.as_deref(),
-    )?
+    let Some(subtrees) =
+        tree::bounding_subtrees(conn, filter.scope.as_deref(), filter.ancestor_id.as_deref())?
     else {
         return Ok(page.finish(Vec::new(), cursor_of));
     };
     for path in subtrees {
-        query = query.filter(dsl::association_id.eq_any(associations_model::ids_in_subtree(&path)));
+        query = query.filter(dsl::association_id.eq_any(tree::ids_in_subtree(&path)));
     }
     if let Some(association_id) = &filter.association_id {
         query = query.filter(dsl::association_id.eq(association_id.clone()));
@@ -254,9 +253,9 @@ pub fn list_for_association(
     list(conn, &filter, page)
 }
 
-/// How many yearly statistics and targets an association has (its delete is
-/// refused while any exist: they are its history).
-pub fn count_for_association(conn: &mut DbConnection, id: &str) -> Result<i64, ApiError> {
+/// How many yearly statistics and targets an association has: its
+/// history, so it stays while it has any.
+fn count_for_association(conn: &mut DbConnection, id: &str) -> Result<i64, ApiError> {
     use crate::db::schema::targets;
     let stats: i64 = yearly_stats::table
         .filter(dsl::association_id.eq(id))
@@ -267,4 +266,20 @@ pub fn count_for_association(conn: &mut DbConnection, id: &str) -> Result<i64, A
         .count()
         .get_result(conn)?;
     Ok(stats + targets)
+}
+
+inventory::submit! {
+    Dependant {
+        on: "association",
+        order: 70,
+        refuse_delete: |conn, id| {
+            refuse_while(count_for_association(conn, id)?, "HAS_STATISTICS", |n| {
+                format!(
+                    "{n} yearly statistic(s) or target(s) belong to the association: \
+                     they are its history, so it stays (dissolve it instead)"
+                )
+            })
+        },
+        follow_move: None,
+    }
 }

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use khuyenhoc::auth::Role;
 use khuyenhoc::config::DatabaseUrl;
 use khuyenhoc::db::{Db, DEFAULT_POOL_TIMEOUT};
+use khuyenhoc::startup::DB_SETUP;
 use serde_json::json;
 
 use crate::helpers::{assert_problem, spawn_app, spawn_app_with, url_text, TestDatabase};
@@ -212,6 +213,7 @@ async fn a_backup_of_a_running_sqlite_database_is_a_consistent_database() {
         &DatabaseUrl::Sqlite(copy.to_string_lossy().into_owned()),
         1,
         DEFAULT_POOL_TIMEOUT,
+        DB_SETUP,
     )
     .unwrap();
     let mut conn = restored.connection().unwrap();
@@ -489,6 +491,7 @@ async fn processes_migrating_one_database_at_once_all_succeed() {
         &DatabaseUrl::parse(Some(&url)).unwrap(),
         1,
         DEFAULT_POOL_TIMEOUT,
+        DB_SETUP,
     )
     .unwrap();
     let mut conn = db.connection().unwrap();
@@ -539,6 +542,7 @@ async fn a_postgresql_database_restored_from_pg_dump_passes_the_check() {
         &DatabaseUrl::parse(Some(&target)).unwrap(),
         1,
         DEFAULT_POOL_TIMEOUT,
+        DB_SETUP,
     )
     .unwrap();
     let mut conn = restored.connection().unwrap();

@@ -23,13 +23,13 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
-use super::extract::{read_limited, BodyTimeout, BODY_LIMIT};
-use super::request_context;
 use crate::auth::Caller;
+use crate::context::{self, IdempotencyClaim as KeyId};
 use crate::db::schema::idempotency_keys::{self, dsl};
 use crate::db::{now, write_transaction, Db, DbConnection};
 use crate::error::ApiError;
-use crate::imports::api::ImportLimit;
+use crate::http::extract::{read_limited, BodyTimeout, BODY_LIMIT};
+use crate::http::limits::ImportLimit;
 
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 pub const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
@@ -42,24 +42,14 @@ pub const LEASE: chrono::TimeDelta = chrono::TimeDelta::minutes(2);
 /// The headers of an answer that a replay gives again.
 const KEPT_HEADERS: [&str; 4] = ["content-type", "location", "etag", "link"];
 
-/// A key as it is claimed: the token, the method and path, the client's key.
-#[derive(Debug, Clone)]
-pub struct KeyId {
-    pub token_id: String,
-    pub method: String,
-    pub path: String,
-    pub key: String,
-}
-
-impl KeyId {
-    fn row(&self) -> diesel::dsl::Find<idempotency_keys::table, (&str, &str, &str, &str)> {
-        idempotency_keys::table.find((
-            self.token_id.as_str(),
-            self.method.as_str(),
-            self.path.as_str(),
-            self.key.as_str(),
-        ))
-    }
+/// The stored row of a claimed key.
+fn key_row(id: &KeyId) -> diesel::dsl::Find<idempotency_keys::table, (&str, &str, &str, &str)> {
+    idempotency_keys::table.find((
+        id.token_id.as_str(),
+        id.method.as_str(),
+        id.path.as_str(),
+        id.key.as_str(),
+    ))
 }
 
 #[derive(Debug, Queryable)]
@@ -90,13 +80,13 @@ enum Claim {
 fn claim(conn: &mut DbConnection, id: &KeyId, hash: &str) -> Result<Claim, ApiError> {
     write_transaction(conn, |conn| {
         let now = now();
-        let stored: Option<KeyRow> = id.row().first(conn).optional()?;
+        let stored: Option<KeyRow> = key_row(id).first(conn).optional()?;
         // Claims the key: only the stale row that was read is taken away
         // (another request's new claim stays), and the primary key decides
         // between two requests that both found none.
         let claim_anew = |conn: &mut DbConnection, stale: Option<NaiveDateTime>| {
             if let Some(created_at) = stale {
-                diesel::delete(id.row().filter(dsl::created_at.eq(created_at))).execute(conn)?;
+                diesel::delete(key_row(id).filter(dsl::created_at.eq(created_at))).execute(conn)?;
             }
             diesel::insert_into(idempotency_keys::table)
                 .values((
@@ -140,12 +130,14 @@ fn claim(conn: &mut DbConnection, id: &KeyId, hash: &str) -> Result<Claim, ApiEr
     })
 }
 
-/// Marks the claim of the current request committed: called by
-/// `db::write_transaction` inside the transaction it commits.
-pub fn mark_committed(conn: &mut DbConnection, id: &KeyId) -> Result<(), ApiError> {
-    diesel::update(id.row())
-        .set(dsl::committed.eq(true))
-        .execute(conn)?;
+/// Marks the claim of the current request, if it made one, committed:
+/// called by the write journal inside the transaction it commits.
+pub fn mark_committed(conn: &mut DbConnection) -> Result<(), ApiError> {
+    if let Some(id) = context::current().and_then(|c| c.idempotency) {
+        diesel::update(key_row(&id))
+            .set(dsl::committed.eq(true))
+            .execute(conn)?;
+    }
     Ok(())
 }
 
@@ -157,7 +149,7 @@ fn answered(
     body: String,
 ) -> Result<(), ApiError> {
     write_transaction(conn, |conn| {
-        diesel::update(id.row())
+        diesel::update(key_row(id))
             .set((
                 dsl::status.eq(i32::from(status)),
                 dsl::response_headers.eq(&headers),
@@ -171,7 +163,7 @@ fn answered(
 /// Lets the key go when the answer may be retried and nothing was committed.
 fn released(conn: &mut DbConnection, id: &KeyId) -> Result<(), ApiError> {
     write_transaction(conn, |conn| {
-        diesel::delete(id.row().filter(dsl::committed.eq(false))).execute(conn)?;
+        diesel::delete(key_row(id).filter(dsl::committed.eq(false))).execute(conn)?;
         Ok(())
     })
 }
@@ -322,12 +314,12 @@ pub async fn middleware(
     req.set_payload(Payload::from(Bytes::from(body)));
     let mut context = req
         .extensions()
-        .get::<request_context::RequestContext>()
+        .get::<context::RequestContext>()
         .cloned()
-        .or_else(request_context::current)
+        .or_else(context::current)
         .unwrap_or_default();
     context.idempotency = Some(id.clone());
-    let answer = request_context::scope(context, next.call(req)).await;
+    let answer = context::scope(context, next.call(req)).await;
     let keep = |status: StatusCode| {
         !(status.is_server_error()
             || status == StatusCode::REQUEST_TIMEOUT

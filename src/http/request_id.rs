@@ -1,57 +1,17 @@
-//! The request id and path of the request being handled.
-//!
-//! A middleware accepts the client's `X-Request-Id` (or makes one), echoes it
-//! on the response and makes it available, through a task-local, to the code
-//! that builds problem documents and log lines deep below the handler.
+//! `X-Request-Id`: a middleware accepts the client's id (or makes one),
+//! echoes it on the response and puts it, with the path, in the request's
+//! context (`crate::context`) for the code that builds problem documents and
+//! log lines deep below the handler.
 
 use actix_web::body::{to_bytes_limited, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
+use actix_web::http::header::{HeaderValue, CONTENT_TYPE};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, ResponseError};
 
+use crate::context::{self, RequestContext, X_REQUEST_ID};
 use crate::error::ApiError;
-
-pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-#[derive(Debug, Clone, Default)]
-pub struct RequestContext {
-    pub request_id: String,
-    pub path: String,
-    /// The `Idempotency-Key` this request claimed: its writes mark it
-    /// committed in their own transaction.
-    pub idempotency: Option<super::idempotency::KeyId>,
-}
-
-tokio::task_local! {
-    static CONTEXT: RequestContext;
-}
-
-/// The context of the request this task is handling, if any.
-pub fn current() -> Option<RequestContext> {
-    CONTEXT.try_with(Clone::clone).ok()
-}
-
-/// Runs `f` as part of the request `context` describes (a middleware that
-/// adds to the context runs the rest of the request so).
-pub async fn scope<F: std::future::Future>(context: RequestContext, f: F) -> F::Output {
-    CONTEXT.scope(context, f).await
-}
-
-/// Runs `f` (on another thread: the blocking pool) as part of the request
-/// `context` belongs to, so that errors and log lines made there name it.
-pub fn within<R>(context: Option<RequestContext>, f: impl FnOnce() -> R) -> R {
-    match context {
-        Some(context) => CONTEXT.sync_scope(context, f),
-        None => f(),
-    }
-}
-
-/// The request id for a log line: the current request's, or "-".
-pub fn log_id() -> String {
-    current().map_or_else(|| "-".to_owned(), |c| c.request_id)
-}
 
 /// Accepts a client's id when it is short and printable, so that it is safe
 /// to echo and to log; otherwise the service makes one.
@@ -116,15 +76,14 @@ pub async fn middleware(
         idempotency: None,
     };
     req.extensions_mut().insert(context.clone());
-    let mut response = CONTEXT
-        .scope(context, async move {
-            let response = next.call(req).await.map_err(|error| {
-                let error = error.as_response_error();
-                Error::from(refusal(error.status_code(), error.to_string()))
-            })?;
-            Ok::<_, Error>(as_problem(response).await)
-        })
-        .await?;
+    let mut response = context::scope(context, async move {
+        let response = next.call(req).await.map_err(|error| {
+            let error = error.as_response_error();
+            Error::from(refusal(error.status_code(), error.to_string()))
+        })?;
+        Ok::<_, Error>(as_problem(response).await)
+    })
+    .await?;
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(X_REQUEST_ID, value);
     }

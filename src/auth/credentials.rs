@@ -1,0 +1,106 @@
+//! API tokens as credentials: the hash a token is stored under, and the
+//! caller a presented token stands for. Issuing, listing and revoking
+//! tokens is the `tokens` resource's.
+//!
+//! Only a token's SHA-256 is stored: a fast hash is right for high-entropy
+//! secrets (256 random bits), there is nothing to guess.
+
+use chrono::{NaiveDateTime, TimeDelta};
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+
+use super::{Caller, Role, Scope};
+use crate::db::schema::api_tokens::{self, dsl};
+use crate::db::schema::associations;
+use crate::db::{now, DbConnection};
+use crate::error::ApiError;
+
+/// What is stored of a token: its SHA-256, in hex.
+pub fn hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// What verifying a token reads of its row.
+#[derive(Queryable)]
+struct Credential {
+    id: String,
+    name: String,
+    role: String,
+    association_id: Option<String>,
+    expires_at: Option<NaiveDateTime>,
+    last_used_at: Option<NaiveDateTime>,
+    revoked_at: Option<NaiveDateTime>,
+}
+
+/// The caller a token stands for, and how long until it expires (`None`:
+/// never); 401 when it is unknown, expired or revoked. `key` is the
+/// token's [`hash`].
+pub fn authenticate(
+    conn: &mut DbConnection,
+    key: &str,
+) -> Result<(Caller, Option<std::time::Duration>), ApiError> {
+    let row: Option<Credential> = api_tokens::table
+        .filter(dsl::token_hash.eq(key))
+        .select((
+            dsl::id,
+            dsl::name,
+            dsl::role,
+            dsl::association_id,
+            dsl::expires_at,
+            dsl::last_used_at,
+            dsl::revoked_at,
+        ))
+        .first(conn)
+        .optional()?;
+    let row =
+        row.ok_or_else(|| ApiError::unauthorized("INVALID_TOKEN", "the token is not known", true))?;
+    let now = now();
+    if row.revoked_at.is_some() {
+        return Err(ApiError::unauthorized(
+            "TOKEN_REVOKED",
+            "the token was revoked",
+            true,
+        ));
+    }
+    if row.expires_at.is_some_and(|at| at <= now) {
+        return Err(ApiError::unauthorized(
+            "TOKEN_EXPIRED",
+            "the token has expired",
+            true,
+        ));
+    }
+    let scope = match &row.association_id {
+        Some(id) => Some(Scope {
+            association_id: id.clone(),
+            path: associations::table
+                .find(id)
+                .select(associations::path)
+                .first(conn)?,
+        }),
+        None => None,
+    };
+    // last_used_at to the minute: a write per request would serialise
+    // SQLite's readers behind its one writer.
+    if row
+        .last_used_at
+        .is_none_or(|at| now - at > TimeDelta::minutes(1))
+    {
+        diesel::update(api_tokens::table.find(&row.id))
+            .set(dsl::last_used_at.eq(now))
+            .execute(conn)?;
+    }
+    let expires_in = row
+        .expires_at
+        .map(|at| (at - now).to_std().unwrap_or_default());
+    let caller = Caller {
+        // The column has a CHECK constraint listing exactly these values.
+        role: Role::parse(&row.role).unwrap_or(Role::Viewer),
+        token_id: row.id,
+        name: row.name,
+        scope,
+    };
+    Ok((caller, expires_in))
+}
