@@ -21,6 +21,7 @@ mod idempotency;
 mod imports;
 mod instance;
 mod integrity;
+mod layers;
 mod measured;
 mod operations;
 mod paging;
