@@ -16,7 +16,7 @@ use crate::resource::{self, Resource};
 use crate::text;
 use crate::tree;
 
-#[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable)]
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable, Default)]
 #[diesel(table_name = citizens, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct CitizenRow {
     pub id: String,
@@ -116,26 +116,6 @@ impl Resource for CitizenRow {
     type Fields = CitizenFields;
 
     crate::row_basics!(CitizenFields);
-
-    fn new(id: String, _: String, fields: CitizenFields, now: NaiveDateTime) -> Self {
-        let mut row = CitizenRow {
-            id,
-            external_id: None,
-            full_name: String::new(),
-            search_text: String::new(),
-            birth_year: None,
-            gender: None,
-            association_id: String::new(),
-            occupation: None,
-            phone: None,
-            national_id: None,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        };
-        row.set_fields(fields);
-        row
-    }
 
     fn placed_in(fields: &CitizenFields) -> Option<&str> {
         Some(&fields.association_id)

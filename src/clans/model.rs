@@ -15,7 +15,7 @@ use crate::resource::{self, Resource};
 use crate::text;
 use crate::tree;
 
-#[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable)]
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable, Default)]
 #[diesel(table_name = clans, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct ClanRow {
     pub id: String,
@@ -51,21 +51,6 @@ impl Resource for ClanRow {
     type Fields = ClanFields;
 
     crate::row_basics!(ClanFields);
-
-    fn new(id: String, _: String, fields: ClanFields, now: NaiveDateTime) -> Self {
-        let mut row = ClanRow {
-            id,
-            name: String::new(),
-            search_text: String::new(),
-            association_id: String::new(),
-            community_id: None,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        };
-        row.set_fields(fields);
-        row
-    }
 
     fn placed_in(fields: &ClanFields) -> Option<&str> {
         Some(&fields.association_id)

@@ -16,7 +16,7 @@ use crate::resource::Resource;
 use crate::text;
 use crate::tree;
 
-#[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable)]
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable, Default)]
 #[diesel(table_name = communities, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct CommunityRow {
     pub id: String,
@@ -66,24 +66,6 @@ impl Resource for CommunityRow {
     type Fields = CommunityFields;
 
     crate::row_basics!(CommunityFields);
-
-    fn new(id: String, _: String, fields: CommunityFields, now: NaiveDateTime) -> Self {
-        let mut row = CommunityRow {
-            id,
-            code: String::new(),
-            name: String::new(),
-            search_text: String::new(),
-            kind: String::new(),
-            association_id: String::new(),
-            household_count: None,
-            population: None,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        };
-        row.set_fields(fields);
-        row
-    }
 
     fn placed_in(fields: &CommunityFields) -> Option<&str> {
         Some(&fields.association_id)

@@ -16,7 +16,7 @@ use crate::resource::{self, Resource};
 use crate::text;
 use crate::tree;
 
-#[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable)]
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable, Default)]
 #[diesel(table_name = households, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct HouseholdRow {
     pub id: String,
@@ -67,26 +67,6 @@ impl Resource for HouseholdRow {
     type Fields = HouseholdFields;
 
     crate::row_basics!(HouseholdFields);
-
-    fn new(id: String, _: String, fields: HouseholdFields, now: NaiveDateTime) -> Self {
-        let mut row = HouseholdRow {
-            id,
-            code: String::new(),
-            head_name: String::new(),
-            search_text: String::new(),
-            association_id: String::new(),
-            address: None,
-            member_count: None,
-            phone: None,
-            clan_id: None,
-            community_id: None,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        };
-        row.set_fields(fields);
-        row
-    }
 
     fn placed_in(fields: &HouseholdFields) -> Option<&str> {
         Some(&fields.association_id)

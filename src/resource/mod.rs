@@ -79,9 +79,9 @@ pub trait Resource: Clone + Send + Sized + 'static {
     }
 }
 
-/// The members of [`Resource`] every row has the same way: `id`, `version`
-/// and `association_id` columns, a `fields()` and a `set_fields()` of its
-/// own, and fields with `validated()`.
+/// The members of [`Resource`] every row has the same way: `id`, `version`,
+/// `association_id`, `created_at` and `updated_at` columns, a `Default`, a
+/// `fields()` and a `set_fields()` of its own, and fields with `validated()`.
 #[macro_export]
 macro_rules! row_basics {
     ($fields:ty) => {
@@ -103,6 +103,24 @@ macro_rules! row_basics {
 
         fn validated(fields: $fields) -> Result<$fields, $crate::error::ApiError> {
             fields.validated()
+        }
+
+        fn new(
+            id: String,
+            association_id: String,
+            fields: $fields,
+            now: chrono::NaiveDateTime,
+        ) -> Self {
+            let mut row = Self {
+                id,
+                association_id,
+                version: 1,
+                created_at: now,
+                updated_at: now,
+                ..Self::default()
+            };
+            row.set_fields(fields);
+            row
         }
 
         fn changed(&self, fields: $fields, now: chrono::NaiveDateTime) -> Self {

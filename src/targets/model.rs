@@ -13,7 +13,7 @@ use crate::http::paging::{Page, PageRequest};
 use crate::resource::Resource;
 use crate::tree;
 
-#[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable)]
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable, Default)]
 #[diesel(table_name = targets, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct TargetRow {
     pub id: String,
@@ -61,23 +61,6 @@ impl Resource for TargetRow {
     type Fields = TargetFields;
 
     crate::row_basics!(TargetFields);
-
-    fn new(id: String, _: String, fields: TargetFields, now: NaiveDateTime) -> Self {
-        let mut row = TargetRow {
-            id,
-            association_id: String::new(),
-            metric: String::new(),
-            year: 0,
-            min_value: 0.0,
-            max_value: None,
-            note: None,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        };
-        row.set_fields(fields);
-        row
-    }
 
     fn placed_in(fields: &TargetFields) -> Option<&str> {
         Some(&fields.association_id)

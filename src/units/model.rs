@@ -14,7 +14,7 @@ use crate::resource::Resource;
 use crate::text;
 use crate::tree;
 
-#[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable)]
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable, Default)]
 #[diesel(table_name = units, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct UnitRow {
     pub id: String,
@@ -71,25 +71,6 @@ impl Resource for UnitRow {
     type Fields = UnitFields;
 
     crate::row_basics!(UnitFields);
-
-    fn new(id: String, _: String, fields: UnitFields, now: NaiveDateTime) -> Self {
-        let mut row = UnitRow {
-            id,
-            code: None,
-            name: String::new(),
-            search_text: String::new(),
-            kind: String::new(),
-            association_id: String::new(),
-            address: None,
-            head_name: None,
-            staff_count: None,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        };
-        row.set_fields(fields);
-        row
-    }
 
     fn placed_in(fields: &UnitFields) -> Option<&str> {
         Some(&fields.association_id)

@@ -16,7 +16,7 @@ use crate::resource::dependants::{refuse_while, Dependant};
 use crate::resource::{self, Resource};
 use crate::tree;
 
-#[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable)]
+#[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset, Identifiable, Default)]
 #[diesel(table_name = yearly_stats, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct StatsRow {
     pub id: String,
@@ -86,27 +86,6 @@ impl Resource for StatsRow {
     type Fields = StatsFields;
 
     crate::row_basics!(StatsFields);
-
-    fn new(id: String, association_id: String, fields: StatsFields, now: NaiveDateTime) -> Self {
-        let mut row = StatsRow {
-            id,
-            association_id,
-            year: 0,
-            member_count: 0,
-            population: None,
-            households: None,
-            branch_count: None,
-            fund_raised_vnd: None,
-            scholarship_count: None,
-            scholarship_value_vnd: None,
-            note: None,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        };
-        row.set_fields(fields);
-        row
-    }
 
     crate::table_queries!(yearly_stats);
 
