@@ -257,7 +257,7 @@ pub async fn middleware(
     digest.update(&body);
     let hash = format!("{:x}", digest.finalize());
     let id = KeyId {
-        token_id: caller.token_id.clone(),
+        token_id: caller.key(),
         method: req.method().to_string(),
         path: req.path().to_owned(),
         key,

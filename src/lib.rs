@@ -35,6 +35,7 @@ pub mod measures;
 pub mod targets;
 pub mod tokens;
 pub mod units;
+pub mod users;
 pub mod yearly_stats;
 
 // Edges: what the outside world reaches.

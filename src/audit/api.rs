@@ -22,7 +22,7 @@ pub fn configure(config: &mut ServiceConfig) {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", "occurred_at": "2026-11-27T10:30:00.125Z",
-    "actor_token_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a00", "actor_name": "Văn phòng Hội tỉnh",
+    "actor_token_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a00", "actor_user_id": null, "actor_name": "Văn phòng Hội tỉnh",
     "action": "update", "resource_type": "association", "resource_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a51",
     "version_before": 2, "version_after": 3, "request_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a77"
 }))]
@@ -31,10 +31,13 @@ pub struct AuditEvent {
     #[schema(format = Uuid)]
     pub id: String,
     pub occurred_at: DateTime<Utc>,
-    /// The token that made the change; null for the command line.
+    /// The token that made the change; null for a signed-in user and for the command line.
     #[schema(format = Uuid)]
     pub actor_token_id: Option<String>,
-    /// The token's name at the time (or "command line").
+    /// The signed-in user who made the change; null for a token and for the command line.
+    #[schema(format = Uuid)]
+    pub actor_user_id: Option<String>,
+    /// The token's or the user's name at the time (or "command line").
     #[schema(max_length = 100)]
     pub actor_name: String,
     /// `create`, `update`, `delete`, `issue`, `revoke`, `import` (a bulk
@@ -42,7 +45,7 @@ pub struct AuditEvent {
     /// (`refuse_duplicate_national_id`).
     #[schema(max_length = 64)]
     pub action: String,
-    /// `association`, `token`, `criteria_set`, `criterion`, `unit`, `citizen`, `community`, `clan`, `household`,
+    /// `association`, `token`, `user`, `criteria_set`, `criterion`, `unit`, `citizen`, `community`, `clan`, `household`,
     /// `assessment`, `yearly_stats` or `target`.
     #[schema(max_length = 64)]
     pub resource_type: String,
@@ -71,6 +74,7 @@ impl From<AuditRow> for AuditEvent {
             id: row.id,
             occurred_at: row.occurred_at.and_utc(),
             actor_token_id: row.actor_token_id,
+            actor_user_id: row.actor_user_id,
             actor_name: row.actor_name,
             action: row.action,
             resource_type: row.resource_type,

@@ -27,6 +27,7 @@ pub struct AuditRow {
     pub scope_path: Option<String>,
     /// What a bulk import did (JSON text); `None` for other events.
     pub detail: Option<String>,
+    pub actor_user_id: Option<String>,
 }
 
 /// Records `change` by `actor`; call it inside the write's transaction.
@@ -79,6 +80,7 @@ fn insert(
         id: uuid::Uuid::now_v7().to_string(),
         occurred_at: now(),
         actor_token_id: actor.token_id.clone(),
+        actor_user_id: actor.user_id.clone(),
         actor_name: actor.name.clone(),
         action: change.action.to_owned(),
         resource_type: change.resource_type.to_owned(),
@@ -152,7 +154,11 @@ pub fn list(
         query = query.filter(dsl::resource_id.eq(resource_id.clone()));
     }
     if let Some(actor) = &filter.actor {
-        query = query.filter(dsl::actor_token_id.eq(actor.clone()));
+        query = query.filter(
+            dsl::actor_token_id
+                .eq(actor.clone())
+                .or(dsl::actor_user_id.eq(actor.clone())),
+        );
     }
     if let Some(since) = filter.since {
         query = query.filter(dsl::occurred_at.ge(since));

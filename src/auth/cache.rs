@@ -56,10 +56,11 @@ impl TokenCache {
         entries.insert(key, (caller, Instant::now() + ttl));
     }
 
-    /// Forgets the token `token_id` (revoked).
-    pub fn forget(&self, token_id: &str) {
+    /// Forgets the callers whose [`Caller::key`] is `key` (a token revoked,
+    /// a user changed).
+    pub fn forget(&self, key: &str) {
         if let Ok(mut entries) = self.entries.lock() {
-            entries.retain(|_, (caller, _)| caller.token_id != token_id);
+            entries.retain(|_, (caller, _)| caller.key() != key);
         }
     }
 }
@@ -77,7 +78,9 @@ mod tests {
 
     fn caller(token_id: &str) -> Caller {
         Caller {
-            token_id: token_id.to_owned(),
+            credential: super::super::Credential::Token {
+                id: token_id.to_owned(),
+            },
             name: "xã".to_owned(),
             role: Role::Viewer,
             scope: None,
@@ -89,7 +92,7 @@ mod tests {
         let cache = TokenCache::new();
         cache.put("h1".to_owned(), caller("t1"), None);
         cache.put("h2".to_owned(), caller("t2"), None);
-        assert_eq!(cache.get("h1").map(|c| c.token_id), Some("t1".to_owned()));
+        assert_eq!(cache.get("h1").map(|c| c.key()), Some("t1".to_owned()));
         cache.forget("t1");
         assert!(cache.get("h1").is_none());
         assert!(cache.get("h2").is_some());

@@ -7,6 +7,8 @@
 pub mod cache;
 pub mod credentials;
 pub mod middleware;
+pub mod oidc;
+pub mod throttle;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -60,6 +62,8 @@ pub struct Scope {
 #[derive(Debug, Clone)]
 pub struct Actor {
     pub token_id: Option<String>,
+    /// The signed-in user, for a caller of an OpenID Connect token.
+    pub user_id: Option<String>,
     pub name: String,
     pub request_id: Option<String>,
     /// Writes of a bulk import: each row's change goes to the change feed,
@@ -72,17 +76,41 @@ impl Actor {
     pub fn command_line() -> Self {
         Actor {
             token_id: None,
+            user_id: None,
             name: "command line".to_owned(),
             request_id: None,
             bulk: false,
         }
     }
+
+    /// Who it is, for a log line: ids only, never a name (a user's name is
+    /// personal data).
+    pub fn describe(&self) -> String {
+        match (&self.token_id, &self.user_id) {
+            (Some(token), _) => format!("token {token}"),
+            (None, Some(user)) => format!("user {user}"),
+            (None, None) => "the command line".to_owned(),
+        }
+    }
+}
+
+/// What authenticated a caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// An API token.
+    Token { id: String },
+    /// An OpenID Connect access token of `issuer`, whose subject is linked
+    /// to the user `user_id`.
+    User { user_id: String, issuer: String },
+    /// The operator at the command line.
+    CommandLine,
 }
 
 /// The authenticated caller of a request.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub token_id: String,
+    pub credential: Credential,
+    /// The token's or the user's name.
     pub name: String,
     pub role: Role,
     /// `None`: the whole tree.
@@ -90,6 +118,30 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// What idempotency keys and rate limits belong to: the token's id, or
+    /// `user:` and the user's id.
+    pub fn key(&self) -> String {
+        match &self.credential {
+            Credential::Token { id } => id.clone(),
+            Credential::User { user_id, .. } => format!("user:{user_id}"),
+            Credential::CommandLine => "command-line".to_owned(),
+        }
+    }
+
+    pub fn token_id(&self) -> Option<&str> {
+        match &self.credential {
+            Credential::Token { id } => Some(id),
+            _ => None,
+        }
+    }
+
+    pub fn user_id(&self) -> Option<&str> {
+        match &self.credential {
+            Credential::User { user_id, .. } => Some(user_id),
+            _ => None,
+        }
+    }
+
     /// The path prefix of everything the caller may see; `None` for all.
     pub fn scope_path(&self) -> Option<&str> {
         self.scope.as_ref().map(|s| s.path.as_str())
@@ -138,7 +190,7 @@ impl Caller {
     /// The command line's caller: an admin of the whole tree.
     pub fn command_line() -> Self {
         Caller {
-            token_id: String::new(),
+            credential: Credential::CommandLine,
             name: "command line".to_owned(),
             role: Role::Admin,
             scope: None,
@@ -147,7 +199,8 @@ impl Caller {
 
     pub fn actor(&self) -> Actor {
         Actor {
-            token_id: Some(self.token_id.clone()),
+            token_id: self.token_id().map(str::to_owned),
+            user_id: self.user_id().map(str::to_owned),
             name: self.name.clone(),
             request_id: crate::context::current().map(|c| c.request_id),
             bulk: false,
@@ -161,7 +214,7 @@ mod tests {
 
     fn caller(role: Role, scope: Option<&str>) -> Caller {
         Caller {
-            token_id: "t".into(),
+            credential: Credential::Token { id: "t".into() },
             name: "n".into(),
             role,
             scope: scope.map(|path| Scope {

@@ -12,8 +12,9 @@ use crate::db::{DbConnection, MultiBackend};
 use crate::error::ApiError;
 use crate::tree::subtree_end;
 
-/// Resources that are not data to keep in sync: tokens hold credentials.
-const NOT_IN_THE_FEED: [&str; 1] = ["token"];
+/// Resources that are not data to keep in sync: tokens hold credentials,
+/// users personal data.
+const NOT_IN_THE_FEED: [&str; 2] = ["token", "user"];
 
 /// The PostgreSQL advisory lock that writers hold from writing their events
 /// to their commit ("khch"), so that `seq` order is commit order.

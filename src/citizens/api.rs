@@ -98,8 +98,8 @@ impl Importable for CitizenRow {
         national_ids: &[String],
     ) -> Result<(), ApiError> {
         log::warn!(
-            "token {} was refused {} national_id(s) registered already, by import",
-            actor.token_id.as_deref().unwrap_or("-"),
+            "{} was refused {} national_id(s) registered already, by import",
+            actor.describe(),
             national_ids.len()
         );
         national_ids
@@ -348,8 +348,8 @@ async fn audit_refusal<T>(
     match (result, national_id) {
         (Err(error), Some(national_id)) if error.code() == model::DUPLICATE_NATIONAL_ID => {
             log::warn!(
-                "token {} was refused a national_id registered already",
-                caller.token_id
+                "{} was refused a national_id registered already",
+                caller.actor().describe()
             );
             let actor = caller.actor();
             db.write(move |conn| model::audit_refused_national_id(conn, &actor, &national_id))

@@ -52,6 +52,7 @@ diesel::table! {
         request_id -> Nullable<Text>,
         scope_path -> Nullable<Text>,
         detail -> Nullable<Text>,
+        actor_user_id -> Nullable<Text>,
     }
 }
 
@@ -304,5 +305,33 @@ diesel::allow_tables_to_appear_in_same_query!(
     citizens,
     assessments,
     yearly_stats,
-    targets
+    targets,
+    users,
+    user_identities
 );
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        name -> Text,
+        search_text -> Text,
+        email -> Nullable<Text>,
+        role -> Text,
+        association_id -> Nullable<Text>,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    user_identities (issuer, subject) {
+        issuer -> Text,
+        subject -> Text,
+        user_id -> Text,
+    }
+}
+
+diesel::joinable!(users -> associations (association_id));
+diesel::joinable!(user_identities -> users (user_id));

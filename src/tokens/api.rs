@@ -1,4 +1,4 @@
-//! `/api/v1/tokens` (admins) and `/api/v1/me` (any token).
+//! `/api/v1/tokens` (admins).
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
@@ -22,8 +22,7 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(list_tokens)
         .service(create_token)
         .service(get_token)
-        .service(revoke_token)
-        .service(get_me);
+        .service(revoke_token);
 }
 
 /// An API token's record. The token value itself is never shown again after creation.
@@ -100,26 +99,6 @@ pub struct CreateToken {
     /// When the token stops working; absent for never.
     #[serde(default)]
     pub expires_at: Option<DateTime<Utc>>,
-}
-
-/// What the calling token is and may do.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Me {
-    pub token: Token,
-    pub permissions: Permissions,
-}
-
-/// What a token may do within its scope.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Permissions {
-    /// Read the resources of its scope.
-    pub read: bool,
-    /// Create, change and delete resources of its scope.
-    pub edit: bool,
-    /// Manage tokens.
-    pub admin: bool,
-    /// Read the audit trail of its scope.
-    pub audit: bool,
 }
 
 /// Paging of the token list.
@@ -278,29 +257,4 @@ pub async fn revoke_token(
         row.version,
         &Token::from(row),
     ))
-}
-
-/// What the calling token is and may do.
-#[utoipa::path(
-    tag = "tokens",
-    responses(
-        (status = 200, description = "The calling token and its permissions", body = Me),
-        crate::openapi::refusals::Refusals,
-    )
-)]
-#[get("/me")]
-pub async fn get_me(db: web::Data<Db>, caller: Caller) -> Result<HttpResponse, ApiError> {
-    let token_id = caller.token_id.clone();
-    let row = db
-        .run(move |conn| model::get(conn, None, &token_id))
-        .await?;
-    Ok(HttpResponse::Ok().json(Me {
-        token: Token::from(row),
-        permissions: Permissions {
-            read: true,
-            edit: caller.role.edits(),
-            admin: caller.role == Role::Admin,
-            audit: caller.role.edits(),
-        },
-    }))
 }

@@ -397,10 +397,8 @@ async fn a_clan_moved_while_a_household_naming_it_is_written_waits_for_it() {
     // A household's write, left open after it named the clan.
     writer.batch_execute("BEGIN").unwrap();
     let actor = khuyenhoc::auth::Actor {
-        token_id: None,
         name: "test".into(),
-        request_id: None,
-        bulk: false,
+        ..khuyenhoc::auth::Actor::command_line()
     };
     let fields = HouseholdFields {
         code: "HO-01".into(),
