@@ -82,6 +82,75 @@ impl fmt::Display for DatabaseUrl {
     }
 }
 
+/// The most clock skew allowed to a token's times.
+pub const MAX_LEEWAY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The provider this instance accepts tokens of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcSettings {
+    /// The issuer URL, exactly as the provider writes it in `iss`.
+    pub issuer: String,
+    /// The audience (`aud`) a token must be for: this service.
+    pub audience: String,
+    /// Clock skew allowed to `exp` and `nbf`, at most [`MAX_LEEWAY`].
+    pub leeway: std::time::Duration,
+}
+
+impl OidcSettings {
+    /// The settings, or why they cannot be: an issuer is `https://`, or
+    /// `http://` on a loopback address only (a test's provider).
+    pub fn new(issuer: &str, audience: &str, leeway: std::time::Duration) -> Result<Self, String> {
+        check_provider_url(issuer).map_err(|why| format!("OIDC_ISSUER_URL {issuer:?}: {why}"))?;
+        if audience.trim().is_empty() {
+            return Err(
+                "OIDC_AUDIENCE must name this service's audience (the `aud` its tokens carry)"
+                    .into(),
+            );
+        }
+        Ok(OidcSettings {
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+            leeway: leeway.min(MAX_LEEWAY),
+        })
+    }
+
+    /// Where the provider's metadata is.
+    pub fn discovery_url(&self) -> String {
+        format!(
+            "{}/.well-known/openid-configuration",
+            self.issuer.trim_end_matches('/')
+        )
+    }
+}
+
+/// Whether an identity provider's URL may be used: `https://`, or `http://` on loopback.
+pub fn check_provider_url(url: &str) -> Result<(), String> {
+    let (scheme, rest) = url.split_once("://").ok_or("not a URL")?;
+    let host_port = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host_port.rsplit_once(':').map_or(host_port, |(h, _)| h),
+    };
+    if host.is_empty() {
+        return Err("names no host".into());
+    }
+    match scheme {
+        "https" => Ok(()),
+        "http"
+            if host == "localhost"
+                || host
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback()) =>
+        {
+            Ok(())
+        }
+        "http" => {
+            Err("an http:// provider is accepted on a loopback address only: use https://".into())
+        }
+        _ => Err("not an http(s) URL".into()),
+    }
+}
+
 /// What the server needs to start.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -108,6 +177,17 @@ pub struct Settings {
     pub import_body_limit: usize,
     /// Requests per minute allowed to each token on this instance; `None`: no limit.
     pub rate_limit_per_minute: Option<std::num::NonZeroU32>,
+    /// The OpenID Connect provider whose access tokens are accepted beside
+    /// API tokens; `None`: API tokens only.
+    pub oidc: Option<OidcSettings>,
+    /// The client id Swagger UI signs in with at the provider (authorization
+    /// code with PKCE); `None`: Swagger UI takes a pasted token.
+    pub docs_oidc_client_id: Option<String>,
+    /// Failed authentications allowed per client address and minute (429
+    /// past it); 0: not throttled.
+    pub auth_failures_per_minute: u32,
+    /// Proxies whose `X-Forwarded-For` names the client address.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[cfg(test)]
@@ -164,5 +244,22 @@ mod tests {
         let sqlite = shown("data/k.db");
         assert!(sqlite.starts_with("sqlite database /"), "{sqlite}");
         assert!(sqlite.ends_with("/data/k.db"), "{sqlite}");
+    }
+
+    #[test]
+    fn a_provider_is_https_or_on_loopback() {
+        let check = |url| OidcSettings::new(url, "khuyenhoc", MAX_LEEWAY).map(|_| ());
+        assert!(check("https://id.example.vn/realms/k").is_ok());
+        assert!(check("http://127.0.0.1:9000").is_ok());
+        assert!(check("http://localhost:9000/realms/k").is_ok());
+        assert!(check("http://[::1]:9000").is_ok());
+        assert!(check("http://id.example.vn").is_err());
+        assert!(check("http://10.0.0.5").is_err());
+        assert!(check("ftp://id.example.vn").is_err());
+        assert!(check("id.example.vn").is_err());
+        assert!(OidcSettings::new("https://id.example.vn", " ", MAX_LEEWAY).is_err());
+        let wide =
+            OidcSettings::new("https://i", "a", std::time::Duration::from_secs(600)).unwrap();
+        assert_eq!(wide.leeway, MAX_LEEWAY);
     }
 }

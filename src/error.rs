@@ -323,6 +323,17 @@ impl ApiError {
         error
     }
 
+    /// 429 `code`: the client must wait `wait_secs` before trying again.
+    pub fn throttled(code: &'static str, detail: impl Into<String>, wait_secs: u32) -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            code,
+            "Too many requests",
+            detail.into(),
+        )
+        .retry_after(wait_secs.max(1))
+    }
+
     pub fn unavailable(detail: impl Into<String>) -> Self {
         let mut error = Self::new(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -5,7 +5,7 @@ use std::time::Duration;
 use chrono::TimeDelta;
 use clap::{Args, Parser, Subcommand};
 use khuyenhoc::auth::{Actor, Caller, Role};
-use khuyenhoc::config::{DatabaseUrl, Settings};
+use khuyenhoc::config::{DatabaseUrl, OidcSettings, Settings};
 use khuyenhoc::db::{write_transaction, Db};
 use khuyenhoc::error::ApiError;
 use khuyenhoc::http::paging::PageRequest;
@@ -14,6 +14,10 @@ use khuyenhoc::imports::{DataResource, Format, IdScheme, Importer, Options, Sour
 use khuyenhoc::resource::export::Form;
 use khuyenhoc::startup::{self, Application, DB_SETUP};
 use khuyenhoc::tokens::{self, model::NewToken};
+use khuyenhoc::users::{
+    self,
+    rules::{Identity, UserFields},
+};
 
 /// REST/JSON API of Vietnam's learning-promotion associations (Hội Khuyến học).
 #[derive(Parser)]
@@ -81,6 +85,59 @@ enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage the users who sign in through the OpenID Connect provider.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user and print its id; with --issuer and --subject, the
+    /// identity at the provider that signs in as it.
+    Create {
+        /// The person's or the machine client's name.
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: Option<String>,
+        /// admin, editor, viewer or integration.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// The association whose subtree the user covers (default: the whole tree, admins only).
+        #[arg(long)]
+        association: Option<String>,
+        /// The provider's issuer URL (its tokens' `iss`).
+        #[arg(long, requires = "subject")]
+        issuer: Option<String>,
+        /// The subject (`sub`) the provider gives the person or client.
+        #[arg(long, requires = "issuer")]
+        subject: Option<String>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// List users (id, role, association, active, name, identities).
+    List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Link another identity to a user.
+    Link {
+        /// The user's id.
+        id: String,
+        #[arg(long)]
+        issuer: String,
+        #[arg(long)]
+        subject: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Deactivate a user: refused from its next request on.
+    Deactivate {
+        /// The user's id.
+        id: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -181,6 +238,29 @@ struct ServeArgs {
     /// it); 0, the default, sets no limit.
     #[arg(long, env = "RATE_LIMIT_PER_MINUTE", default_value_t = 0)]
     rate_limit_per_minute: u32,
+    /// The issuer URL of the OpenID Connect provider whose access tokens are
+    /// accepted beside API tokens (https://, or http:// on loopback);
+    /// needs --oidc-audience.
+    #[arg(long, env = "OIDC_ISSUER_URL", requires = "oidc_audience")]
+    oidc_issuer_url: Option<String>,
+    /// The audience (`aud`) the provider's access tokens for this service carry.
+    #[arg(long, env = "OIDC_AUDIENCE", requires = "oidc_issuer_url")]
+    oidc_audience: Option<String>,
+    /// Seconds of clock skew allowed to a token's `exp` and `nbf` (at most 60).
+    #[arg(long, env = "OIDC_LEEWAY_SECS", default_value_t = 60)]
+    oidc_leeway_secs: u64,
+    /// The provider's client id for Swagger UI at /docs to sign in with
+    /// (authorization code with PKCE, a public client).
+    #[arg(long, env = "DOCS_OIDC_CLIENT_ID")]
+    docs_oidc_client_id: Option<String>,
+    /// Failed authentications allowed from one client address in a minute
+    /// (429 with Retry-After past it); 0 turns the throttle off.
+    #[arg(long, env = "AUTH_FAILURES_PER_MINUTE", default_value_t = 30)]
+    auth_failures_per_minute: u32,
+    /// Comma-separated addresses of reverse proxies whose X-Forwarded-For
+    /// names the client (default: none; the header is then ignored).
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Vec<std::net::IpAddr>,
     #[command(flatten)]
     database: DatabaseArgs,
 }
@@ -264,6 +344,132 @@ fn token_command(command: TokenCommand) -> anyhow::Result<()> {
 }
 
 /// An API error as one line for the terminal.
+fn user_command(command: UserCommand) -> anyhow::Result<()> {
+    let open = |args: &DatabaseArgs| -> anyhow::Result<Db> {
+        Db::connect(&database_url(args)?, 1, args.pool_timeout(), DB_SETUP)
+    };
+    let failed = |e: ApiError| anyhow::anyhow!("{}", problem_text(&e));
+    match command {
+        UserCommand::Create {
+            name,
+            email,
+            role,
+            association,
+            issuer,
+            subject,
+            database,
+        } => {
+            let db = open(&database)?;
+            let mut conn = db.connection()?;
+            let fields = UserFields {
+                name,
+                email,
+                role,
+                association_id: association,
+                active: true,
+                identities: issuer
+                    .zip(subject)
+                    .map(|(issuer, subject)| Identity { issuer, subject })
+                    .into_iter()
+                    .collect(),
+            }
+            .validated()
+            .map_err(failed)?;
+            let user = write_transaction(&mut conn, |conn| {
+                users::model::create(conn, &Actor::command_line(), None, fields.clone())
+            })
+            .map_err(failed)?;
+            eprintln!(
+                "created {} user {} in the {}",
+                user.row.role,
+                user.row.name,
+                database_url(&database)?
+            );
+            println!("{}", user.row.id);
+        }
+        UserCommand::List { database } => {
+            let db = open(&database)?;
+            let mut conn = db.connection()?;
+            println!("id\trole\tassociation\tactive\tname\tidentities");
+            let mut token = None;
+            loop {
+                let page = PageRequest::new(Some(500), token.as_deref(), "cli")?;
+                let mut users = users::model::list(&mut conn, &Default::default(), &page)?;
+                for user in &users.items {
+                    let identities: Vec<String> = user
+                        .identities
+                        .iter()
+                        .map(|i| format!("{} {}", i.issuer, i.subject))
+                        .collect();
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}\t{}",
+                        user.row.id,
+                        user.row.role,
+                        user.row.association_id.as_deref().unwrap_or("(whole tree)"),
+                        user.row.active,
+                        user.row.name,
+                        identities.join(", ")
+                    );
+                }
+                token = users.next_page_token.take();
+                if token.is_none() {
+                    break;
+                }
+            }
+        }
+        UserCommand::Link {
+            id,
+            issuer,
+            subject,
+            database,
+        } => {
+            let db = open(&database)?;
+            let mut conn = db.connection()?;
+            let identity = Identity { issuer, subject };
+            write_transaction(&mut conn, |conn| {
+                users::model::update(
+                    conn,
+                    &Actor::command_line(),
+                    None,
+                    &id,
+                    &IfMatch::Absent,
+                    |mut f| {
+                        f.identities.push(identity.clone());
+                        Ok(f)
+                    },
+                )
+            })
+            .map_err(failed)?;
+            eprintln!(
+                "linked {} {} to user {id}",
+                identity.issuer, identity.subject
+            );
+        }
+        UserCommand::Deactivate { id, database } => {
+            let db = open(&database)?;
+            let mut conn = db.connection()?;
+            write_transaction(&mut conn, |conn| {
+                users::model::update(
+                    conn,
+                    &Actor::command_line(),
+                    None,
+                    &id,
+                    &IfMatch::Absent,
+                    |mut f| {
+                        f.active = false;
+                        Ok(f)
+                    },
+                )
+            })
+            .map_err(failed)?;
+            eprintln!(
+                "deactivated user {id}: refused from its next request on (elsewhere within 5 s)"
+            );
+        }
+    }
+    Ok(())
+}
+
 fn problem_text(error: &ApiError) -> String {
     let problem = error.problem();
     let fields: Vec<String> = problem
@@ -300,6 +506,20 @@ async fn main() -> anyhow::Result<()> {
                 shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
                 report_concurrency: args.report_concurrency,
                 rate_limit_per_minute: std::num::NonZeroU32::new(args.rate_limit_per_minute),
+                oidc: match (&args.oidc_issuer_url, &args.oidc_audience) {
+                    (Some(issuer), Some(audience)) => Some(
+                        OidcSettings::new(
+                            issuer,
+                            audience,
+                            Duration::from_secs(args.oidc_leeway_secs),
+                        )
+                        .map_err(anyhow::Error::msg)?,
+                    ),
+                    _ => None,
+                },
+                docs_oidc_client_id: args.docs_oidc_client_id,
+                auth_failures_per_minute: args.auth_failures_per_minute,
+                trusted_proxies: args.trusted_proxies,
                 import_body_limit: args.import_body_limit_mb.max(1) << 20,
             };
             log::info!("using the {}", settings.database_url);
@@ -318,6 +538,7 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", startup::openapi().to_pretty_json()?);
         }
         Command::Token(command) => token_command(command)?,
+        Command::User(command) => user_command(command)?,
         Command::Backup { file, database } => {
             let db = Db::open(
                 &database_url(&database)?,

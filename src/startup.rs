@@ -14,7 +14,9 @@ use utoipa_actix_web::{scope, AppExt, UtoipaApp};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::auth::cache::TokenCache;
-use crate::auth::middleware::authenticate;
+use crate::auth::middleware::{authenticate, Authentication};
+use crate::auth::oidc::Verifier;
+use crate::auth::throttle::FailedAuthentications;
 use crate::config::Settings;
 use crate::db::{self, Db};
 use crate::error::ApiError;
@@ -29,7 +31,7 @@ use crate::openapi::ApiDoc;
 use crate::reports::cache::ReportCache;
 use crate::{
     assessments, associations, audit, changes, citizens, clans, communities, criteria_sets, health,
-    households, imports, reports, targets, tokens, units, yearly_stats,
+    households, imports, reports, targets, tokens, units, users, yearly_stats,
 };
 
 /// Every documented route; the OpenAPI document is collected from them.
@@ -49,6 +51,7 @@ where
                 .wrap(from_fn(authenticate))
                 .configure(associations::api::configure)
                 .configure(tokens::api::configure)
+                .configure(users::api::configure)
                 .configure(criteria_sets::api::configure)
                 .configure(units::api::configure)
                 .configure(citizens::api::configure)
@@ -246,6 +249,21 @@ pub const DB_SETUP: db::Setup = db::Setup {
     seed: |conn| criteria_sets::templates::seed(conn).map(drop),
 };
 
+/// Swagger UI at `/docs`; with a client id of the provider, it signs in
+/// through it (authorization code with PKCE, as a single-page app does).
+fn swagger_ui(client_id: Option<&str>) -> SwaggerUi {
+    let ui = SwaggerUi::new("/docs/{_:.*}").config(Config::new([OPENAPI_JSON]));
+    match client_id {
+        Some(client_id) => ui.oauth(
+            utoipa_swagger_ui::oauth::Config::new()
+                .client_id(client_id)
+                .scopes(vec!["openid".to_owned()])
+                .use_pkce_with_authorization_code_grant(true),
+        ),
+        None => ui,
+    }
+}
+
 /// A running server and the port it took.
 pub struct Application {
     port: u16,
@@ -262,7 +280,17 @@ impl Application {
             settings.pool_timeout,
             DB_SETUP,
         )?);
-        let document = openapi();
+        let mut document = openapi();
+        if let Some(oidc) = &settings.oidc {
+            // The served document names this instance's provider.
+            if let Some(components) = document.components.as_mut() {
+                components.add_security_scheme(
+                    "openid_connect",
+                    crate::openapi::openid_connect(&oidc.discovery_url()),
+                );
+            }
+        }
+        let docs_client_id = settings.docs_oidc_client_id.clone();
         let routes = web::Data::new(Routes::from_document(&document));
         // Serialised once: the document is 170 KB, and the same for every request.
         let document = OpenApiJson::new(&document)?;
@@ -272,6 +300,21 @@ impl Application {
         // One bound for the whole instance, shared by its workers.
         let expensive = web::Data::new(ExpensiveWork::new(settings.report_concurrency));
         let tokens = web::Data::new(TokenCache::new());
+        let authentication = web::Data::new(Authentication {
+            oidc: settings.oidc.clone().map(Verifier::new).transpose()?,
+            failures: (settings.auth_failures_per_minute > 0)
+                .then(|| FailedAuthentications::new(settings.auth_failures_per_minute)),
+            trusted_proxies: settings.trusted_proxies.clone(),
+        });
+        if authentication.oidc.is_some() {
+            // The provider's keys read now, so that the first sign-ins wait for nothing.
+            let authentication = authentication.clone();
+            actix_web::rt::spawn(async move {
+                if let Some(verifier) = &authentication.oidc {
+                    verifier.prefetch().await;
+                }
+            });
+        }
         let reports = web::Data::new(ReportCache::default());
         let rate_limit = settings
             .rate_limit_per_minute
@@ -293,13 +336,14 @@ impl Application {
                 .service(web::redirect("/docs", "/docs/"))
                 .route(OPENAPI_JSON, web::get().to(serve_document))
                 .app_data(web::Data::new(document.clone()))
-                .service(SwaggerUi::new("/docs/{_:.*}").config(Config::new([OPENAPI_JSON])))
+                .service(swagger_ui(docs_client_id.as_deref()))
                 .app_data(path_config())
                 .app_data(body_timeout)
                 .app_data(ImportLimit(import_body_limit))
                 .app_data(expensive.clone())
                 .app_data(reports.clone())
                 .app_data(tokens.clone())
+                .app_data(authentication.clone())
                 .default_service(web::to(no_such_route))
                 .wrap(cors(&cors_origins))
                 .wrap(from_fn(request_id::middleware))

@@ -1,6 +1,7 @@
-//! API tokens as credentials: the hash a token is stored under, and the
-//! caller a presented token stands for. Issuing, listing and revoking
-//! tokens is the `tokens` resource's.
+//! Credentials: the hash an API token is stored under and the caller a
+//! presented token stands for, and the user a verified OpenID Connect
+//! identity signs in as. Issuing tokens and managing users is the `tokens`
+//! and `users` resources' job.
 //!
 //! Only a token's SHA-256 is stored: a fast hash is right for high-entropy
 //! secrets (256 random bits), there is nothing to guess.
@@ -9,9 +10,10 @@ use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
-use super::{Caller, Role, Scope};
+use super::oidc::Subject;
+use super::{Caller, Credential, Role, Scope};
 use crate::db::schema::api_tokens::{self, dsl};
-use crate::db::schema::associations;
+use crate::db::schema::{associations, user_identities, users};
 use crate::db::{now, DbConnection};
 use crate::error::ApiError;
 
@@ -25,7 +27,7 @@ pub fn hash(token: &str) -> String {
 
 /// What verifying a token reads of its row.
 #[derive(Queryable)]
-struct Credential {
+struct StoredToken {
     id: String,
     name: String,
     role: String,
@@ -42,7 +44,7 @@ pub fn authenticate(
     conn: &mut DbConnection,
     key: &str,
 ) -> Result<(Caller, Option<std::time::Duration>), ApiError> {
-    let row: Option<Credential> = api_tokens::table
+    let row: Option<StoredToken> = api_tokens::table
         .filter(dsl::token_hash.eq(key))
         .select((
             dsl::id,
@@ -72,16 +74,7 @@ pub fn authenticate(
             true,
         ));
     }
-    let scope = match &row.association_id {
-        Some(id) => Some(Scope {
-            association_id: id.clone(),
-            path: associations::table
-                .find(id)
-                .select(associations::path)
-                .first(conn)?,
-        }),
-        None => None,
-    };
+    let scope = scope_of(conn, row.association_id)?;
     // last_used_at to the minute: a write per request would serialise
     // SQLite's readers behind its one writer.
     if row
@@ -98,9 +91,67 @@ pub fn authenticate(
     let caller = Caller {
         // The column has a CHECK constraint listing exactly these values.
         role: Role::parse(&row.role).unwrap_or(Role::Viewer),
-        token_id: row.id,
+        credential: Credential::Token { id: row.id },
         name: row.name,
         scope,
     };
     Ok((caller, expires_in))
+}
+
+/// The scope of an association (`None`: the whole tree).
+fn scope_of(
+    conn: &mut DbConnection,
+    association_id: Option<String>,
+) -> Result<Option<Scope>, ApiError> {
+    Ok(match association_id {
+        Some(id) => Some(Scope {
+            path: associations::table
+                .find(&id)
+                .select(associations::path)
+                .first(conn)?,
+            association_id: id,
+        }),
+        None => None,
+    })
+}
+
+/// The user a verified identity signs in as: 403 `NOT_REGISTERED` when no
+/// user holds it, `USER_DEACTIVATED` when its user is deactivated.
+pub fn signed_in(conn: &mut DbConnection, subject: &Subject) -> Result<Caller, ApiError> {
+    let user: Option<(String, String, String, Option<String>, bool)> = user_identities::table
+        .inner_join(users::table)
+        .filter(user_identities::issuer.eq(&subject.issuer))
+        .filter(user_identities::subject.eq(&subject.subject))
+        .select((
+            users::id,
+            users::name,
+            users::role,
+            users::association_id,
+            users::active,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((id, name, role, association_id, active)) = user else {
+        return Err(ApiError::forbidden(
+            "NOT_REGISTERED",
+            "the identity provider vouches for you, but no user of this service holds your \
+             identity: ask your association's administrator to add you",
+        ));
+    };
+    if !active {
+        return Err(ApiError::forbidden(
+            "USER_DEACTIVATED",
+            "your user was deactivated: ask your association's administrator",
+        ));
+    }
+    Ok(Caller {
+        credential: Credential::User {
+            user_id: id,
+            issuer: subject.issuer.clone(),
+        },
+        name,
+        // The column has a CHECK constraint listing exactly these values.
+        role: Role::parse(&role).unwrap_or(Role::Viewer),
+        scope: scope_of(conn, association_id)?,
+    })
 }

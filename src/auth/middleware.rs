@@ -1,17 +1,22 @@
-//! Every `/api/v1` request must carry `Authorization: Bearer <token>`; the
-//! middleware, wrapped around the `/api/v1` scope (not matched against the raw
-//! path), resolves it to a [`Caller`] that handlers extract. Probes, the
-//! document and Swagger UI stay open.
+//! Every `/api/v1` request must carry `Authorization: Bearer <credential>`:
+//! an API token, or an access token of the configured OpenID Connect
+//! provider. The middleware, wrapped around the `/api/v1` scope (not matched
+//! against the raw path), resolves it to a [`Caller`] that handlers
+//! extract, after the client's address is checked against its failed
+//! authentications. Probes, the document and Swagger UI stay open.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
-use actix_web::{web, Error, FromRequest, HttpMessage, HttpRequest};
+use actix_web::{web, Error, FromRequest, HttpMessage, HttpRequest, ResponseError};
 use futures_util::future::{ready, Ready};
+use std::net::IpAddr;
 
 use super::cache::TokenCache;
 use super::credentials;
+use super::oidc::Verifier;
+use super::throttle::{client_address, FailedAuthentications};
 use super::{Caller, Role};
 use crate::db::Db;
 use crate::error::ApiError;
@@ -21,7 +26,7 @@ fn bearer_token(req: &ServiceRequest) -> Result<String, ApiError> {
     let missing = || {
         ApiError::unauthorized(
             "MISSING_TOKEN",
-            "send an API token as `Authorization: Bearer <token>`",
+            "send an API token, or an access token of the identity provider, as `Authorization: Bearer <credential>`",
             false,
         )
     };
@@ -46,36 +51,39 @@ fn may_import(caller: &Caller, req: &ServiceRequest) -> bool {
     caller.role == Role::Integration && req.path().starts_with("/api/v1/imports/")
 }
 
+/// What authentication needs besides the database (app data).
+pub struct Authentication {
+    /// The OpenID Connect provider whose tokens are accepted, if any.
+    pub oidc: Option<Verifier>,
+    /// Failed authentications per client address; `None`: not throttled.
+    pub failures: Option<FailedAuthentications>,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
 pub async fn authenticate(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let token = match bearer_token(&req) {
-        Ok(token) => token,
-        Err(error) => return Ok(req.error_response(error)),
-    };
-    let Some(db) = req.app_data::<web::Data<Db>>().cloned() else {
-        return Ok(req.error_response(ApiError::internal("no database in the app data")));
-    };
-    let key = credentials::hash(&token);
-    let cache = req.app_data::<web::Data<TokenCache>>().cloned();
-    let verified = match cache.as_ref().and_then(|cache| cache.get(&key)) {
-        Some(caller) => Ok(caller),
-        None => {
-            let lookup = key.clone();
-            let found = db
-                .run(move |conn| credentials::authenticate(conn, &lookup))
-                .await;
-            found.map(|(caller, expires_in)| {
-                if let Some(cache) = &cache {
-                    cache.put(key, caller.clone(), expires_in);
-                }
-                caller
-            })
+    let settings = req.app_data::<web::Data<Authentication>>().cloned();
+    let throttled = settings.as_ref().and_then(|s| {
+        let failures = s.failures.as_ref()?;
+        let address = client_address(req.peer_addr(), req.headers(), &s.trusted_proxies)?;
+        Some((failures, address))
+    });
+    if let Some((failures, address)) = throttled {
+        if let Err(error) = failures.admit(address) {
+            return Ok(req.error_response(error));
         }
-    };
+    }
+    let verified = caller_of(&req, settings.as_ref().map(|s| s.get_ref())).await;
+    if let (Err(error), Some((failures, address))) = (&verified, throttled) {
+        if is_failed_authentication(error) {
+            failures.failed(address);
+        }
+    }
     match verified {
-        // A token that may not write is refused before its body is read, so
+        // A caller that may not write is refused before its body is read, so
         // it cannot hold a connection open by sending one slowly.
         Ok(caller)
             if !(caller.role.edits() || req.method().is_safe() || may_import(&caller, &req)) =>
@@ -88,7 +96,7 @@ pub async fn authenticate(
         }
         Ok(caller) => {
             if let Some(limit) = req.app_data::<web::Data<RateLimit>>() {
-                if let Err(error) = limit.admit(&caller.token_id) {
+                if let Err(error) = limit.admit(&caller.key()) {
                     return Ok(req.error_response(error));
                 }
             }
@@ -99,6 +107,57 @@ pub async fn authenticate(
         }
         Err(error) => Ok(req.error_response(error)),
     }
+}
+
+/// A credential that was sent and refused: it counts towards the address's
+/// throttle (a request that sent none does not).
+fn is_failed_authentication(error: &ApiError) -> bool {
+    match error.code() {
+        "MISSING_TOKEN" => false,
+        "NOT_REGISTERED" | "USER_DEACTIVATED" => true,
+        _ => error.status_code() == actix_web::http::StatusCode::UNAUTHORIZED,
+    }
+}
+
+/// The caller of the request's bearer credential: an API token, or an
+/// OpenID Connect access token of the configured provider mapped to its
+/// user. Either is kept a few seconds by its hash ([`TokenCache`]).
+async fn caller_of(
+    req: &ServiceRequest,
+    settings: Option<&Authentication>,
+) -> Result<Caller, ApiError> {
+    let bearer = bearer_token(req)?;
+    let Some(db) = req.app_data::<web::Data<Db>>().cloned() else {
+        return Err(ApiError::internal("no database in the app data"));
+    };
+    let key = credentials::hash(&bearer);
+    let cache = req.app_data::<web::Data<TokenCache>>().cloned();
+    if let Some(caller) = cache.as_ref().and_then(|cache| cache.get(&key)) {
+        return Ok(caller);
+    }
+    let (caller, expires_in) = if Verifier::looks_like_jwt(&bearer) {
+        let verifier = settings.and_then(|s| s.oidc.as_ref()).ok_or_else(|| {
+            ApiError::unauthorized(
+                "INVALID_TOKEN",
+                "this service accepts no OpenID Connect tokens (it has no OIDC_ISSUER_URL): send an API token",
+                true,
+            )
+        })?;
+        let subject = verifier.verify(&bearer).await?;
+        let expires_in = subject.expires_in;
+        let caller = db
+            .run(move |conn| credentials::signed_in(conn, &subject))
+            .await?;
+        (caller, Some(expires_in))
+    } else {
+        let lookup = key.clone();
+        db.run(move |conn| credentials::authenticate(conn, &lookup))
+            .await?
+    };
+    if let Some(cache) = &cache {
+        cache.put(key, caller.clone(), expires_in);
+    }
+    Ok(caller)
 }
 
 impl FromRequest for Caller {
@@ -112,7 +171,7 @@ impl FromRequest for Caller {
             log::error!("a handler that needs a caller was reached without authentication");
             ApiError::unauthorized(
                 "MISSING_TOKEN",
-                "send an API token as `Authorization: Bearer <token>`",
+                "send an API token, or an access token of the identity provider, as `Authorization: Bearer <credential>`",
                 false,
             )
         }))

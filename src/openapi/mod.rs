@@ -7,7 +7,7 @@ pub mod refusals;
 
 pub use finish::finish;
 
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, OpenIdConnect, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToResponse};
 
 use crate::error::{FieldError, Problem};
@@ -56,9 +56,13 @@ field in `errors`. Lists are paged by cursor (`page_size`, `page_token`; `next_p
 `Link: rel=\"next\"` header). Single resources carry a strong `ETag` (their `version`): send it \
 in `If-Match` to update or delete safely (412 when stale), or in `If-None-Match` to get 304 when \
 unchanged. PATCH takes a JSON Merge Patch (RFC 7396).\n\n\
-Every `/api/v1` operation needs an API token: `Authorization: Bearer <token>`. A token has a \
-role (`admin`, `editor`, `viewer`, `integration`) and a scope: an association and everything \
-below it. Resources outside the scope answer 404; lists hold only what the scope covers.\n\n\
+Every `/api/v1` operation needs a credential, `Authorization: Bearer <credential>`: an API \
+token, or an access token of the deployment's OpenID Connect provider whose identity belongs to \
+an active user (`/users`). Either has a role (`admin`, `editor`, `viewer`, `integration`) and a \
+scope: an association and everything below it. Resources outside the scope answer 404; lists \
+hold only what the scope covers. `GET /api/v1/me` says who is calling. A credential that does \
+not verify is 401 (`TOKEN_EXPIRED` when it has expired: refresh it); a verified identity no user \
+holds is 403 `NOT_REGISTERED`; repeated failures from one address are 429 with `Retry-After`.\n\n\
 Text formats (each string states its `maxLength`, counted in characters as sent, and the \
 `pattern` of its format): `text-line` is one line, not blank, without control characters or \
 characters that make text look like other text (bidirectional controls, zero-width and other \
@@ -90,7 +94,8 @@ measured by the service from its data (see `Criterion.measure` and `ResultEntry.
         (name = "yearly-stats", description = "What each association reports for a year: members against population, branches, funds, scholarships"),
         (name = "targets", description = "What an association aims to reach by a year, per metric"),
         (name = "reports", description = "Read-only roll-ups of a subtree: membership, assessments, the learning-district criteria, trends. JSON, or CSV with `Accept: text/csv`"),
-        (name = "tokens", description = "API tokens and the calling token's permissions"),
+        (name = "tokens", description = "API tokens, for integration jobs and scripts (admins)"),
+        (name = "users", description = "People and machine clients who sign in through an OpenID Connect provider, and who is calling (`/me`)"),
         (name = "criteria-sets", description = "Criteria sets (the 19 learning-district criteria among them) and their criteria"),
         (name = "audit", description = "The audit trail of every write"),
         (name = "imports", description = "Bulk import from NDJSON, JSON or CSV files, with a report of every row"),
@@ -104,11 +109,17 @@ measured by the service from its data (see `Criterion.measure` and `ResultEntry.
     ),
     servers((url = "/", description = "This server")),
     modifiers(&BearerAuth),
-    security(("bearer" = []))
+    security(("bearer" = []), ("openid_connect" = []))
 )]
 pub struct ApiDoc;
 
-/// The bearer-token scheme every `/api/v1` operation requires.
+/// Where a document made without a deployment's settings says the
+/// provider's metadata is; the served document names the instance's own.
+pub const OIDC_DISCOVERY_PLACEHOLDER: &str =
+    "https://id.example.gov.vn/realms/khuyenhoc/.well-known/openid-configuration";
+
+/// The two ways to call every `/api/v1` operation: an API token, or an
+/// access token of the deployment's OpenID Connect provider.
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -125,7 +136,20 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+        components
+            .add_security_scheme("openid_connect", openid_connect(OIDC_DISCOVERY_PLACEHOLDER));
     }
+}
+
+/// The OpenID Connect scheme whose provider's metadata is at `discovery_url`.
+pub fn openid_connect(discovery_url: &str) -> SecurityScheme {
+    SecurityScheme::OpenIdConnect(OpenIdConnect::with_description(
+        discovery_url,
+        "An access token of the deployment's OpenID Connect provider (OIDC_ISSUER_URL), for the \
+         audience OIDC_AUDIENCE; its (issuer, subject) must be an identity of an active user \
+         (`/users`). Sign in with the authorization code flow and PKCE (people) or the client \
+         credentials grant (machines), then send `Authorization: Bearer <access token>`.",
+    ))
 }
 
 /// The request cannot be read: malformed JSON, or an unknown, repeated or malformed parameter or header.
@@ -147,7 +171,7 @@ pub struct BadRequest(#[to_schema] Problem);
     content_type = "application/problem+json",
     headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"khuyenhoc\"`, with `error=\"invalid_token\"` for a bad token")),
     example = json!({"type": "/problems/missing-token", "title": "Unauthorized", "status": 401,
-        "detail": "send an API token as `Authorization: Bearer <token>`", "instance": "/api/v1/associations",
+        "detail": "send an API token, or an access token of the identity provider, as `Authorization: Bearer <credential>`", "instance": "/api/v1/associations",
         "code": "MISSING_TOKEN", "request_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"})
 )]
 pub struct Unauthorized(#[to_schema] Problem);
