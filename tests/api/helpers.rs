@@ -114,7 +114,16 @@ async fn spawn_app_on(
     adjust: impl FnOnce(&mut Settings),
 ) -> TestApp {
     let _ = env_logger::builder().is_test(true).try_init();
-    let mut settings = Settings {
+    let mut settings = test_settings(database_url);
+    adjust(&mut settings);
+    let mut test_app = start(&settings, Arc::new(database));
+    test_app.token = test_app.issue_token("test admin", Role::Admin, None, None);
+    test_app
+}
+
+/// The settings of a test instance on `database_url`.
+fn test_settings(database_url: DatabaseUrl) -> Settings {
+    Settings {
         bind: "127.0.0.1:0".into(),
         database_url,
         pool_size: 4,
@@ -127,13 +136,20 @@ async fn spawn_app_on(
         report_concurrency: 2,
         rate_limit_per_minute: None,
         import_body_limit: 8 << 20,
-    };
-    adjust(&mut settings);
-    let app = Application::build(&settings).expect("the application starts");
+        oidc: None,
+        docs_oidc_client_id: None,
+        auth_failures_per_minute: 0,
+        trusted_proxies: Vec::new(),
+    }
+}
+
+/// Starts an instance with `settings`; its requests carry no token yet.
+fn start(settings: &Settings, database: Arc<TestDatabase>) -> TestApp {
+    let app = Application::build(settings).expect("the application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.db();
     actix_web::rt::spawn(app.run_until_stopped());
-    let mut test_app = TestApp {
+    TestApp {
         address,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -142,13 +158,20 @@ async fn spawn_app_on(
         token: String::new(),
         database_url: url_text(&settings.database_url),
         db,
-        _database: Arc::new(database),
-    };
-    test_app.token = test_app.issue_token("test admin", Role::Admin, None, None);
-    test_app
+        _database: database,
+    }
 }
 
 impl TestApp {
+    /// Another instance on this app's database, with settings of its own,
+    /// calling with this app's token.
+    pub async fn second_instance(&self, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        let url = DatabaseUrl::parse(Some(&self.database_url)).expect("the app's database");
+        let mut settings = test_settings(url);
+        adjust(&mut settings);
+        start(&settings, self._database.clone()).with_token(&self.token)
+    }
+
     /// A request with this app's token.
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
         self.anonymous(method, path).bearer_auth(&self.token)
