@@ -265,10 +265,12 @@ struct ServeArgs {
     database: DatabaseArgs,
 }
 
+/// The database a command names, migrated.
+fn open(args: &DatabaseArgs) -> anyhow::Result<Db> {
+    Db::connect(&database_url(args)?, 1, args.pool_timeout(), DB_SETUP)
+}
+
 fn token_command(command: TokenCommand) -> anyhow::Result<()> {
-    let open = |args: &DatabaseArgs| -> anyhow::Result<Db> {
-        Db::connect(&database_url(args)?, 1, args.pool_timeout(), DB_SETUP)
-    };
     match command {
         TokenCommand::Create {
             role,
@@ -345,9 +347,6 @@ fn token_command(command: TokenCommand) -> anyhow::Result<()> {
 
 /// An API error as one line for the terminal.
 fn user_command(command: UserCommand) -> anyhow::Result<()> {
-    let open = |args: &DatabaseArgs| -> anyhow::Result<Db> {
-        Db::connect(&database_url(args)?, 1, args.pool_timeout(), DB_SETUP)
-    };
     let failed = |e: ApiError| anyhow::anyhow!("{}", problem_text(&e));
     match command {
         UserCommand::Create {

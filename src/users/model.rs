@@ -48,6 +48,19 @@ impl UserRow {
         // The column has a CHECK constraint listing exactly these values.
         Role::parse(&self.role).unwrap_or(Role::Viewer)
     }
+
+    /// This row with the members of `fields` (the identities are rows of their own).
+    fn with_fields(self, fields: &UserFields) -> Self {
+        UserRow {
+            search_text: text::fold(&fields.name),
+            name: fields.name.clone(),
+            email: fields.email.clone(),
+            role: fields.role.as_str().to_owned(),
+            association_id: fields.association_id.clone(),
+            active: fields.active,
+            ..self
+        }
+    }
 }
 
 impl User {
@@ -221,16 +234,17 @@ pub fn create(
     let now = now();
     let row = UserRow {
         id: uuid::Uuid::now_v7().to_string(),
-        search_text: text::fold(&fields.name),
-        name: fields.name,
-        email: fields.email,
-        role: fields.role.as_str().to_owned(),
-        association_id: fields.association_id,
-        active: fields.active,
+        name: String::new(),
+        search_text: String::new(),
+        email: None,
+        role: String::new(),
+        association_id: None,
+        active: true,
         version: 1,
         created_at: now,
         updated_at: now,
-    };
+    }
+    .with_fields(&fields);
     let row: UserRow = diesel::insert_into(users::table)
         .values(&row)
         .returning(users::all_columns)
@@ -267,16 +281,11 @@ pub fn update(
     }
     let path = placed_path(conn, scope, fields.association_id.as_deref())?;
     let row = UserRow {
-        search_text: text::fold(&fields.name),
-        name: fields.name,
-        email: fields.email,
-        role: fields.role.as_str().to_owned(),
-        association_id: fields.association_id,
-        active: fields.active,
         version: current.row.version + 1,
         updated_at: now(),
         ..current.row.clone()
-    };
+    }
+    .with_fields(&fields);
     let row: UserRow = diesel::update(
         users::table
             .filter(users::id.eq(id))

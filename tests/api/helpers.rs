@@ -377,3 +377,23 @@ fn the_test_database_url_keeps_server_and_options() {
     );
     assert_eq!(with_database("postgres://h", "t1"), "postgres://h/t1");
 }
+
+/// Yên Bái province with two districts, Trấn Yên and Yên Bình.
+pub async fn province_with_two_districts(app: &TestApp) -> (Value, Value, Value) {
+    let province = app
+        .create_association("15", "Hội Khuyến học tỉnh Yên Bái", "province", None)
+        .await;
+    let mut districts = Vec::new();
+    for (code, name) in [
+        ("08170", "Hội Khuyến học huyện Trấn Yên"),
+        ("08172", "Hội Khuyến học huyện Yên Bình"),
+    ] {
+        districts.push(
+            app.create_association(code, name, "district", Some(&province))
+                .await,
+        );
+    }
+    let other = districts.pop().expect("Yên Bình");
+    let district = districts.pop().expect("Trấn Yên");
+    (province, district, other)
+}

@@ -155,11 +155,7 @@ impl Provider {
             .send()
             .await
             .expect("the token endpoint answers");
-        let body: Value = response.json().await.expect("a token response");
-        body["access_token"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no access token: {body}"))
-            .to_owned()
+        access_token(response).await
     }
 
     /// An access token for `resource` of the person who signs in as
@@ -247,11 +243,7 @@ impl Provider {
             .send()
             .await
             .expect("the token endpoint answers");
-        let body: Value = response.json().await.expect("a token response");
-        body["access_token"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no access token: {body}"))
-            .to_owned()
+        access_token(response).await
     }
 
     /// The provider's published signing keys (its JWKS).
@@ -265,6 +257,15 @@ impl Provider {
             .await
             .expect("a JWKS")
     }
+}
+
+/// The access token of a token endpoint's answer.
+async fn access_token(response: reqwest::Response) -> String {
+    let body: Value = response.json().await.expect("a token response");
+    body["access_token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no access token: {body}"))
+        .to_owned()
 }
 
 impl Drop for Provider {

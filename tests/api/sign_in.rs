@@ -10,37 +10,13 @@ use khuyenhoc::config::OidcSettings;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app_with, TestApp};
+use crate::helpers::{province_with_two_districts as tree, spawn_app_with, TestApp};
 use crate::oidc_provider::{Provider, AUDIENCE};
 
 /// An app that accepts the provider's tokens for the audience [`AUDIENCE`].
 async fn app_trusting(provider: &Provider, leeway: Duration) -> TestApp {
     let settings = OidcSettings::new(&provider.issuer, AUDIENCE, leeway).unwrap();
     spawn_app_with(|s| s.oidc = Some(settings)).await
-}
-
-/// A province with two districts; the first district's subtree is the officers' scope.
-async fn tree(app: &TestApp) -> (Value, Value, Value) {
-    let province = app
-        .create_association("15", "Hội Khuyến học tỉnh Yên Bái", "province", None)
-        .await;
-    let district = app
-        .create_association(
-            "08170",
-            "Hội Khuyến học huyện Trấn Yên",
-            "district",
-            Some(&province),
-        )
-        .await;
-    let other = app
-        .create_association(
-            "08172",
-            "Hội Khuyến học huyện Yên Bình",
-            "district",
-            Some(&province),
-        )
-        .await;
-    (province, district, other)
 }
 
 /// Creates a user with one identity at `issuer`; its body.
@@ -64,19 +40,24 @@ async fn user(
     response.json().await.unwrap()
 }
 
-async fn code_of(response: reqwest::Response) -> (StatusCode, String) {
-    let status = response.status();
-    let body: Value = response.json().await.unwrap_or(Value::Null);
-    (status, body["code"].as_str().unwrap_or_default().to_owned())
+/// A provider, an app that trusts it, Yên Bái's tree, and Hoa, an editor
+/// of the first district who signs in as `hoa`.
+struct Setup {
+    keys: tempfile::TempDir,
+    provider: Provider,
+    app: TestApp,
+    province: Value,
+    district: Value,
+    other: Value,
+    hoa: Value,
 }
 
-#[actix_web::test]
-async fn an_officer_signed_in_through_the_provider_works_within_its_scope_and_is_named_in_the_audit_trail(
-) {
+/// [`Setup`] with access tokens that live `ttl_secs` and the clock skew `leeway`.
+async fn setup_with(ttl_secs: u64, leeway: Duration) -> Setup {
     let keys = tempfile::tempdir().unwrap();
-    let provider = Provider::start(keys.path(), "k1").await;
-    let app = app_trusting(&provider, Duration::from_secs(60)).await;
-    let (_, district, other) = tree(&app).await;
+    let provider = Provider::start_with(keys.path(), "k1", ttl_secs).await;
+    let app = app_trusting(&provider, leeway).await;
+    let (province, district, other) = tree(&app).await;
     let hoa = user(
         &app,
         "Nguyễn Thị Hoa",
@@ -86,6 +67,38 @@ async fn an_officer_signed_in_through_the_provider_works_within_its_scope_and_is
         "hoa",
     )
     .await;
+    Setup {
+        keys,
+        provider,
+        app,
+        province,
+        district,
+        other,
+        hoa,
+    }
+}
+
+async fn setup() -> Setup {
+    setup_with(600, Duration::from_secs(60)).await
+}
+
+async fn code_of(response: reqwest::Response) -> (StatusCode, String) {
+    let status = response.status();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    (status, body["code"].as_str().unwrap_or_default().to_owned())
+}
+
+#[actix_web::test]
+async fn an_officer_signed_in_through_the_provider_works_within_its_scope_and_is_named_in_the_audit_trail(
+) {
+    let Setup {
+        provider,
+        app,
+        district,
+        other,
+        hoa,
+        ..
+    } = setup().await;
 
     let officer = app.with_token(&provider.sign_in("hoa", AUDIENCE).await);
     let me: Value = officer.get("/api/v1/me").await.json().await.unwrap();
@@ -165,10 +178,13 @@ async fn an_officer_signed_in_through_the_provider_works_within_its_scope_and_is
 
 #[actix_web::test]
 async fn a_machine_client_credentials_token_acts_as_its_integration_user() {
-    let keys = tempfile::tempdir().unwrap();
-    let provider = Provider::start(keys.path(), "k1").await;
-    let app = app_trusting(&provider, Duration::from_secs(60)).await;
-    let (province, district, _) = tree(&app).await;
+    let Setup {
+        provider,
+        app,
+        province,
+        district,
+        ..
+    } = setup().await;
     // The client-credentials grant gives the client's id as the subject.
     user(
         &app,
@@ -237,21 +253,14 @@ fn payload_of(token: &str) -> Value {
 #[actix_web::test]
 async fn tokens_that_do_not_verify_are_refused_each_with_its_reason_and_a_stranger_is_not_registered(
 ) {
-    let keys = tempfile::tempdir().unwrap();
-    let provider = Provider::start(keys.path(), "k1").await;
+    let Setup {
+        keys,
+        provider,
+        app,
+        ..
+    } = setup().await;
     // The same keys, another issuer: its signatures verify, its `iss` does not.
     let impostor = Provider::start(keys.path(), "k1").await;
-    let app = app_trusting(&provider, Duration::from_secs(60)).await;
-    let (_, district, _) = tree(&app).await;
-    user(
-        &app,
-        "Nguyễn Thị Hoa",
-        "editor",
-        &district,
-        &provider.issuer,
-        "hoa",
-    )
-    .await;
     let refusal = |token: String| {
         let app = app.with_token(&token);
         async move { code_of(app.get("/api/v1/me").await).await }
@@ -325,20 +334,8 @@ async fn tokens_that_do_not_verify_are_refused_each_with_its_reason_and_a_strang
 
 #[actix_web::test]
 async fn an_expired_token_says_so() {
-    let keys = tempfile::tempdir().unwrap();
-    let provider = Provider::start_with(keys.path(), "k1", 1).await;
-    // No leeway, so that a token one second old is expired without a minute's wait.
-    let app = app_trusting(&provider, Duration::ZERO).await;
-    let (_, district, _) = tree(&app).await;
-    user(
-        &app,
-        "Nguyễn Thị Hoa",
-        "editor",
-        &district,
-        &provider.issuer,
-        "hoa",
-    )
-    .await;
+    // Tokens of a second, no leeway: one second old, a token is expired without a minute's wait.
+    let Setup { provider, app, .. } = setup_with(1, Duration::ZERO).await;
     let token = provider.sign_in("hoa", AUDIENCE).await;
     tokio::time::sleep(Duration::from_millis(2100)).await;
     let response = app.with_token(&token).get("/api/v1/me").await;
@@ -354,19 +351,13 @@ async fn an_expired_token_says_so() {
 
 #[actix_web::test]
 async fn a_rotated_key_is_fetched_without_a_restart_and_known_keys_outlive_the_provider() {
-    let keys = tempfile::tempdir().unwrap();
-    let mut provider = Provider::start(keys.path(), "k1").await;
-    let app = app_trusting(&provider, Duration::from_secs(60)).await;
-    let (_, district, _) = tree(&app).await;
-    user(
-        &app,
-        "Nguyễn Thị Hoa",
-        "editor",
-        &district,
-        &provider.issuer,
-        "hoa",
-    )
-    .await;
+    // The keys stay: the provider reads them again when it restarts.
+    let Setup {
+        keys: _keys,
+        mut provider,
+        app,
+        ..
+    } = setup().await;
     let first = provider.sign_in("hoa", AUDIENCE).await;
     assert_eq!(
         app.with_token(&first).get("/api/v1/me").await.status(),
@@ -397,19 +388,9 @@ async fn a_rotated_key_is_fetched_without_a_restart_and_known_keys_outlive_the_p
 
 #[actix_web::test]
 async fn a_deactivated_user_is_refused_at_once_here_and_within_five_seconds_elsewhere() {
-    let keys = tempfile::tempdir().unwrap();
-    let provider = Provider::start(keys.path(), "k1").await;
-    let app = app_trusting(&provider, Duration::from_secs(60)).await;
-    let (_, district, _) = tree(&app).await;
-    let hoa = user(
-        &app,
-        "Nguyễn Thị Hoa",
-        "editor",
-        &district,
-        &provider.issuer,
-        "hoa",
-    )
-    .await;
+    let Setup {
+        provider, app, hoa, ..
+    } = setup().await;
     let token = provider.sign_in("hoa", AUDIENCE).await;
     // A second instance on the same database, which has just served the officer.
     let settings = OidcSettings::new(&provider.issuer, AUDIENCE, Duration::from_secs(60)).unwrap();

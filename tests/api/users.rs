@@ -5,32 +5,11 @@ use khuyenhoc::auth::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_invalid, assert_problem, spawn_app, TestApp};
+use crate::helpers::{
+    assert_invalid, assert_problem, province_with_two_districts as tree, spawn_app,
+};
 
 const ISSUER: &str = "https://id.yenbai.gov.vn/realms/khuyenhoc";
-
-async fn tree(app: &TestApp) -> (Value, Value, Value) {
-    let province = app
-        .create_association("15", "Hội Khuyến học tỉnh Yên Bái", "province", None)
-        .await;
-    let district = app
-        .create_association(
-            "08170",
-            "Hội Khuyến học huyện Trấn Yên",
-            "district",
-            Some(&province),
-        )
-        .await;
-    let other = app
-        .create_association(
-            "08172",
-            "Hội Khuyến học huyện Yên Bình",
-            "district",
-            Some(&province),
-        )
-        .await;
-    (province, district, other)
-}
 
 fn officer(name: &str, role: &str, association: &Value, subject: &str) -> Value {
     json!({"name": name, "email": format!("{subject}@yenbai.gov.vn"), "role": role,
