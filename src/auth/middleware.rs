@@ -82,18 +82,15 @@ pub async fn authenticate(
             failures.failed(address);
         }
     }
-    match verified {
-        // A caller that may not write is refused before its body is read, so
-        // it cannot hold a connection open by sending one slowly.
-        Ok(caller)
-            if !(caller.role.edits() || req.method().is_safe() || may_import(&caller, &req)) =>
-        {
-            let error = ApiError::forbidden(
-                "ROLE_CANNOT_EDIT",
-                format!("a {} token reads but does not edit", caller.role.as_str()),
-            );
-            Ok(req.error_response(error))
+    // A caller that may not write is refused before its body is read, so it
+    // cannot hold a connection open by sending one slowly.
+    let permitted = verified.and_then(|caller| {
+        if !(req.method().is_safe() || may_import(&caller, &req)) {
+            caller.require_editor()?;
         }
+        Ok(caller)
+    });
+    match permitted {
         Ok(caller) => {
             if let Some(limit) = req.app_data::<web::Data<RateLimit>>() {
                 if let Err(error) = limit.admit(&caller.key()) {

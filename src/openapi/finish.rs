@@ -11,13 +11,14 @@ use super::TEXT_FORMATS;
 
 /// Members the server leaves out when they are empty (`skip_serializing_if`
 /// in their types): the only members of a response that are not `required`.
-const SOMETIMES_OMITTED: [(&str, &str); 8] = [
+const SOMETIMES_OMITTED: [(&str, &str); 9] = [
     ("Problem", "instance"),
     ("Problem", "request_id"),
     ("Problem", "errors"),
     ("Problem", "report"),
     ("Citizen", "phone"),
     ("Citizen", "national_id"),
+    ("User", "email"),
     ("AuditEvent", "detail"),
     ("Page_*", "total_size"),
 ];
