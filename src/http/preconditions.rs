@@ -64,7 +64,11 @@ impl FromRequest for IfMatch {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        if !req.headers().contains_key(header::IF_MATCH) {
+        // An empty header names nothing: as if none was sent (428 where one
+        // is required), as the idempotency key's digest also takes it.
+        let blank =
+            |value: &header::HeaderValue| value.as_bytes().iter().all(u8::is_ascii_whitespace);
+        if req.headers().get(header::IF_MATCH).is_none_or(blank) {
             return ready(Ok(IfMatch::Absent));
         }
         // A value that is not `*` or a list of entity tags names no version,
@@ -122,6 +126,20 @@ pub fn created_response(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_empty_if_match_is_none_and_a_malformed_one_matches_nothing() {
+        let sent = |value: &str| {
+            let req = actix_web::test::TestRequest::default()
+                .insert_header((header::IF_MATCH, value))
+                .to_http_request();
+            IfMatch::extract(&req).into_inner().unwrap()
+        };
+        assert!(matches!(sent(""), IfMatch::Absent));
+        assert!(matches!(sent("  "), IfMatch::Absent));
+        assert!(sent(",").check(1).is_err());
+        assert!(sent("\"1\"").check(1).is_ok());
+    }
 
     #[test]
     fn if_match_compares_strongly() {
