@@ -106,6 +106,11 @@ pub enum Credential {
     CommandLine,
 }
 
+/// The [`Caller::key`] of the user `user_id`.
+pub fn user_key(user_id: &str) -> String {
+    format!("user:{user_id}")
+}
+
 /// The authenticated caller of a request.
 #[derive(Debug, Clone)]
 pub struct Caller {
@@ -123,7 +128,7 @@ impl Caller {
     pub fn key(&self) -> String {
         match &self.credential {
             Credential::Token { id } => id.clone(),
-            Credential::User { user_id, .. } => format!("user:{user_id}"),
+            Credential::User { user_id, .. } => user_key(user_id),
             Credential::CommandLine => "command-line".to_owned(),
         }
     }

@@ -139,10 +139,6 @@ impl Verifier {
         })
     }
 
-    pub fn settings(&self) -> &OidcSettings {
-        &self.settings
-    }
-
     /// Whether a bearer value is a JWT (three base64url parts), rather than
     /// an API token.
     pub fn looks_like_jwt(bearer: &str) -> bool {

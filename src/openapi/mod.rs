@@ -115,7 +115,7 @@ pub struct ApiDoc;
 
 /// Where a document made without a deployment's settings says the
 /// provider's metadata is; the served document names the instance's own.
-pub const OIDC_DISCOVERY_PLACEHOLDER: &str =
+const OIDC_DISCOVERY_PLACEHOLDER: &str =
     "https://id.example.gov.vn/realms/khuyenhoc/.well-known/openid-configuration";
 
 /// The two ways to call every `/api/v1` operation: an API token, or an

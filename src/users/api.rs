@@ -11,7 +11,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::model::{self, User as UserRecord, UserFilter};
 use super::rules::{Identity, UserFields};
 use crate::auth::cache::TokenCache;
-use crate::auth::{Caller, Credential, Role};
+use crate::auth::{self, Caller, Credential, Role};
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::extract::{search_param, JsonBody, Query};
@@ -202,7 +202,7 @@ pub struct ListUsersParams {
 /// and on other instances within the cache's few seconds.
 fn forget_sign_ins(req: &HttpRequest, user_id: &str) {
     if let Some(cache) = req.app_data::<web::Data<TokenCache>>() {
-        cache.forget(&format!("user:{user_id}"));
+        cache.forget(&auth::user_key(user_id));
     }
 }
 
