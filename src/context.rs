@@ -8,6 +8,8 @@
 
 use actix_web::http::header::HeaderName;
 
+use crate::messages::Language;
+
 pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 #[derive(Debug, Clone, Default)]
@@ -17,6 +19,9 @@ pub struct RequestContext {
     /// The `Idempotency-Key` this request claimed: its writes mark it
     /// committed in their own transaction.
     pub idempotency: Option<IdempotencyClaim>,
+    /// The language the client's `Accept-Language` asked for, among those
+    /// offered: what problem documents are said in.
+    pub language: Language,
 }
 
 /// An `Idempotency-Key` as it is claimed: the token, the method and path,
@@ -51,6 +56,11 @@ pub fn within<R>(context: Option<RequestContext>, f: impl FnOnce() -> R) -> R {
         Some(context) => CONTEXT.sync_scope(context, f),
         None => f(),
     }
+}
+
+/// The language of the request this task is handling (English outside one).
+pub fn language() -> Language {
+    CONTEXT.try_with(|c| c.language).unwrap_or_default()
 }
 
 /// The request id for a log line: the current request's, or "-".

@@ -13,6 +13,8 @@ use std::fmt;
 use utoipa::ToSchema;
 
 use crate::context;
+use crate::messages::{Language, Message};
+use crate::msg;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -51,7 +53,7 @@ pub struct Problem {
     pub request_id: Option<String>,
     /// One entry per invalid field or parameter.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<FieldError>,
+    pub errors: Vec<FieldProblem>,
     /// The report of an import refused as a whole: what each row would have
     /// done, and why each rejected row was rejected.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -75,18 +77,29 @@ fn import_report_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Sch
         .into()
 }
 
-/// What is wrong with one field of the body or one request parameter.
+/// What is wrong with one field of the body or one request parameter, as a
+/// problem document says it.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct FieldError {
+#[schema(as = FieldError)]
+pub struct FieldProblem {
     /// A JSON Pointer into the request body (`/parent_id`), or the name of the parameter.
     #[schema(max_length = 1000)]
     pub pointer: String,
-    /// A stable UPPER_SNAKE reason.
+    /// A stable UPPER_SNAKE reason: the key for programs, the same in every language.
     #[schema(max_length = 64)]
     pub code: String,
-    /// A human-readable explanation.
+    /// What is wrong and what to send instead, in the negotiated language.
     #[schema(max_length = 1000)]
     pub detail: String,
+}
+
+/// What is wrong with one field of the body or one request parameter: a
+/// pointer, a stable code and a message of the catalogue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldError {
+    pub pointer: String,
+    pub code: String,
+    pub message: Message,
 }
 
 /// The most characters of client-influenced text (a member name, a path)
@@ -102,11 +115,24 @@ fn bounded(text: String) -> String {
 }
 
 impl FieldError {
-    pub fn new(pointer: impl Into<String>, code: &str, detail: impl Into<String>) -> Self {
+    pub fn new(pointer: impl Into<String>, code: &str, message: Message) -> Self {
         Self {
             pointer: bounded(pointer.into()),
             code: code.to_owned(),
-            detail: bounded(detail.into()),
+            message,
+        }
+    }
+
+    /// The detail in the current request's language.
+    pub fn detail(&self) -> String {
+        self.message.render(context::language())
+    }
+
+    fn render(&self, language: Language) -> FieldProblem {
+        FieldProblem {
+            pointer: self.pointer.clone(),
+            code: self.code.clone(),
+            detail: bounded(self.message.render(language)),
         }
     }
 }
@@ -116,8 +142,10 @@ impl FieldError {
 pub struct ApiError {
     status: StatusCode,
     code: &'static str,
+    /// The catalogue's id of the title.
     title: &'static str,
-    detail: Box<str>,
+    /// Boxed: an error travels in every `Result` of the service.
+    detail: Box<Message>,
     errors: Vec<FieldError>,
     headers: Vec<(header::HeaderName, String)>,
     /// A deadlock or serialization failure: the same transaction may succeed
@@ -131,7 +159,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, title: &'static str, detail: String) -> Self {
+    fn new(status: StatusCode, code: &'static str, title: &'static str, detail: Message) -> Self {
         Self {
             transient: false,
             report: None,
@@ -139,38 +167,31 @@ impl ApiError {
             status,
             code,
             title,
-            detail: detail.into_boxed_str(),
+            detail: Box::new(detail),
             errors: Vec::new(),
             headers: Vec::new(),
         }
     }
 
     /// 400: the request itself cannot be read (malformed JSON, bad query parameter).
-    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, code, "Bad request", detail.into())
+    pub fn bad_request(code: &'static str, detail: Message) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, "title-bad-request", detail)
     }
 
     /// 400 naming the offending query parameter or header.
-    pub fn bad_parameter(name: &str, code: &'static str, detail: impl Into<String>) -> Self {
-        let detail = detail.into();
-        let mut error = Self::bad_request(code, format!("{name}: {detail}"));
+    pub fn bad_parameter(name: &str, code: &'static str, detail: Message) -> Self {
+        let mut error = Self::bad_request(
+            code,
+            msg!("bad-parameter", name = name, reason = detail.clone()),
+        );
         error.errors.push(FieldError::new(name, code, detail));
         error
     }
 
     /// 401: no usable credentials. `invalid_token` when a token was sent but
     /// is unknown, expired or revoked (RFC 6750 §3.1).
-    pub fn unauthorized(
-        code: &'static str,
-        detail: impl Into<String>,
-        invalid_token: bool,
-    ) -> Self {
-        let mut error = Self::new(
-            StatusCode::UNAUTHORIZED,
-            code,
-            "Unauthorized",
-            detail.into(),
-        );
+    pub fn unauthorized(code: &'static str, detail: Message, invalid_token: bool) -> Self {
+        let mut error = Self::new(StatusCode::UNAUTHORIZED, code, "title-unauthorized", detail);
         let challenge = if invalid_token {
             "Bearer realm=\"khuyenhoc\", error=\"invalid_token\""
         } else {
@@ -183,17 +204,40 @@ impl ApiError {
     }
 
     /// 403: the caller is known but its role or scope does not allow this.
-    pub fn forbidden(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, code, "Forbidden", detail.into())
+    pub fn forbidden(code: &'static str, detail: Message) -> Self {
+        Self::new(StatusCode::FORBIDDEN, code, "title-forbidden", detail)
     }
 
-    /// 404: no such resource (or one the caller may not see).
-    pub fn not_found(what: &str) -> Self {
+    /// 404: no such resource (or one the caller may not see); `what` names it.
+    pub fn not_found(what: Message) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
             "NOT_FOUND",
-            "Not found",
-            format!("{what} was not found"),
+            "title-not-found",
+            msg!("not-found", what = what),
+        )
+    }
+
+    /// 404 for a path whose id is not an id at all (`/associations/15`):
+    /// ids are UUIDs; `collection` lists the records with their ids, and,
+    /// when `searchable`, finds one by the code or name the client meant
+    /// with `?q=`.
+    pub fn not_an_id(sent: &str, collection: &str, searchable: bool) -> Self {
+        let detail = if searchable {
+            let query: String = form_urlencoded::byte_serialize(sent.as_bytes()).collect();
+            msg!(
+                "not-found-not-an-id-search",
+                sent = sent,
+                search = format!("{collection}?q={query}")
+            )
+        } else {
+            msg!("not-found-not-an-id", sent = sent, list = collection)
+        };
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "title-not-found",
+            detail,
         )
     }
 
@@ -202,26 +246,44 @@ impl ApiError {
         Self::new(
             StatusCode::NOT_FOUND,
             "NOT_FOUND",
-            "Not found",
-            "no resource has this path; the operations are listed at /api-docs/openapi.json"
-                .to_owned(),
+            "title-not-found",
+            msg!("no-route"),
         )
     }
 
     /// An error raised by a layer that does not speak problem documents (the
-    /// CORS middleware refusing a preflight), with its status and reason.
-    pub fn refused(status: StatusCode, detail: impl Into<String>) -> Self {
-        let reason = status.canonical_reason().unwrap_or("Error");
-        let code = match status.as_u16() {
-            400 => "BAD_REQUEST",
-            401 => "UNAUTHORIZED",
-            403 => "FORBIDDEN",
-            404 => "NOT_FOUND",
-            405 => "METHOD_NOT_ALLOWED",
-            500..=599 => "INTERNAL_ERROR",
-            _ => "REQUEST_REFUSED",
+    /// CORS middleware refusing a preflight), with its status; its own words
+    /// (English, from a library) are logged, not sent.
+    pub fn refused(status: StatusCode, reason: &str) -> Self {
+        log::info!(
+            "request {} refused with {status}: {reason}",
+            context::log_id()
+        );
+        let (code, title, detail) = match status.as_u16() {
+            400 => (
+                "BAD_REQUEST",
+                "title-bad-request",
+                msg!("refused-bad-request"),
+            ),
+            401 => (
+                "UNAUTHORIZED",
+                "title-unauthorized",
+                msg!("refused-unauthorized"),
+            ),
+            403 => ("FORBIDDEN", "title-forbidden", msg!("refused-forbidden")),
+            404 => ("NOT_FOUND", "title-not-found", msg!("no-route")),
+            405 => (
+                "METHOD_NOT_ALLOWED",
+                "title-method-not-allowed",
+                msg!("refused-method"),
+            ),
+            _ => (
+                "REQUEST_REFUSED",
+                "title-request-refused",
+                msg!("refused-other", status = status.as_u16()),
+            ),
         };
-        Self::new(status, code, reason, detail.into())
+        Self::new(status, code, title, detail)
     }
 
     /// 408: the request body did not arrive in time.
@@ -229,29 +291,30 @@ impl ApiError {
         Self::new(
             StatusCode::REQUEST_TIMEOUT,
             "REQUEST_TIMEOUT",
-            "Request timeout",
-            format!(
-                "the request body did not arrive within {} s",
-                limit.as_secs_f64()
-            ),
+            "title-request-timeout",
+            msg!("request-timeout", seconds = limit.as_secs_f64()),
         )
     }
 
     /// 409: the request conflicts with the current state of a resource.
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, code, "Conflict", detail.into())
+    pub fn conflict(code: &'static str, detail: Message) -> Self {
+        Self::new(StatusCode::CONFLICT, code, "title-conflict", detail)
     }
 
-    /// 412: the `If-Match` precondition does not hold.
-    pub fn precondition_failed(current_version: i64) -> Self {
+    /// 412: the `If-Match` precondition does not hold. `sent_strong_tag`:
+    /// whether the client sent a strong ETag (`"3"`) at all, rather than a
+    /// bare number or a weak one, which never match.
+    pub fn precondition_failed(current_version: i64, sent_strong_tag: bool) -> Self {
+        let detail = if sent_strong_tag {
+            msg!("precondition-failed", current = current_version)
+        } else {
+            msg!("precondition-failed-form", current = current_version)
+        };
         Self::new(
             StatusCode::PRECONDITION_FAILED,
             "PRECONDITION_FAILED",
-            "Precondition failed",
-            format!(
-                "If-Match does not match the current version \"{current_version}\": \
-                 read the resource again and retry"
-            ),
+            "title-precondition-failed",
+            detail,
         )
     }
 
@@ -261,8 +324,8 @@ impl ApiError {
         Self::new(
             StatusCode::PRECONDITION_REQUIRED,
             "PRECONDITION_REQUIRED",
-            "Precondition required",
-            "send If-Match with the ETag of the version this change is based on".to_owned(),
+            "title-precondition-required",
+            msg!("precondition-required"),
         )
     }
 
@@ -271,97 +334,94 @@ impl ApiError {
         Self::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "PAYLOAD_TOO_LARGE",
-            "Payload too large",
-            format!("the request body is larger than {limit} bytes"),
+            "title-payload-too-large",
+            msg!("payload-too-large", limit = limit),
         )
     }
 
     /// 415: the body is not in a media type the operation accepts.
-    pub fn unsupported_media_type(detail: impl Into<String>) -> Self {
+    pub fn unsupported_media_type(detail: Message) -> Self {
         Self::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "UNSUPPORTED_MEDIA_TYPE",
-            "Unsupported media type",
-            detail.into(),
+            "title-unsupported-media-type",
+            detail,
         )
     }
 
     /// 422: well-formed input that breaks one or more rules.
     pub fn validation(errors: Vec<FieldError>) -> Self {
-        let detail = match errors.len() {
-            1 => "1 field is invalid".to_owned(),
-            n => format!("{n} fields are invalid"),
-        };
         let mut error = Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "VALIDATION_FAILED",
-            "Invalid input",
-            detail,
+            "title-validation-failed",
+            msg!("fields-invalid", count = errors.len()),
         );
         error.errors = errors;
         error
     }
 
     /// 422 for a single field.
-    pub fn invalid_field(pointer: &str, code: &str, detail: impl Into<String>) -> Self {
+    pub fn invalid_field(pointer: &str, code: &str, detail: Message) -> Self {
         Self::validation(vec![FieldError::new(pointer, code, detail)])
     }
 
-    /// 503: a resource of the service is exhausted for now; the client may retry.
     /// 429: the token's requests per minute are spent; `wait` until the next.
     pub fn too_many_requests(per_minute: u32, wait: std::time::Duration) -> Self {
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let seconds = seconds.max(1);
         let mut error = Self::new(
             StatusCode::TOO_MANY_REQUESTS,
             "TOO_MANY_REQUESTS",
-            "Too many requests",
-            format!("this token may send {per_minute} requests a minute; retry later"),
+            "title-too-many-requests",
+            msg!("too-many-requests", per_minute = per_minute, wait = seconds),
         );
-        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
         error
             .headers
-            .push((header::RETRY_AFTER, seconds.max(1).to_string()));
+            .push((header::RETRY_AFTER, seconds.to_string()));
         error
     }
 
     /// 429 `code`: the client must wait `wait_secs` before trying again.
-    pub fn throttled(code: &'static str, detail: impl Into<String>, wait_secs: u32) -> Self {
+    pub fn throttled(code: &'static str, detail: Message, wait_secs: u32) -> Self {
         Self::new(
             StatusCode::TOO_MANY_REQUESTS,
             code,
-            "Too many requests",
-            detail.into(),
+            "title-too-many-requests",
+            detail,
         )
         .retry_after(wait_secs.max(1))
     }
 
-    pub fn unavailable(detail: impl Into<String>) -> Self {
+    /// 503: a resource of the service is exhausted for now; the client may retry.
+    pub fn unavailable(detail: Message) -> Self {
         let mut error = Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "SERVICE_UNAVAILABLE",
-            "Service unavailable",
-            detail.into(),
+            "title-unavailable",
+            detail,
         );
         error.headers.push((header::RETRY_AFTER, "1".to_owned()));
         error
     }
 
-    /// 405: the path exists but does not answer this method; `allow` lists those it does.
     /// 406 when `Accept` admits none of the forms a resource has.
     pub fn not_acceptable(available: &str) -> Self {
         Self::new(
             StatusCode::NOT_ACCEPTABLE,
             "NOT_ACCEPTABLE",
-            "Not acceptable",
-            format!("this resource is available as {available}"),
+            "title-not-acceptable",
+            msg!("not-acceptable", available = available),
         )
     }
 
+    /// 405: the path exists but does not answer this method; `allow` lists those it does.
     pub fn method_not_allowed(method: &str, allow: &str) -> Self {
         let mut error = Self::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "METHOD_NOT_ALLOWED",
-            "Method not allowed",
-            format!("{method} is not allowed here; allowed: {allow}"),
+            "title-method-not-allowed",
+            msg!("method-not-allowed", method = method, allow = allow),
         );
         error.headers.push((header::ALLOW, allow.to_owned()));
         error
@@ -373,20 +433,19 @@ impl ApiError {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "INTERNAL_ERROR",
-            "Internal server error",
-            "the service failed to handle the request; it has been logged".to_owned(),
+            "title-internal",
+            msg!("internal"),
         )
     }
 
     /// 503 for a transaction the database ended to let a concurrent one
     /// through; [`crate::db::Db::write`] runs it again before answering so.
     fn transient() -> Self {
-        let mut error = Self::unavailable("a concurrent change interfered; retry the request");
+        let mut error = Self::unavailable(msg!("db-concurrent-change"));
         error.transient = true;
         error
     }
 
-    /// Whether running the same transaction again may succeed.
     /// The same error, made in the current request (one error answers every
     /// write of a group whose commit failed).
     pub fn in_this_request(mut self) -> Self {
@@ -394,6 +453,7 @@ impl ApiError {
         self
     }
 
+    /// Whether running the same transaction again may succeed.
     pub fn is_transient(&self) -> bool {
         self.transient
     }
@@ -407,12 +467,12 @@ impl ApiError {
     }
 
     /// 422 for a request refused as a whole (`code` says why), not for one field.
-    pub fn unprocessable(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn unprocessable(code: &'static str, detail: Message) -> Self {
         Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             code,
-            "Unprocessable request",
-            detail.into(),
+            "title-unprocessable",
+            detail,
         )
     }
 
@@ -429,7 +489,13 @@ impl ApiError {
         self
     }
 
-    pub fn detail(&self) -> &str {
+    /// The detail in the current request's language.
+    pub fn detail(&self) -> String {
+        self.detail.render(context::language())
+    }
+
+    /// The detail as a message, to be said in another's words.
+    pub fn message(&self) -> &Message {
         &self.detail
     }
 
@@ -437,18 +503,27 @@ impl ApiError {
         &self.errors
     }
 
+    /// The language the problem document is said in: the one its request
+    /// negotiated.
+    fn language(&self) -> Language {
+        self.context
+            .as_deref()
+            .map_or_else(context::language, |c| c.language)
+    }
+
     /// The problem document for this error in the current request.
     pub fn problem(&self) -> Problem {
         let context = self.context.as_deref().cloned().or_else(context::current);
+        let language = self.language();
         Problem {
             type_: format!("/problems/{}", self.code.to_lowercase().replace('_', "-")),
-            title: self.title.to_owned(),
+            title: Message::new(self.title).render(language),
             status: self.status.as_u16(),
-            detail: bounded(self.detail.to_string()),
+            detail: bounded(self.detail.render(language)),
             instance: context.as_ref().map(|c| bounded(c.path.clone())),
             code: self.code.to_owned(),
             request_id: context.map(|c| c.request_id),
-            errors: self.errors.clone(),
+            errors: self.errors.iter().map(|e| e.render(language)).collect(),
             report: self.report.as_deref().cloned(),
         }
     }
@@ -456,7 +531,8 @@ impl ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)
+        let detail = self.detail.render(Language::En);
+        write!(f, "{} {}: {detail}", self.status.as_u16(), self.code)
     }
 }
 
@@ -470,6 +546,8 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status);
         response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        response.insert_header((header::CONTENT_LANGUAGE, self.language().tag()));
+        response.append_header((header::VARY, "Accept-Language"));
         for (name, value) in &self.headers {
             response.insert_header((name.clone(), value.as_str()));
         }
@@ -485,51 +563,24 @@ impl ResponseError for ApiError {
 /// connections, out of disk, read-only, locked — answers 503
 /// with `Retry-After`: the request was right and may be sent again. The
 /// reason given to the client is one of these, never the database's text.
-fn database_fault(message: &str) -> Option<&'static str> {
+fn database_fault(message: &str) -> Option<Message> {
     const FAULTS: [(&str, &str); 11] = [
-        (
-            "database is locked",
-            "the database is busy; retry the request",
-        ),
-        (
-            "database or disk is full",
-            "the database has no space left; retry later",
-        ),
-        ("disk I/O error", "the database cannot write; retry later"),
-        (
-            "readonly database",
-            "the database is read-only; retry later",
-        ),
-        (
-            "read-only transaction",
-            "the database is read-only; retry later",
-        ),
-        (
-            "terminating connection",
-            "the database is shutting down; retry the request",
-        ),
-        (
-            "shutting down",
-            "the database is shutting down; retry the request",
-        ),
-        ("starting up", "the database is starting; retry the request"),
-        (
-            "too many connections",
-            "the database has no free connection; retry the request",
-        ),
-        (
-            "server closed the connection",
-            "the connection to the database was lost; retry the request",
-        ),
-        (
-            "connection",
-            "the connection to the database was lost; retry the request",
-        ),
+        ("database is locked", "db-busy"),
+        ("database or disk is full", "db-full"),
+        ("disk I/O error", "db-cannot-write"),
+        ("readonly database", "db-read-only"),
+        ("read-only transaction", "db-read-only"),
+        ("terminating connection", "db-shutting-down"),
+        ("shutting down", "db-shutting-down"),
+        ("starting up", "db-starting"),
+        ("too many connections", "db-no-free-connection"),
+        ("server closed the connection", "db-connection-lost"),
+        ("connection", "db-connection-lost"),
     ];
     FAULTS
         .iter()
         .find(|(symptom, _)| message.contains(symptom))
-        .map(|(_, reason)| *reason)
+        .map(|(_, reason)| Message::new(reason))
 }
 
 thread_local! {
@@ -565,19 +616,15 @@ impl From<DieselError> for ApiError {
 impl ApiError {
     fn from_database(error: DieselError) -> Self {
         match error {
-            DieselError::NotFound => Self::not_found("the resource"),
+            DieselError::NotFound => Self::not_found(msg!("noun-resource")),
             DieselError::DatabaseError(kind, info) => match kind {
-                DatabaseErrorKind::UniqueViolation => Self::conflict(
-                    "ALREADY_EXISTS",
-                    "a resource with the same unique key already exists",
-                ),
-                DatabaseErrorKind::ForeignKeyViolation => Self::conflict(
-                    "REFERENCED",
-                    "the change would break a reference between resources",
-                ),
+                DatabaseErrorKind::UniqueViolation => Self::duplicate(info.as_ref()),
+                DatabaseErrorKind::ForeignKeyViolation => {
+                    Self::conflict("REFERENCED", msg!("referenced"))
+                }
                 DatabaseErrorKind::SerializationFailure => Self::transient(),
                 DatabaseErrorKind::ClosedConnection => {
-                    Self::unavailable("the connection to the database was lost; retry the request")
+                    Self::unavailable(msg!("db-connection-lost"))
                 }
                 _ if info.message().contains("deadlock detected") => Self::transient(),
                 _ => match database_fault(info.message()) {
@@ -592,10 +639,38 @@ impl ApiError {
                     None => Self::internal(format!("database error: {}", info.message())),
                 },
             },
-            DieselError::BrokenTransactionManager => {
-                Self::unavailable("the database connection broke; retry the request")
-            }
+            DieselError::BrokenTransactionManager => Self::unavailable(msg!("db-connection-lost")),
             other => Self::internal(format!("database error: {other}")),
+        }
+    }
+}
+
+/// A unique key of a table and the refusal that says it is taken: the same
+/// `code` whether a check before the write finds the holder or the database
+/// refuses the write of a racing twin. Each resource submits its keys
+/// (`inventory::submit!`).
+pub struct UniqueKey {
+    /// The constraint's name on PostgreSQL (`units_code_key`).
+    pub constraint: &'static str,
+    /// Its columns as SQLite names them (`units.code`, `t.a, t.b`).
+    pub columns: &'static str,
+    pub code: &'static str,
+    /// The catalogue's message, without arguments.
+    pub message: &'static str,
+}
+
+inventory::collect!(UniqueKey);
+
+impl ApiError {
+    /// 409 for a unique key taken: the key's own code, or `ALREADY_EXISTS`.
+    fn duplicate(info: &dyn diesel::result::DatabaseErrorInformation) -> Self {
+        let sqlite_columns = info.message().strip_prefix("UNIQUE constraint failed: ");
+        let key = inventory::iter::<UniqueKey>().find(|key| {
+            info.constraint_name() == Some(key.constraint) || sqlite_columns == Some(key.columns)
+        });
+        match key {
+            Some(key) => Self::conflict(key.code, Message::new(key.message)),
+            None => Self::conflict("ALREADY_EXISTS", msg!("already-exists")),
         }
     }
 }
@@ -603,7 +678,7 @@ impl ApiError {
 impl From<diesel::r2d2::PoolError> for ApiError {
     fn from(error: diesel::r2d2::PoolError) -> Self {
         log::warn!("database pool (request {}): {error}", context::log_id());
-        Self::unavailable("no database connection is free; retry the request")
+        Self::unavailable(msg!("db-no-free-connection"))
     }
 }
 

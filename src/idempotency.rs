@@ -30,6 +30,7 @@ use crate::db::{now, write_transaction, Db, DbConnection};
 use crate::error::ApiError;
 use crate::http::extract::{read_limited, BodyTimeout, BODY_LIMIT};
 use crate::http::limits::ImportLimit;
+use crate::msg;
 
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 pub const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
@@ -193,7 +194,7 @@ fn client_key(req: &ServiceRequest) -> Option<Result<String, ApiError>> {
         ApiError::bad_parameter(
             "Idempotency-Key",
             "INVALID_IDEMPOTENCY_KEY",
-            "must be 1 to 255 visible ASCII characters (a UUID, say)",
+            msg!("idempotency-key-form"),
         )
     }))
 }
@@ -231,7 +232,7 @@ pub async fn middleware(
             ApiError::bad_parameter(
                 "Idempotency-Key",
                 "IDEMPOTENCY_NOT_SUPPORTED",
-                "a new token's answer holds its secret, which is never stored: retry without the key",
+                msg!("idempotency-not-supported"),
             ),
         );
     }
@@ -274,7 +275,8 @@ pub async fn middleware(
     match claimed {
         Err(error) => return refuse(req, error),
         Ok(Claim::Replay(status, headers, body)) => {
-            let mut response = HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK));
+            let mut response =
+                HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK));
             for (name, value) in headers {
                 response.insert_header((name, value));
             }
@@ -284,29 +286,20 @@ pub async fn middleware(
         Ok(Claim::Reused) => {
             return refuse(
                 req,
-                ApiError::unprocessable(
-                    "IDEMPOTENCY_KEY_REUSED",
-                    "this Idempotency-Key was sent before with another request body or query: use a new key for a new request",
-                ),
+                ApiError::unprocessable("IDEMPOTENCY_KEY_REUSED", msg!("idempotency-key-reused")),
             )
         }
         Ok(Claim::InFlight) => {
             return refuse(
                 req,
-                ApiError::conflict(
-                    "IDEMPOTENCY_KEY_IN_FLIGHT",
-                    "a request with this Idempotency-Key is still being handled; retry shortly",
-                )
-                .retry_after(1),
+                ApiError::conflict("IDEMPOTENCY_KEY_IN_FLIGHT", msg!("idempotency-in-flight"))
+                    .retry_after(1),
             )
         }
         Ok(Claim::AnswerLost) => {
             return refuse(
                 req,
-                ApiError::conflict(
-                    "IDEMPOTENCY_ANSWER_LOST",
-                    "the request with this Idempotency-Key was applied, but its answer was not kept: read the resource",
-                ),
+                ApiError::conflict("IDEMPOTENCY_ANSWER_LOST", msg!("idempotency-answer-lost")),
             )
         }
         Ok(Claim::First) => {}

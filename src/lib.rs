@@ -10,6 +10,7 @@ pub mod context;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod messages;
 pub mod text;
 
 // Platform: knows no particular resource.

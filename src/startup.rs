@@ -333,6 +333,8 @@ impl Application {
             };
             app.app_data(app_db.clone())
                 .app_data(routes.clone())
+                // A person who opens the service's address finds its documentation.
+                .service(web::redirect("/", "/docs/"))
                 .service(web::redirect("/docs", "/docs/"))
                 .route(OPENAPI_JSON, web::get().to(serve_document))
                 .app_data(web::Data::new(document.clone()))

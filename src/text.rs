@@ -5,6 +5,7 @@ use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::error::FieldError;
+use crate::msg;
 
 /// Folds text for search: lower case, diacritics removed, `đ` → `d`, runs of
 /// white space made one space. "Trấn Yên", "TRẤN YÊN" and "tran yen" all fold
@@ -130,7 +131,7 @@ fn check(
         return Err(FieldError::new(
             pointer,
             "TOO_LONG",
-            format!("must be at most {max_chars} characters (is {length})"),
+            msg!("too-long", max = max_chars, length = length),
         ));
     }
     match value.chars().find(|c| refused(*c)) {
@@ -138,10 +139,9 @@ fn check(
         Some(c) => Err(FieldError::new(
             pointer,
             "INVALID_CHARACTERS",
-            format!(
-                "must not contain control, invisible or text-direction characters \
-                 (found U+{:04X})",
-                u32::from(c)
+            msg!(
+                "invalid-characters",
+                found = format!("U+{:04X}", u32::from(c))
             ),
         )),
     }
@@ -158,7 +158,7 @@ pub fn single_line(pointer: &str, value: &str, max_chars: usize) -> Result<Strin
     check(pointer, value, max_chars, refused_in_line)?;
     let value = clean(value);
     if value.is_empty() {
-        return Err(FieldError::new(pointer, "REQUIRED", "must not be empty"));
+        return Err(FieldError::new(pointer, "REQUIRED", msg!("text-empty")));
     }
     Ok(value)
 }
@@ -219,8 +219,7 @@ pub fn optional_phone(pointer: &str, value: Option<String>) -> Result<Option<Str
         Err(FieldError::new(
             pointer,
             "INVALID_PHONE",
-            "must be a telephone number: 3 to 15 digits, spaces, '.', '-', '(', ')', \
-             an optional leading '+'",
+            msg!("invalid-phone"),
         ))
     }
 }
@@ -240,7 +239,7 @@ pub fn machine_code(pointer: &str, code: &str, max: usize) -> Result<(), FieldEr
         Err(FieldError::new(
             pointer,
             "INVALID_CODE",
-            format!("must be 1 to {max} ASCII letters, digits, '.', '_' or '-', starting with a letter or digit"),
+            msg!("invalid-code", max = max),
         ))
     }
 }
@@ -403,7 +402,7 @@ mod tests {
         ] {
             let error = single_line("/name", bad, 100).unwrap_err();
             assert_eq!(error.code, "INVALID_CHARACTERS", "{bad:?}");
-            assert!(error.detail.contains("U+"), "{}", error.detail);
+            assert!(error.detail().contains("U+"), "{}", error.detail());
             assert_eq!(
                 optional_text("/note", Some(bad.into()), 100)
                     .unwrap_err()

@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use crate::db::schema::associations::{self, dsl};
 use crate::db::DbConnection;
 use crate::error::ApiError;
+use crate::msg;
 
 /// The end of the range of paths below `path` ("/a/b/" → "/a/b0": '0'
 /// follows '/' in byte order, and ids hold no '/').
@@ -46,7 +47,11 @@ pub fn placeable_path(
     path_of(conn, id)?
         .filter(|path| in_scope(scope, path))
         .ok_or_else(|| {
-            ApiError::invalid_field("/association_id", "NOT_FOUND", "no association has this id")
+            ApiError::invalid_field(
+                "/association_id",
+                "NOT_FOUND",
+                msg!("association-id-unknown"),
+            )
         })
 }
 

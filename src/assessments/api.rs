@@ -19,6 +19,7 @@ use crate::http::extract::{JsonBody, Query};
 use crate::http::ids::{self, Id};
 use crate::http::paging::{Page, PageRequest};
 use crate::http::preconditions::{created_response, resource_response, IfMatch};
+use crate::msg;
 use crate::resource::http::Served;
 
 pub fn configure(config: &mut ServiceConfig) {
@@ -149,7 +150,7 @@ impl TryFrom<CreateAssessment> for NewAssessment {
             return Err(ApiError::invalid_field(
                 "/period",
                 "OUT_OF_RANGE",
-                format!("must be a year from {EARLIEST_PERIOD} to {LATEST_PERIOD}"),
+                msg!("year-range", min = EARLIEST_PERIOD, max = LATEST_PERIOD),
             ));
         }
         Ok(NewAssessment {

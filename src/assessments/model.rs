@@ -20,10 +20,13 @@ use crate::db::schema::assessments::{self, dsl};
 use crate::db::schema::associations;
 use crate::db::{now, DbConnection, MultiBackend};
 use crate::error::ApiError;
+use crate::error::UniqueKey;
 use crate::households::model::HouseholdRow;
 use crate::http::paging::{Page, PageRequest};
 use crate::http::preconditions::IfMatch;
 use crate::measures::model::{self as measures_model, Measured};
+use crate::messages::Message;
+use crate::msg;
 use crate::resource::dependants::Dependant;
 use crate::resource::Resource;
 use crate::tree::{self, in_scope};
@@ -106,11 +109,7 @@ struct Subject {
 }
 
 fn subject_not_found() -> ApiError {
-    ApiError::invalid_field(
-        "/subject_id",
-        "NOT_FOUND",
-        "no subject of this kind has this id",
-    )
+    ApiError::invalid_field("/subject_id", "NOT_FOUND", msg!("subject-id-unknown"))
 }
 
 /// Finds the subject the caller may see, and the association it belongs to.
@@ -129,10 +128,10 @@ fn resolve_subject(
                 return Err(ApiError::invalid_field(
                     "/subject_id",
                     "LEVEL_MISMATCH",
-                    format!(
-                        "the association is a {}, not a {}",
-                        association.level,
-                        kind.as_str()
+                    msg!(
+                        "level-mismatch",
+                        level = association.level().noun(),
+                        kind = kind.noun()
                     ),
                 ));
             }
@@ -230,16 +229,16 @@ fn published_set(
         ApiError::invalid_field(
             "/criteria_set_id",
             "NOT_FOUND",
-            "no criteria set has this id",
+            msg!("criteria-set-id-unknown"),
         )
     })?;
     if set.status() != SetStatus::Published {
         return Err(ApiError::invalid_field(
             "/criteria_set_id",
             "NOT_PUBLISHED",
-            format!(
-                "the set is {}: assessments are made against published sets",
-                set.status().as_str()
+            msg!(
+                "set-not-published-for-assessment",
+                status = set.status().noun()
             ),
         ));
     }
@@ -309,10 +308,10 @@ pub fn create(
         return Err(ApiError::invalid_field(
             "/subject_kind",
             "SET_MISMATCH",
-            format!(
-                "the set assesses a {}, not a {}",
-                set.subject_kind().as_str(),
-                new.subject_kind.as_str()
+            msg!(
+                "set-mismatch",
+                assesses = set.subject_kind().noun(),
+                sent = new.subject_kind.noun()
             ),
         ));
     }
@@ -324,7 +323,7 @@ pub fn create(
                 ApiError::invalid_field(
                     "/assessor_association_id",
                     "NOT_FOUND",
-                    "no association has this id",
+                    msg!("association-id-unknown"),
                 )
             })?;
             id
@@ -335,10 +334,7 @@ pub fn create(
     if taken {
         return Err(ApiError::conflict(
             "DUPLICATE_ASSESSMENT",
-            format!(
-                "the subject already has an assessment against this set for {}",
-                new.period
-            ),
+            msg!("assessment-taken-named", period = new.period),
         ));
     }
     let measured = Measured {
@@ -396,7 +392,7 @@ pub fn get_visible(
     scope: Option<&str>,
     id: &str,
 ) -> Result<(AssessmentRow, String), ApiError> {
-    let not_found = || ApiError::not_found("the assessment");
+    let not_found = || ApiError::not_found(msg!("noun-assessment"));
     if uuid::Uuid::try_parse(id).is_err() {
         return Err(not_found());
     }
@@ -421,10 +417,10 @@ fn require_status(
     } else {
         Err(ApiError::conflict(
             code,
-            format!(
-                "the assessment is {}, not {}",
-                row.status().as_str(),
-                status.as_str()
+            msg!(
+                "assessment-status",
+                status = row.status().noun(),
+                needed = status.noun()
             ),
         ))
     }
@@ -447,7 +443,7 @@ fn save(
     .returning(assessments::all_columns)
     .get_result(conn)
     .optional()?
-    .ok_or_else(|| ApiError::precondition_failed(current.version))
+    .ok_or_else(|| ApiError::precondition_failed(current.version, true))
 }
 
 /// A change to a draft: its results (replaced whole) or its assessor.
@@ -481,7 +477,7 @@ pub fn update(
             ApiError::invalid_field(
                 "/assessor_association_id",
                 "NOT_FOUND",
-                "no association has this id",
+                msg!("association-id-unknown"),
             )
         })?;
         row.assessor_association_id = assessor;
@@ -574,14 +570,14 @@ pub fn review(
     if !caller.is_strictly_above(&path) {
         return Err(ApiError::forbidden(
             "NOT_ABOVE_SUBJECT",
-            "an assessment is reviewed by an editor or admin of an association above the subject's",
+            msg!("review-not-above"),
         ));
     }
     if !approve && note.is_none() {
         return Err(ApiError::invalid_field(
             "/reviewer_note",
             "REQUIRED",
-            "say why the assessment is returned",
+            msg!("review-note-required"),
         ));
     }
     let mut row = current.clone();
@@ -689,9 +685,8 @@ fn refuse_delete_while_assessed(
     conn: &mut DbConnection,
     kind: SubjectKind,
     id: &str,
-    what: &str,
 ) -> Result<(), ApiError> {
-    refuse_delete_with_assessments(count_for_subject(conn, kind.as_str(), id)?, what)
+    refuse_delete_with_assessments(count_for_subject(conn, kind.as_str(), id)?, kind.noun())
 }
 
 /// How many assessments a subject has (its delete is refused while any exist).
@@ -735,11 +730,11 @@ fn follow_subject(
 }
 
 /// 409 while a subject has assessments.
-fn refuse_delete_with_assessments(count: i64, what: &str) -> Result<(), ApiError> {
+fn refuse_delete_with_assessments(count: i64, what: Message) -> Result<(), ApiError> {
     if count > 0 {
         Err(ApiError::conflict(
             "HAS_ASSESSMENTS",
-            format!("{count} assessment(s) refer to the {what}: they are kept, so it is too"),
+            msg!("has-assessments", count = count, what = what),
         ))
     } else {
         Ok(())
@@ -751,7 +746,7 @@ inventory::submit! {
         on: "association",
         order: 10,
         refuse_delete: |conn, id| {
-            refuse_delete_with_assessments(count_for_association(conn, id)?, "association")
+            refuse_delete_with_assessments(count_for_association(conn, id)?, msg!("level-any"))
         },
         follow_move: None,
     }
@@ -765,7 +760,7 @@ macro_rules! assessed_subject {
             Dependant {
                 on: $type,
                 order: 90,
-                refuse_delete: |conn, id| refuse_delete_while_assessed(conn, $kind, id, $type),
+                refuse_delete: |conn, id| refuse_delete_while_assessed(conn, $kind, id),
                 follow_move: Some(|conn, id, association_id| {
                     follow_subject(conn, $kind.as_str(), id, association_id)
                 }),
@@ -779,3 +774,12 @@ assessed_subject!("citizen", SubjectKind::Citizen);
 assessed_subject!("household", SubjectKind::Family);
 assessed_subject!("clan", SubjectKind::Clan);
 assessed_subject!("community", SubjectKind::Community);
+
+inventory::submit! {
+    UniqueKey {
+        constraint: "assessments_criteria_set_id_subject_kind_subject_id_period_key",
+        columns: "assessments.criteria_set_id, assessments.subject_kind, assessments.subject_id, assessments.period",
+        code: "DUPLICATE_ASSESSMENT",
+        message: "assessment-taken",
+    }
+}

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use crate::criteria_sets::model::CriterionRow;
 use crate::error::FieldError;
 use crate::measures::rules::Measurement;
+use crate::msg;
 use crate::text;
 
 pub const EARLIEST_PERIOD: i32 = 2000;
@@ -52,7 +53,7 @@ pub fn check_results(
             errors.push(FieldError::new(
                 format!("{pointer}/criterion_code"),
                 "UNKNOWN_CRITERION",
-                format!("the set has no criterion {:?}", entry.criterion_code),
+                msg!("criterion-unknown", code = &entry.criterion_code),
             ));
             continue;
         };
@@ -63,7 +64,7 @@ pub fn check_results(
             errors.push(FieldError::new(
                 format!("{pointer}/criterion_code"),
                 "DUPLICATE",
-                format!("{:?} has a result already", entry.criterion_code),
+                msg!("result-twice", code = &entry.criterion_code),
             ));
             continue;
         }
@@ -71,9 +72,10 @@ pub fn check_results(
             errors.push(FieldError::new(
                 format!("{pointer}/score"),
                 "OUT_OF_RANGE",
-                format!(
-                    "must be from 0 to {} for {}",
-                    criterion.max_score, criterion.code
+                msg!(
+                    "score-range",
+                    max = criterion.max_score,
+                    code = &criterion.code
                 ),
             ));
         }
@@ -99,7 +101,7 @@ pub fn missing_results(criteria: &[CriterionRow], results: &[ResultEntry]) -> Ve
             FieldError::new(
                 "/results",
                 "MISSING_RESULT",
-                format!("no result for criterion {}", c.code),
+                msg!("result-missing", code = &c.code),
             )
         })
         .collect()

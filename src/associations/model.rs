@@ -19,8 +19,10 @@ use crate::changes::model::Change;
 use crate::db::schema::associations::{self, dsl};
 use crate::db::{now, DbConnection, MultiBackend};
 use crate::error::ApiError;
+use crate::error::UniqueKey;
 use crate::http::paging::{Page, PageRequest, SortKey};
 use crate::http::preconditions::IfMatch;
+use crate::msg;
 use crate::resource::dependants;
 use crate::text;
 use crate::tree::{in_scope, subtree_end};
@@ -117,7 +119,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<AssociationRow>,
 }
 
 pub fn get(conn: &mut DbConnection, id: &str) -> Result<AssociationRow, ApiError> {
-    find(conn, id)?.ok_or_else(|| ApiError::not_found("the association"))
+    find(conn, id)?.ok_or_else(|| ApiError::not_found(msg!("noun-association")))
 }
 
 /// An association the caller may see; 404 for one outside its scope, as for
@@ -129,7 +131,7 @@ pub fn get_visible(
 ) -> Result<AssociationRow, ApiError> {
     find(conn, id)?
         .filter(|row| in_scope(scope, &row.path))
-        .ok_or_else(|| ApiError::not_found("the association"))
+        .ok_or_else(|| ApiError::not_found(msg!("noun-association")))
 }
 
 /// How a write depends on an association it names.
@@ -195,9 +197,7 @@ pub fn hold(
         }
         rows = again;
     }
-    Err(ApiError::unavailable(
-        "the association tree kept changing while this request waited; retry it",
-    ))
+    Err(ApiError::unavailable(msg!("tree-kept-changing")))
 }
 
 /// Locks the rows in id order (PostgreSQL only): each run of rows held the
@@ -330,7 +330,7 @@ pub fn update(
         .next()
         .flatten()
         .filter(|row| in_scope(scope, &row.path))
-        .ok_or_else(|| ApiError::not_found("the association"))?;
+        .ok_or_else(|| ApiError::not_found(msg!("noun-association")))?;
     let mut parent = held.next().flatten();
     if_match.check(current.version)?;
     // Another write got in before the lock: the change applies to what it
@@ -355,10 +355,7 @@ pub fn update(
     let mut row = current.clone();
     if moving {
         if scope == Some(current.path.as_str()) {
-            return Err(ApiError::forbidden(
-                "SCOPE_ROOT",
-                "a token cannot move the association its own scope starts at",
-            ));
+            return Err(ApiError::forbidden("SCOPE_ROOT", msg!("scope-root-move")));
         }
         let parent = check_new_parent(
             scope,
@@ -444,7 +441,7 @@ pub fn delete(
         .pop()
         .flatten()
         .filter(|row| in_scope(scope, &row.path))
-        .ok_or_else(|| ApiError::not_found("the association"))?;
+        .ok_or_else(|| ApiError::not_found(msg!("noun-association")))?;
     if_match.check(current.version)?;
     let children: i64 = associations::table
         .filter(dsl::parent_id.eq(id))
@@ -453,9 +450,7 @@ pub fn delete(
     if children > 0 {
         return Err(ApiError::conflict(
             "HAS_CHILDREN",
-            format!(
-                "the association has {children} child association(s): move or delete them first"
-            ),
+            msg!("association-has-children", count = children),
         ));
     }
     // What else hangs from it (units, citizens, households, assessments,
@@ -468,7 +463,7 @@ pub fn delete(
     if successors_of > 0 {
         return Err(ApiError::conflict(
             "IS_SUCCESSOR",
-            format!("{successors_of} dissolved association(s) name this one as their successor"),
+            msg!("association-is-successor", count = successors_of),
         ));
     }
     let deleted = diesel::delete(
@@ -485,12 +480,9 @@ pub fn delete(
 
 fn concurrent_change(if_match: &IfMatch, version: i64) -> ApiError {
     if if_match.is_absent() {
-        ApiError::conflict(
-            "CONCURRENT_UPDATE",
-            "the association was changed by another request meanwhile: read it again and retry",
-        )
+        ApiError::conflict("CONCURRENT_UPDATE", msg!("association-changed-meanwhile"))
     } else {
-        ApiError::precondition_failed(version)
+        ApiError::precondition_failed(version, true)
     }
 }
 
@@ -510,26 +502,23 @@ fn check_new_parent(
             None => Ok(None),
             Some(_) => Err(ApiError::forbidden(
                 "OUTSIDE_SCOPE",
-                "placing an association at the root needs a token for the whole tree",
+                msg!("root-needs-whole-tree"),
             )),
         };
     }
     let parent = parent.filter(|p| in_scope(scope, &p.path)).ok_or_else(|| {
-        ApiError::invalid_field("/parent_id", "NOT_FOUND", "no association has this id")
+        ApiError::invalid_field("/parent_id", "NOT_FOUND", msg!("association-id-unknown"))
     })?;
     if let Some(moving) = moving {
         if parent.path.starts_with(&moving.path) {
-            return Err(ApiError::conflict(
-                "CYCLE",
-                "an association cannot be moved under itself or one of its descendants",
-            ));
+            return Err(ApiError::conflict("CYCLE", msg!("move-cycle")));
         }
     }
     check_level_order(parent.level(), level)?;
     if parent.dissolved_on.is_some() {
         return Err(ApiError::conflict(
             "PARENT_DISSOLVED",
-            "the parent association is dissolved and takes no new children; use its successor",
+            msg!("parent-dissolved"),
         ));
     }
     Ok(Some(parent))
@@ -542,11 +531,7 @@ fn check_level_order(parent: Level, child: Level) -> Result<(), ApiError> {
         Err(ApiError::invalid_field(
             "/parent_id",
             "LEVEL_ORDER",
-            format!(
-                "a {} cannot be the parent of a {}: a parent's level is strictly above its children's",
-                parent.as_str(),
-                child.as_str()
-            ),
+            msg!("level-order", parent = parent.noun(), child = child.noun()),
         ))
     }
 }
@@ -566,10 +551,10 @@ fn check_children_below(conn: &mut DbConnection, id: &str, level: Level) -> Resu
         Some(child) => Err(ApiError::invalid_field(
             "/level",
             "LEVEL_ORDER",
-            format!(
-                "the association has a {} among its children, so it cannot become a {}",
-                child.as_str(),
-                level.as_str()
+            msg!(
+                "level-order-children",
+                child = child.noun(),
+                level = level.noun()
             ),
         )),
     }
@@ -590,7 +575,7 @@ fn check_successor(
         return Err(ApiError::invalid_field(
             "/successor_id",
             "SELF_REFERENCE",
-            "an association cannot be its own successor",
+            msg!("successor-self"),
         ));
     }
     if find(conn, successor_id)?
@@ -600,7 +585,7 @@ fn check_successor(
         return Err(ApiError::invalid_field(
             "/successor_id",
             "NOT_FOUND",
-            "no association has this id",
+            msg!("association-id-unknown"),
         ));
     }
     Ok(())
@@ -619,7 +604,7 @@ fn check_code_free(
     match holder {
         Some(holder) if Some(holder.as_str()) != own_id => Err(ApiError::conflict(
             "DUPLICATE_CODE",
-            format!("another association already has the code {code:?}"),
+            msg!("association-code-taken-named", code = code),
         )),
         _ => Ok(()),
     }
@@ -798,7 +783,7 @@ fn after_cursor(sort: &[SortKey], keys: &[String], id: &str) -> Result<Condition
         return Err(ApiError::bad_parameter(
             "page_token",
             "INVALID_PAGE_TOKEN",
-            "not a page token issued by this list",
+            msg!("page-token-foreign"),
         ));
     }
     let mut fields: Vec<(&str, bool, &String)> = sort
@@ -880,6 +865,15 @@ pub fn list(
     });
     page.total_size = total_size;
     Ok(page)
+}
+
+inventory::submit! {
+    UniqueKey {
+        constraint: "associations_code_key",
+        columns: "associations.code",
+        code: "DUPLICATE_CODE",
+        message: "association-code-taken",
+    }
 }
 
 #[cfg(test)]

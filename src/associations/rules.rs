@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, FieldError};
+use crate::messages::Message;
+use crate::msg;
 use crate::text;
 
 /// The administrative level of an association, from the top of the tree down.
@@ -27,6 +29,17 @@ impl Level {
         Level::Commune,
         Level::Branch,
     ];
+
+    /// The level said in a sentence ("a commune", "hội cấp xã").
+    pub fn noun(self) -> Message {
+        Message::new(match self {
+            Level::Central => "level-central",
+            Level::Province => "level-province",
+            Level::District => "level-district",
+            Level::Commune => "level-commune",
+            Level::Branch => "level-branch",
+        })
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -133,7 +146,11 @@ impl AssociationFields {
                 errors.push(FieldError::new(
                     pointer,
                     "OUT_OF_RANGE",
-                    format!("must be between {EARLIEST_DATE} and {LATEST_DATE}"),
+                    msg!(
+                        "date-range",
+                        min = EARLIEST_DATE.to_string(),
+                        max = LATEST_DATE.to_string()
+                    ),
                 ));
             }
         }
@@ -142,7 +159,7 @@ impl AssociationFields {
                 errors.push(FieldError::new(
                     "/dissolved_on",
                     "DATE_ORDER",
-                    "cannot be before founded_on",
+                    msg!("dissolved-before-founded"),
                 ));
             }
         }
@@ -150,7 +167,7 @@ impl AssociationFields {
             errors.push(FieldError::new(
                 "/successor_id",
                 "NOT_DISSOLVED",
-                "only a dissolved association (with dissolved_on) has a successor",
+                msg!("successor-not-dissolved"),
             ));
         }
         if errors.is_empty() {
@@ -171,7 +188,7 @@ fn check_email(email: Option<String>) -> Result<Option<String>, FieldError> {
 }
 
 fn invalid_email() -> FieldError {
-    FieldError::new("/email", "INVALID_EMAIL", "not an e-mail address")
+    FieldError::new("/email", "INVALID_EMAIL", msg!("invalid-email"))
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use crate::error::ApiError;
 use crate::http::extract::Query;
 use crate::http::ids;
 use crate::http::paging::{self, Page, PageRequest};
+use crate::msg;
 
 pub fn configure(config: &mut ServiceConfig) {
     config.service(list_audit_events);
@@ -134,7 +135,7 @@ pub async fn list_audit_events(
     if !matches!(caller.role, Role::Admin | Role::Editor) {
         return Err(ApiError::forbidden(
             "ROLE_CANNOT_AUDIT",
-            "the audit trail is for admins and editors",
+            msg!("audit-admins-editors"),
         ));
     }
     let filter = AuditFilter {

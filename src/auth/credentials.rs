@@ -16,6 +16,7 @@ use crate::db::schema::api_tokens::{self, dsl};
 use crate::db::schema::{associations, user_identities, users};
 use crate::db::{now, DbConnection};
 use crate::error::ApiError;
+use crate::msg;
 
 /// What is stored of a token: its SHA-256, in hex.
 pub fn hash(token: &str) -> String {
@@ -58,19 +59,19 @@ pub fn authenticate(
         .first(conn)
         .optional()?;
     let row =
-        row.ok_or_else(|| ApiError::unauthorized("INVALID_TOKEN", "the token is not known", true))?;
+        row.ok_or_else(|| ApiError::unauthorized("INVALID_TOKEN", msg!("token-unknown"), true))?;
     let now = now();
     if row.revoked_at.is_some() {
         return Err(ApiError::unauthorized(
             "TOKEN_REVOKED",
-            "the token was revoked",
+            msg!("token-revoked"),
             true,
         ));
     }
     if row.expires_at.is_some_and(|at| at <= now) {
         return Err(ApiError::unauthorized(
             "TOKEN_EXPIRED",
-            "the token has expired",
+            msg!("token-expired"),
             true,
         ));
     }
@@ -134,14 +135,13 @@ pub fn signed_in(conn: &mut DbConnection, subject: &Subject) -> Result<Caller, A
     let Some((id, name, role, association_id, active)) = user else {
         return Err(ApiError::forbidden(
             "NOT_REGISTERED",
-            "the identity provider vouches for you, but no user of this service holds your \
-             identity: ask your association's administrator to add you",
+            msg!("user-not-registered"),
         ));
     };
     if !active {
         return Err(ApiError::forbidden(
             "USER_DEACTIVATED",
-            "your user was deactivated: ask your association's administrator",
+            msg!("user-deactivated"),
         ));
     }
     Ok(Caller {

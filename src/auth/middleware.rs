@@ -21,15 +21,10 @@ use super::{Caller, Role};
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::limits::RateLimit;
+use crate::msg;
 
 fn bearer_token(req: &ServiceRequest) -> Result<String, ApiError> {
-    let missing = || {
-        ApiError::unauthorized(
-            "MISSING_TOKEN",
-            "send an API token, or an access token of the identity provider, as `Authorization: Bearer <credential>`",
-            false,
-        )
-    };
+    let missing = || ApiError::unauthorized("MISSING_TOKEN", msg!("token-missing"), false);
     let value = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -134,11 +129,7 @@ async fn caller_of(
     }
     let (caller, expires_in) = if Verifier::looks_like_jwt(&bearer) {
         let verifier = settings.and_then(|s| s.oidc.as_ref()).ok_or_else(|| {
-            ApiError::unauthorized(
-                "INVALID_TOKEN",
-                "this service accepts no OpenID Connect tokens (it has no OIDC_ISSUER_URL): send an API token",
-                true,
-            )
+            ApiError::unauthorized("INVALID_TOKEN", msg!("oidc-not-configured"), true)
         })?;
         let subject = verifier.verify(&bearer).await?;
         let expires_in = subject.expires_in;
@@ -166,11 +157,7 @@ impl FromRequest for Caller {
         // middleware wraps; should one ever be reached without, it refuses.
         ready(req.extensions().get::<Caller>().cloned().ok_or_else(|| {
             log::error!("a handler that needs a caller was reached without authentication");
-            ApiError::unauthorized(
-                "MISSING_TOKEN",
-                "send an API token, or an access token of the identity provider, as `Authorization: Bearer <credential>`",
-                false,
-            )
+            ApiError::unauthorized("MISSING_TOKEN", msg!("token-missing"), false)
         }))
     }
 }

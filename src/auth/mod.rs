@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
+use crate::msg;
 
 /// What a token may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -175,7 +176,7 @@ impl Caller {
         } else {
             Err(ApiError::forbidden(
                 "ROLE_CANNOT_EDIT",
-                format!("a {} token reads but does not edit", self.role.as_str()),
+                msg!("role-cannot-edit", role = self.role.as_str()),
             ))
         }
     }
@@ -185,10 +186,7 @@ impl Caller {
         if self.role == Role::Admin {
             Ok(())
         } else {
-            Err(ApiError::forbidden(
-                "ADMIN_ONLY",
-                "only an admin token may do this",
-            ))
+            Err(ApiError::forbidden("ADMIN_ONLY", msg!("admin-only")))
         }
     }
 

@@ -20,6 +20,8 @@ use serde::Deserialize;
 
 use crate::config::{check_provider_url, OidcSettings};
 use crate::error::ApiError;
+use crate::messages::Message;
+use crate::msg;
 
 /// The least time between two fetches of the provider's keys.
 pub const REFETCH_AFTER: Duration = Duration::from_secs(5);
@@ -106,7 +108,7 @@ fn usable_keys(set: &JwkSet) -> HashMap<String, Key> {
 }
 
 /// 401 for a token that does not verify, with what is wrong and what to do.
-fn refused(code: &'static str, detail: impl Into<String>) -> ApiError {
+fn refused(code: &'static str, detail: Message) -> ApiError {
     ApiError::unauthorized(code, detail, true)
 }
 
@@ -160,28 +162,20 @@ impl Verifier {
 
     /// The caller's identity at the provider, if `token` verifies.
     pub async fn verify(&self, token: &str) -> Result<Subject, ApiError> {
-        let header = jsonwebtoken::decode_header(token).map_err(|_| {
-            refused(
-                "INVALID_TOKEN",
-                "the bearer token is not a JWT signed with RS256, ES256 or EdDSA: \
-                 send the access token the identity provider issued",
-            )
-        })?;
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|_| refused("INVALID_TOKEN", msg!("oidc-not-a-jwt")))?;
         if !matches!(
             header.alg,
             Algorithm::RS256 | Algorithm::ES256 | Algorithm::EdDSA
         ) {
             return Err(refused(
                 "UNSUPPORTED_ALGORITHM",
-                format!(
-                    "tokens signed with {:?} are not accepted: RS256, ES256 or EdDSA only",
-                    header.alg
-                ),
+                msg!("oidc-algorithm", algorithm = format!("{:?}", header.alg)),
             ));
         }
         let kid = header
             .kid
-            .ok_or_else(|| refused("UNKNOWN_KEY", "the token names no signing key (`kid`)"))?;
+            .ok_or_else(|| refused("UNKNOWN_KEY", msg!("oidc-no-kid")))?;
         if !self.knows(&kid) {
             self.refetch_for(&kid).await?;
         }
@@ -189,18 +183,17 @@ impl Verifier {
             .keys
             .read()
             .map_err(|_| ApiError::internal("the key store is poisoned"))?;
-        let key = keys.get(&kid).ok_or_else(|| {
-            refused(
-                "UNKNOWN_KEY",
-                format!("no signing key {kid:?} of the identity provider is known"),
-            )
-        })?;
+        let key = keys
+            .get(&kid)
+            .ok_or_else(|| refused("UNKNOWN_KEY", msg!("oidc-unknown-kid", kid = kid.as_str())))?;
         if key.algorithm != header.alg {
             return Err(refused(
                 "UNSUPPORTED_ALGORITHM",
-                format!(
-                    "the key {kid:?} verifies {:?}, not {:?}",
-                    key.algorithm, header.alg
+                msg!(
+                    "oidc-key-algorithm",
+                    kid = kid.as_str(),
+                    verifies = format!("{:?}", key.algorithm),
+                    algorithm = format!("{:?}", header.alg)
                 ),
             ));
         }
@@ -223,36 +216,24 @@ impl Verifier {
     fn why(&self, error: jsonwebtoken::errors::Error) -> ApiError {
         use jsonwebtoken::errors::ErrorKind;
         match error.kind() {
-            ErrorKind::ExpiredSignature => refused(
-                "TOKEN_EXPIRED",
-                "the access token has expired: refresh it, or sign in again",
-            ),
+            ErrorKind::ExpiredSignature => refused("TOKEN_EXPIRED", msg!("oidc-expired")),
             ErrorKind::ImmatureSignature => {
-                refused("TOKEN_NOT_YET_VALID", "the access token is not valid yet (`nbf`)")
+                refused("TOKEN_NOT_YET_VALID", msg!("oidc-not-yet-valid"))
             }
             ErrorKind::InvalidAudience => refused(
                 "WRONG_AUDIENCE",
-                format!(
-                    "the access token is not for this service: ask the provider for one whose `aud` is {:?}",
-                    self.settings.audience
-                ),
+                msg!("oidc-audience", audience = self.settings.audience.as_str()),
             ),
             ErrorKind::InvalidIssuer => refused(
                 "WRONG_ISSUER",
-                format!(
-                    "the access token is not of the identity provider this service trusts ({})",
-                    self.settings.issuer
-                ),
+                msg!("oidc-issuer", issuer = self.settings.issuer.as_str()),
             ),
-            ErrorKind::InvalidSignature => refused(
-                "INVALID_SIGNATURE",
-                "the access token's signature does not verify: it was changed, or not signed by the provider",
-            ),
+            ErrorKind::InvalidSignature => refused("INVALID_SIGNATURE", msg!("oidc-signature")),
             ErrorKind::MissingRequiredClaim(claim) => refused(
                 "INVALID_TOKEN",
-                format!("the access token has no `{claim}`"),
+                msg!("oidc-missing-claim", claim = claim.as_str()),
             ),
-            _ => refused("INVALID_TOKEN", "the access token could not be read"),
+            _ => refused("INVALID_TOKEN", msg!("oidc-unreadable")),
         }
     }
 
@@ -281,10 +262,8 @@ impl Verifier {
                 "the keys of the OpenID Connect provider {} could not be fetched: {error}",
                 self.settings.issuer
             );
-            ApiError::unavailable(
-                "the identity provider's signing keys could not be fetched; retry shortly",
-            )
-            .retry_after(REFETCH_AFTER.as_secs() as u32)
+            ApiError::unavailable(msg!("oidc-keys-unavailable"))
+                .retry_after(REFETCH_AFTER.as_secs() as u32)
         })
     }
 

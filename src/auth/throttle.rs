@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use actix_web::http::header::HeaderMap;
 
 use crate::error::ApiError;
+use crate::msg;
 
 const WINDOW: Duration = Duration::from_secs(60);
 /// Past this many addresses counted, those whose minute is over are dropped.
@@ -73,10 +74,10 @@ impl FailedAuthentications {
                 let wait = WINDOW.saturating_sub(started.elapsed()).as_secs() as u32 + 1;
                 Err(ApiError::throttled(
                     "TOO_MANY_FAILED_AUTHENTICATIONS",
-                    format!(
-                        "{} failed authentications from this address within a minute: \
-                         wait {wait} s, then send a valid credential",
-                        self.per_minute
+                    msg!(
+                        "too-many-failed-authentications",
+                        count = self.per_minute,
+                        wait = wait
                     ),
                     wait,
                 ))

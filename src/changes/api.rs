@@ -11,6 +11,7 @@ use crate::auth::Caller;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::extract::Query;
+use crate::msg;
 
 pub fn configure(config: &mut ServiceConfig) {
     config.service(list_changes).service(changes_head);
@@ -127,13 +128,7 @@ pub struct ListChangesParams {
 
 fn parse_cursor(cursor: Option<&str>) -> Result<i64, ApiError> {
     let Some(cursor) = cursor else { return Ok(0) };
-    let invalid = || {
-        ApiError::bad_parameter(
-            "cursor",
-            "INVALID_PARAMETER",
-            "must be a `next_cursor` or a head cursor: a decimal number",
-        )
-    };
+    let invalid = || ApiError::bad_parameter("cursor", "INVALID_PARAMETER", msg!("cursor-invalid"));
     if cursor.is_empty() || cursor.len() > 18 || !cursor.bytes().all(|b| b.is_ascii_digit()) {
         return Err(invalid());
     }
@@ -155,7 +150,7 @@ fn parse_types(types: Option<&str>) -> Result<Vec<String>, ApiError> {
                     ApiError::bad_parameter(
                         "types",
                         "INVALID_PARAMETER",
-                        format!("unknown type {name:?}: one of {}", TYPES.join(", ")),
+                        msg!("value-not-allowed", sent = name, allowed = TYPES.join(", ")),
                     )
                 })
         })
@@ -196,7 +191,7 @@ pub async fn list_changes(
             return Err(ApiError::bad_parameter(
                 "page_size",
                 "INVALID_PARAMETER",
-                "must be from 1 to 1000",
+                msg!("page-size", max = 1000),
             ))
         }
     };

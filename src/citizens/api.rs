@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::model::{self, CitizenFilter, CitizenRow};
-use super::rules::{CitizenFields, Gender};
+use super::rules::{self, CitizenFields, Gender};
 use crate::auth::{Actor, Caller};
 use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
@@ -181,7 +181,7 @@ pub struct CreateCitizen {
     #[schema(min_length = 1, max_length = 200, format = "text-line")]
     pub full_name: String,
     /// From 1900 to the current year.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "rules::birth_year")]
     #[schema(minimum = 1900, maximum = 2100)]
     pub birth_year: Option<i32>,
     #[serde(default)]
@@ -210,7 +210,7 @@ pub struct UpdateCitizen {
     #[serde(default, deserialize_with = "merge_patch::member")]
     #[schema(value_type = String, min_length = 1, max_length = 200, format = "text-line")]
     pub full_name: Option<Option<String>>,
-    #[serde(default, deserialize_with = "merge_patch::member")]
+    #[serde(default, deserialize_with = "rules::birth_year_member")]
     #[schema(value_type = Option<i32>, minimum = 1900, maximum = 2100)]
     pub birth_year: Option<Option<i32>>,
     #[serde(default, deserialize_with = "merge_patch::member")]

@@ -10,7 +10,9 @@ use crate::db::schema::associations;
 use crate::db::schema::citizens::{self, dsl};
 use crate::db::{DbConnection, MultiBackend};
 use crate::error::ApiError;
+use crate::error::UniqueKey;
 use crate::http::paging::{Page, PageRequest};
+use crate::msg;
 use crate::resource::dependants::{refuse_while, Dependant};
 use crate::resource::{self, Resource};
 use crate::text;
@@ -74,11 +76,7 @@ pub const DUPLICATE_NATIONAL_ID: &str = "DUPLICATE_NATIONAL_ID";
 /// the holder nor where they are: it tells only that the id is taken, which
 /// the caller needs to know to correct a typo or to ask for a transfer.
 fn national_id_taken() -> ApiError {
-    ApiError::conflict(
-        DUPLICATE_NATIONAL_ID,
-        "a citizen with this national_id is registered already (a person is registered \
-         once): check the number, or ask an administrator to move the existing record",
-    )
+    ApiError::conflict(DUPLICATE_NATIONAL_ID, msg!("national-id-taken"))
 }
 
 /// Records that `actor` was refused `national_id` because a citizen holds it:
@@ -112,7 +110,7 @@ pub fn audit_refused_national_id(
 
 impl Resource for CitizenRow {
     const TYPE: &'static str = "citizen";
-    const NOUN: &'static str = "the citizen";
+    const NOUN: &'static str = "noun-citizen";
     type Fields = CitizenFields;
 
     crate::row_basics!(CitizenFields);
@@ -134,7 +132,7 @@ impl Resource for CitizenRow {
             if taken > 0 {
                 return Err(ApiError::conflict(
                     "DUPLICATE_EXTERNAL_ID",
-                    "another citizen has this external_id",
+                    msg!("external-id-taken"),
                 ));
             }
         }
@@ -249,12 +247,30 @@ fn count_in(conn: &mut DbConnection, association_id: &str) -> Result<i64, ApiErr
 }
 
 inventory::submit! {
+    UniqueKey {
+        constraint: "citizens_national_id_key",
+        columns: "citizens.national_id",
+        code: DUPLICATE_NATIONAL_ID,
+        message: "national-id-taken",
+    }
+}
+
+inventory::submit! {
+    UniqueKey {
+        constraint: "citizens_external_id_key",
+        columns: "citizens.external_id",
+        code: "DUPLICATE_EXTERNAL_ID",
+        message: "external-id-taken",
+    }
+}
+
+inventory::submit! {
     Dependant {
         on: "association",
         order: 60,
         refuse_delete: |conn, id| {
             refuse_while(count_in(conn, id)?, "HAS_CITIZENS", |n| {
-                format!("{n} citizen(s) live in the association's area: move or delete them first")
+                msg!("association-has-citizens", count = n)
             })
         },
         follow_move: None,

@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, FieldError};
+use crate::http::extract::whole_number_between;
+use crate::msg;
 use crate::text;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -32,6 +34,22 @@ impl Gender {
 }
 
 pub const EARLIEST_BIRTH_YEAR: i32 = 1900;
+
+/// `birth_year` as sent (`#[serde(deserialize_with = …)]`): anything but a
+/// whole number is told the years accepted, not the range of an `i32`.
+pub fn birth_year<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<i32>, D::Error> {
+    let this_year = chrono::Utc::now().year();
+    whole_number_between(deserializer, EARLIEST_BIRTH_YEAR.into(), this_year.into())
+}
+
+/// [`birth_year`] as a merge-patch member: absent, `null`, or a year.
+pub fn birth_year_member<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<i32>>, D::Error> {
+    birth_year(deserializer).map(Some)
+}
 
 /// Everything a client may set on a citizen.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,7 +87,7 @@ impl CitizenFields {
             errors.push(FieldError::new(
                 "/birth_year",
                 "OUT_OF_RANGE",
-                format!("must be from {EARLIEST_BIRTH_YEAR} to {this_year}"),
+                msg!("year-range", min = EARLIEST_BIRTH_YEAR, max = this_year),
             ));
         }
         match text::optional_text("/occupation", self.occupation.take(), 200) {
@@ -87,7 +105,7 @@ impl CitizenFields {
                 errors.push(FieldError::new(
                     "/national_id",
                     "INVALID_NATIONAL_ID",
-                    "a citizen identity number has exactly 12 digits",
+                    msg!("national-id-form"),
                 ));
             }
         }

@@ -10,6 +10,8 @@ use crate::db::schema::clans::{self, dsl};
 use crate::db::{DbConnection, MultiBackend};
 use crate::error::ApiError;
 use crate::http::paging::{Page, PageRequest};
+use crate::messages::Message;
+use crate::msg;
 use crate::resource::dependants::{refuse_while, Dependant};
 use crate::resource::{self, Resource};
 use crate::text;
@@ -47,7 +49,7 @@ impl ClanRow {
 
 impl Resource for ClanRow {
     const TYPE: &'static str = "clan";
-    const NOUN: &'static str = "the clan";
+    const NOUN: &'static str = "noun-clan";
     type Fields = ClanFields;
 
     crate::row_basics!(ClanFields);
@@ -149,7 +151,7 @@ inventory::submit! {
         order: 40,
         refuse_delete: |conn, id| {
             refuse_while(count_in(conn, Some(id), None)?, "HAS_CLANS", |n| {
-                format!("{n} clan(s) are registered with the association: move or delete them first")
+                msg!("association-has-clans", count = n)
             })
         },
         follow_move: None,
@@ -157,9 +159,13 @@ inventory::submit! {
 }
 
 /// 409 while clans name the community `id`: it is not `done`.
-fn refuse_while_named(conn: &mut DbConnection, id: &str, done: &str) -> Result<(), ApiError> {
+fn refuse_while_named(
+    conn: &mut DbConnection,
+    id: &str,
+    done: &'static str,
+) -> Result<(), ApiError> {
     refuse_while(count_in(conn, None, Some(id))?, "HAS_CLANS", |n| {
-        format!("{n} clan(s) name it, so it is not {done}: change them first")
+        msg!("clans-name-it", count = n, done = Message::new(done))
     })
 }
 
@@ -167,7 +173,7 @@ inventory::submit! {
     Dependant {
         on: "community",
         order: 20,
-        refuse_delete: |conn, id| refuse_while_named(conn, id, "deleted"),
-        follow_move: Some(|conn, id, _| refuse_while_named(conn, id, "moved to another commune")),
+        refuse_delete: |conn, id| refuse_while_named(conn, id, "done-deleted"),
+        follow_move: Some(|conn, id, _| refuse_while_named(conn, id, "done-moved-commune")),
     }
 }

@@ -9,8 +9,10 @@ use crate::associations::model as associations_model;
 use crate::associations::rules::Level;
 use crate::db::schema::communities::{self, dsl};
 use crate::db::{DbConnection, MultiBackend};
+use crate::error::UniqueKey;
 use crate::error::{ApiError, FieldError};
 use crate::http::paging::{Page, PageRequest};
+use crate::msg;
 use crate::resource::dependants::{refuse_while, Dependant};
 use crate::resource::Resource;
 use crate::text;
@@ -62,7 +64,7 @@ impl CommunityRow {
 
 impl Resource for CommunityRow {
     const TYPE: &'static str = "community";
-    const NOUN: &'static str = "the community";
+    const NOUN: &'static str = "noun-community";
     type Fields = CommunityFields;
 
     crate::row_basics!(CommunityFields);
@@ -86,7 +88,7 @@ impl Resource for CommunityRow {
             _ => Err(ApiError::validation(vec![FieldError::new(
                 "/association_id",
                 "NOT_A_COMMUNE",
-                "a village community belongs to a commune association",
+                msg!("community-not-commune"),
             )])),
         }
     }
@@ -102,10 +104,7 @@ impl Resource for CommunityRow {
         match holder {
             Some(_) => Err(ApiError::conflict(
                 "DUPLICATE_CODE",
-                format!(
-                    "another community of the commune already has the code {:?}",
-                    row.code
-                ),
+                msg!("community-code-taken-named", code = &row.code),
             )),
             None => Ok(()),
         }
@@ -180,7 +179,7 @@ inventory::submit! {
         order: 50,
         refuse_delete: |conn, id| {
             refuse_while(count_in(conn, id)?, "HAS_COMMUNITIES", |n| {
-                format!("{n} village communit(ies) belong to the association: move or delete them first")
+                msg!("association-has-communities", count = n)
             })
         },
         follow_move: None,
@@ -201,4 +200,13 @@ pub fn holding_codes<'a>(
         .filter(dsl::code.eq_any(codes))
         .select((communities::all_columns, associations::path))
         .load(conn)?)
+}
+
+inventory::submit! {
+    UniqueKey {
+        constraint: "communities_association_id_code_key",
+        columns: "communities.association_id, communities.code",
+        code: "DUPLICATE_CODE",
+        message: "community-code-taken",
+    }
 }

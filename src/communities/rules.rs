@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, FieldError};
+use crate::msg;
 use crate::text;
 
 /// What kind of place a community is.
@@ -80,7 +81,7 @@ impl CommunityFields {
                 errors.push(FieldError::new(
                     pointer,
                     "OUT_OF_RANGE",
-                    "must be from 0 to 1,000,000",
+                    msg!("count-range", min = 0, max = 1_000_000),
                 ));
             }
         }
@@ -89,7 +90,11 @@ impl CommunityFields {
                 errors.push(FieldError::new(
                     "/household_count",
                     "MORE_THAN_POPULATION",
-                    format!("{households} households cannot live among {population} people"),
+                    msg!(
+                        "households-above-population",
+                        households = households,
+                        population = population
+                    ),
                 ));
             }
         }

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use super::rules::SubjectKind;
 use crate::error::FieldError;
+use crate::msg;
 use crate::targets::rules::Metric;
 
 /// What the service measures for a criterion. The codes are the metric codes
@@ -132,7 +133,7 @@ impl<'de> Deserialize<'de> for Threshold {
         impl serde::de::Visitor<'_> for Visitor {
             type Value = Threshold;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a fraction from 0 to 1 or \"target\"")
+                f.write_str(crate::http::extract::FRACTION_OR_TARGET)
             }
             fn visit_f64<E>(self, v: f64) -> Result<Threshold, E> {
                 Ok(Threshold::Value(v))
@@ -177,12 +178,12 @@ pub fn check(measure: Option<Measure>, threshold: Option<Threshold>) -> Vec<Fiel
         (None, Some(_)) => errors.push(FieldError::new(
             "/threshold",
             "WITHOUT_MEASURE",
-            "a threshold is set only with a measure",
+            msg!("threshold-without-measure"),
         )),
         (Some(_), None) => errors.push(FieldError::new(
             "/threshold",
             "REQUIRED",
-            "a measured criterion needs a threshold: a fraction from 0 to 1, or \"target\"",
+            msg!("threshold-required"),
         )),
         (Some(measure), Some(Threshold::Named(NamedThreshold::Target)))
             if measure.metric().is_none() =>
@@ -190,14 +191,11 @@ pub fn check(measure: Option<Measure>, threshold: Option<Threshold>) -> Vec<Fiel
             errors.push(FieldError::new(
                 "/threshold",
                 "NO_TARGET_METRIC",
-                format!(
-                    "targets are not set on {}: give a fraction",
-                    measure.as_str()
-                ),
+                msg!("no-target-metric", measure = measure.as_str()),
             ))
         }
         (_, Some(Threshold::Value(value))) if !(0.0..=1.0).contains(&value) => errors.push(
-            FieldError::new("/threshold", "OUT_OF_RANGE", "must be from 0 to 1"),
+            FieldError::new("/threshold", "OUT_OF_RANGE", msg!("fraction-range")),
         ),
         _ => {}
     }
@@ -236,9 +234,9 @@ mod tests {
         );
         for wrong in [json!("x"), json!(true), json!([0.5])] {
             let error = from_json_value::<Threshold>(wrong).unwrap_err();
-            let detail = &error.field_errors()[0].detail;
+            let detail = &error.field_errors()[0].detail();
             assert!(
-                detail.contains("a fraction from 0 to 1 or \"target\""),
+                detail.contains("a fraction from 0 to 1, or \"target\""),
                 "{detail}"
             );
             assert!(!detail.contains("Threshold"), "{detail}");

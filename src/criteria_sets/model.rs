@@ -17,8 +17,10 @@ use crate::db::schema::criteria::{self, dsl as cdsl};
 use crate::db::schema::criteria_sets::{self, dsl};
 use crate::db::{now, DbConnection, MultiBackend};
 use crate::error::ApiError;
+use crate::error::UniqueKey;
 use crate::http::paging::{Page, PageRequest};
 use crate::http::preconditions::IfMatch;
+use crate::msg;
 use crate::text;
 
 /// The most criteria a set holds; its criteria list fits one page.
@@ -249,13 +251,13 @@ fn audit(
 
 pub fn get_set(conn: &mut DbConnection, id: &str) -> Result<SetRow, ApiError> {
     if uuid::Uuid::try_parse(id).is_err() {
-        return Err(ApiError::not_found("the criteria set"));
+        return Err(ApiError::not_found(msg!("noun-criteria-set")));
     }
     criteria_sets::table
         .find(id)
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::not_found("the criteria set"))
+        .ok_or_else(|| ApiError::not_found(msg!("noun-criteria-set")))
 }
 
 fn check_edition_free(
@@ -273,7 +275,7 @@ fn check_edition_free(
     match holder {
         Some(holder) if Some(holder.as_str()) != own_id => Err(ApiError::conflict(
             "DUPLICATE_EDITION",
-            format!("the set {code:?} already has an edition {edition:?}"),
+            msg!("edition-taken-named", code = code, edition = edition),
         )),
         _ => Ok(()),
     }
@@ -285,12 +287,7 @@ fn require_draft(set: &SetRow) -> Result<(), ApiError> {
         SetStatus::Draft => Ok(()),
         status => Err(ApiError::conflict(
             "SET_FROZEN",
-            format!(
-                "the criteria set is {}: it and its criteria can no longer change; \
-                 make a new edition (POST /api/v1/criteria-sets/{}/editions) and edit that",
-                status.as_str(),
-                set.id
-            ),
+            msg!("set-frozen", status = status.noun(), id = &set.id),
         )),
     }
 }
@@ -334,7 +331,7 @@ fn save_set(
     .returning(criteria_sets::all_columns)
     .get_result(conn)
     .optional()?
-    .ok_or_else(|| ApiError::precondition_failed(current.version))
+    .ok_or_else(|| ApiError::precondition_failed(current.version, true))
 }
 
 pub fn update_set(
@@ -379,10 +376,7 @@ pub fn delete_set(
     if current.status() != SetStatus::Draft {
         return Err(ApiError::conflict(
             "SET_NOT_DRAFT",
-            format!(
-                "a {} set is kept: retire it instead of deleting it",
-                current.status().as_str()
-            ),
+            msg!("set-kept", status = current.status().noun()),
         ));
     }
     diesel::delete(criteria::table.filter(cdsl::criteria_set_id.eq(id))).execute(conn)?;
@@ -393,7 +387,7 @@ pub fn delete_set(
     )
     .execute(conn)?;
     if deleted == 0 {
-        return Err(ApiError::precondition_failed(current.version));
+        return Err(ApiError::precondition_failed(current.version, true));
     }
     audit(
         conn,
@@ -450,10 +444,7 @@ pub fn retire(
     if current.status() != SetStatus::Published {
         return Err(ApiError::conflict(
             "SET_NOT_PUBLISHED",
-            format!(
-                "only a published set can be retired; this one is {}",
-                current.status().as_str()
-            ),
+            msg!("set-not-published", status = current.status().noun()),
         ));
     }
     let mut row = current.clone();
@@ -560,7 +551,7 @@ pub fn list_sets(
             return Err(ApiError::bad_parameter(
                 "page_token",
                 "INVALID_PAGE_TOKEN",
-                "not a page token issued by this list",
+                msg!("page-token-foreign"),
             ));
         };
         query = query.filter(
@@ -601,7 +592,7 @@ pub fn get_criterion(
         .filter(cdsl::id.eq(id))
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::not_found("the criterion"))
+        .ok_or_else(|| ApiError::not_found(msg!("noun-criterion")))
 }
 
 fn check_criterion_code_free(
@@ -619,7 +610,7 @@ fn check_criterion_code_free(
     match holder {
         Some(holder) if Some(holder.as_str()) != own_id => Err(ApiError::conflict(
             "DUPLICATE_CODE",
-            format!("the set already has a criterion with the code {code:?}"),
+            msg!("criterion-code-taken-named", code = code),
         )),
         _ => Ok(()),
     }
@@ -646,7 +637,7 @@ pub fn create_criterion(
     if count >= MAX_CRITERIA {
         return Err(ApiError::conflict(
             "TOO_MANY_CRITERIA",
-            format!("a set holds at most {MAX_CRITERIA} criteria"),
+            msg!("too-many-criteria", max = MAX_CRITERIA),
         ));
     }
     let row: CriterionRow = diesel::insert_into(criteria::table)
@@ -697,7 +688,7 @@ pub fn update_criterion(
     .returning(criteria::all_columns)
     .get_result(conn)
     .optional()?
-    .ok_or_else(|| ApiError::precondition_failed(current.version))?;
+    .ok_or_else(|| ApiError::precondition_failed(current.version, true))?;
     touch_set(conn, &set)?;
     audit(
         conn,
@@ -771,4 +762,22 @@ pub fn seed_template(
         .collect();
     insert_criteria(conn, &rows)?;
     Ok(true)
+}
+
+inventory::submit! {
+    UniqueKey {
+        constraint: "criteria_sets_code_edition_key",
+        columns: "criteria_sets.code, criteria_sets.edition",
+        code: "DUPLICATE_EDITION",
+        message: "edition-taken",
+    }
+}
+
+inventory::submit! {
+    UniqueKey {
+        constraint: "criteria_criteria_set_id_code_key",
+        columns: "criteria.criteria_set_id, criteria.code",
+        code: "DUPLICATE_CODE",
+        message: "criterion-code-taken",
+    }
 }

@@ -10,6 +10,8 @@ use utoipa::ToSchema;
 use super::measure::{self, Measure, Threshold};
 use super::scoring::{Band, Rating, ScoringMethod};
 use crate::error::{ApiError, FieldError};
+use crate::messages::Message;
+use crate::msg;
 use crate::text;
 
 /// What a criteria set assesses.
@@ -37,6 +39,20 @@ impl SubjectKind {
         SubjectKind::Clan,
         SubjectKind::Community,
     ];
+
+    /// The kind said in a sentence ("a learning unit", "đơn vị học tập").
+    pub fn noun(self) -> Message {
+        Message::new(match self {
+            SubjectKind::Province => "subject-province",
+            SubjectKind::District => "subject-district",
+            SubjectKind::Commune => "subject-commune",
+            SubjectKind::Unit => "subject-unit",
+            SubjectKind::Citizen => "subject-citizen",
+            SubjectKind::Family => "subject-family",
+            SubjectKind::Clan => "subject-clan",
+            SubjectKind::Community => "subject-community",
+        })
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -69,6 +85,15 @@ pub enum AssessmentStatus {
 }
 
 impl AssessmentStatus {
+    /// The status said in a sentence.
+    pub fn noun(self) -> Message {
+        Message::new(match self {
+            AssessmentStatus::Draft => "assessment-status-draft",
+            AssessmentStatus::Submitted => "assessment-status-submitted",
+            AssessmentStatus::Approved => "assessment-status-approved",
+        })
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             AssessmentStatus::Draft => "draft",
@@ -101,6 +126,15 @@ pub enum SetStatus {
 }
 
 impl SetStatus {
+    /// The status said in a sentence.
+    pub fn noun(self) -> Message {
+        Message::new(match self {
+            SetStatus::Draft => "set-status-draft",
+            SetStatus::Published => "set-status-published",
+            SetStatus::Retired => "set-status-retired",
+        })
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             SetStatus::Draft => "draft",
@@ -192,7 +226,7 @@ impl SetFields {
                 errors.push(FieldError::new(
                     pointer,
                     "OUT_OF_RANGE",
-                    format!("must be a year from {EARLIEST_YEAR} to {LATEST_YEAR}"),
+                    msg!("year-range", min = EARLIEST_YEAR, max = LATEST_YEAR),
                 ));
             }
         }
@@ -201,7 +235,7 @@ impl SetFields {
                 errors.push(FieldError::new(
                     "/valid_to",
                     "YEAR_ORDER",
-                    "cannot be before valid_from",
+                    msg!("valid-to-before-from"),
                 ));
             }
         }
@@ -219,7 +253,7 @@ impl SetFields {
                 errors.push(FieldError::new(
                     format!("{pointer}/min_score"),
                     "OUT_OF_RANGE",
-                    "must not be negative",
+                    msg!("count-range", min = 0, max = SCORE_MAX * 100),
                 ));
             }
         }
@@ -228,7 +262,7 @@ impl SetFields {
                 errors.push(FieldError::new(
                     format!("/bands/{i}/rating"),
                     "DUPLICATE",
-                    "each rating has one band",
+                    msg!("band-rating-twice"),
                 ));
             }
         }
@@ -237,7 +271,7 @@ impl SetFields {
                 errors.push(FieldError::new(
                     format!("/recognised_ratings/{i}"),
                     "DUPLICATE",
-                    "named twice",
+                    msg!("named-twice"),
                 ));
             }
         }
@@ -299,25 +333,29 @@ impl CriterionFields {
             errors.push(FieldError::new(
                 "/position",
                 "OUT_OF_RANGE",
-                "must be from 0 to 10000",
+                msg!("count-range", min = 0, max = 10000),
             ));
         }
         if !(1..=SCORE_MAX).contains(&self.max_score) {
             errors.push(FieldError::new(
                 "/max_score",
                 "OUT_OF_RANGE",
-                format!("must be from 1 to {SCORE_MAX}"),
+                msg!("count-range", min = 1, max = SCORE_MAX),
             ));
         }
         if self.min_score.is_some_and(|m| m < 0 || m > self.max_score) {
             errors.push(FieldError::new(
                 "/min_score",
                 "OUT_OF_RANGE",
-                "must be from 0 to max_score",
+                msg!("min-score-range"),
             ));
         }
         if self.level.is_some_and(|l| !(1..=2).contains(&l)) {
-            errors.push(FieldError::new("/level", "OUT_OF_RANGE", "must be 1 or 2"));
+            errors.push(FieldError::new(
+                "/level",
+                "OUT_OF_RANGE",
+                msg!("criterion-level"),
+            ));
         }
         errors.extend(measure::check(self.measure, self.threshold));
         if errors.is_empty() {
@@ -335,7 +373,7 @@ pub fn publish_problems(set: &SetFields, criteria: &[CriterionFields]) -> Vec<Fi
         problems.push(FieldError::new(
             "/criteria",
             "EMPTY",
-            "a set needs at least one criterion",
+            msg!("set-needs-criterion"),
         ));
     }
     match set.scoring_method {
@@ -345,7 +383,7 @@ pub fn publish_problems(set: &SetFields, criteria: &[CriterionFields]) -> Vec<Fi
                 problems.push(FieldError::new(
                     "/bands",
                     "REQUIRED",
-                    "a points_bands set needs at least one band",
+                    msg!("set-needs-band"),
                 ));
             }
             let mut previous: Option<i32> = None;
@@ -355,29 +393,25 @@ pub fn publish_problems(set: &SetFields, criteria: &[CriterionFields]) -> Vec<Fi
                     problems.push(FieldError::new(
                         format!("/bands/{i}/rating"),
                         "NOT_A_BAND",
-                        "not_met is what falls below every band",
+                        msg!("band-not-met"),
                     ));
                 }
                 let Some(min) = band.min_score else {
-                    problems.push(FieldError::new(
-                        pointer,
-                        "REQUIRED",
-                        "a points band needs min_score",
-                    ));
+                    problems.push(FieldError::new(pointer, "REQUIRED", msg!("band-needs-min")));
                     continue;
                 };
                 if previous.is_some_and(|p| min >= p) {
                     problems.push(FieldError::new(
                         pointer.clone(),
                         "NOT_DECREASING",
-                        "bands are listed from the highest min_score down, each strictly lower",
+                        msg!("bands-not-decreasing"),
                     ));
                 }
                 if min > total {
                     problems.push(FieldError::new(
                         pointer,
                         "ABOVE_MAXIMUM",
-                        format!("cannot be reached: the criteria add up to {total}"),
+                        msg!("band-unreachable", total = total),
                     ));
                 }
                 previous = Some(min);
@@ -388,7 +422,7 @@ pub fn publish_problems(set: &SetFields, criteria: &[CriterionFields]) -> Vec<Fi
                 problems.push(FieldError::new(
                     format!("/criteria/{}/level", criterion.code),
                     "REQUIRED",
-                    "every criterion of a levels set names the level (1 or 2) that requires it",
+                    msg!("criterion-needs-level"),
                 ));
             }
         }
@@ -398,10 +432,10 @@ pub fn publish_problems(set: &SetFields, criteria: &[CriterionFields]) -> Vec<Fi
             problems.push(FieldError::new(
                 format!("/criteria/{}/measure", criterion.code),
                 "NOT_MEASURABLE",
-                format!(
-                    "{} is not measured for a {}",
-                    measure.as_str(),
-                    set.subject_kind.as_str()
+                msg!(
+                    "not-measurable",
+                    measure = measure.as_str(),
+                    kind = set.subject_kind.noun()
                 ),
             ));
         }

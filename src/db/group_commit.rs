@@ -19,6 +19,7 @@ use tokio::sync::{oneshot, Semaphore};
 use super::{checkout, journal, with_retries, ConnectionManager, DbConnection};
 use crate::context::{self, RequestContext};
 use crate::error::ApiError;
+use crate::msg;
 
 type Manager = <DbConnection as diesel::Connection>::TransactionManager;
 
@@ -181,9 +182,7 @@ fn commit(conn: &mut DbConnection, mut group: Vec<Box<dyn Grouped>>) {
         // and be committed, while the group is answered as failed.
         if !write.apply(conn) && !still_in_transaction(conn) {
             crate::error::note_connection_fault();
-            lost = Some(ApiError::unavailable(
-                "the database ended the transaction; nothing of this write was kept",
-            ));
+            lost = Some(ApiError::unavailable(msg!("db-transaction-ended")));
             break;
         }
     }

@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 use crate::config::DatabaseUrl;
 use crate::context;
 use crate::error::{self, ApiError};
+use crate::messages::Message;
+use crate::msg;
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -279,9 +281,10 @@ impl Db {
                 return Err(ApiError::unavailable(problem));
             }
             let mut conn = checkout(&pool, READY_TIMEOUT).map_err(|e| {
-                ApiError::unavailable(format!(
-                    "no database connection within {READY_TIMEOUT:?}: {}",
-                    e.detail()
+                ApiError::unavailable(msg!(
+                    "db-not-connected",
+                    seconds = READY_TIMEOUT.as_secs_f64(),
+                    reason = e.message().clone()
                 ))
             })?;
             let pending = match &mut **conn {
@@ -290,18 +293,17 @@ impl Db {
             };
             match pending {
                 Ok(false) => Ok(()),
-                Ok(true) => Err(ApiError::unavailable("database migrations are pending")),
+                Ok(true) => Err(ApiError::unavailable(msg!("db-migrations-pending"))),
                 Err(e) => {
                     error::note_connection_fault();
-                    Err(ApiError::unavailable(format!("database not ready: {e}")))
+                    log::warn!("database not ready: {e}");
+                    Err(ApiError::unavailable(msg!("db-not-ready")))
                 }
             }
         });
         match tokio::time::timeout(READY_TIMEOUT + Duration::from_millis(150), check).await {
             Ok(result) => result?,
-            Err(_) => Err(ApiError::unavailable(
-                "the database did not answer within a second",
-            )),
+            Err(_) => Err(ApiError::unavailable(msg!("db-no-answer"))),
         }
     }
 
@@ -415,7 +417,7 @@ fn checkout(
 pub const MIN_FREE_BYTES: u64 = 1 << 20;
 
 /// Why the file system of a SQLite database cannot take writes, if it cannot.
-fn disk_problem(file: &std::path::Path) -> Option<String> {
+fn disk_problem(file: &std::path::Path) -> Option<Message> {
     use rustix::fs::StatVfsMountFlags;
     let dir = match file.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
@@ -423,17 +425,15 @@ fn disk_problem(file: &std::path::Path) -> Option<String> {
     };
     let stats = rustix::fs::statvfs(dir).ok()?;
     if stats.f_flag.contains(StatVfsMountFlags::RDONLY) {
-        return Some(format!(
-            "the database's file system ({}) is read-only",
-            dir.display()
-        ));
+        return Some(msg!("disk-read-only", dir = dir.display().to_string()));
     }
     let free = stats.f_bavail.saturating_mul(stats.f_frsize);
     (free < MIN_FREE_BYTES).then(|| {
-        format!(
-            "the disk holding the database is full: {free} bytes free in {}, \
-             below the {MIN_FREE_BYTES} the service needs to write",
-            dir.display()
+        msg!(
+            "disk-full",
+            free = free,
+            dir = dir.display().to_string(),
+            needed = MIN_FREE_BYTES
         )
     })
 }

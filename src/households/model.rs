@@ -10,7 +10,10 @@ use crate::communities::model::CommunityRow;
 use crate::db::schema::households::{self, dsl};
 use crate::db::{DbConnection, MultiBackend};
 use crate::error::ApiError;
+use crate::error::UniqueKey;
 use crate::http::paging::{Page, PageRequest};
+use crate::messages::Message;
+use crate::msg;
 use crate::resource::dependants::{refuse_while, Dependant};
 use crate::resource::{self, Resource};
 use crate::text;
@@ -63,7 +66,7 @@ impl HouseholdRow {
 
 impl Resource for HouseholdRow {
     const TYPE: &'static str = "household";
-    const NOUN: &'static str = "the household";
+    const NOUN: &'static str = "noun-household";
     type Fields = HouseholdFields;
 
     crate::row_basics!(HouseholdFields);
@@ -103,10 +106,7 @@ impl Resource for HouseholdRow {
         match holder {
             Some(_) => Err(ApiError::conflict(
                 "DUPLICATE_CODE",
-                format!(
-                    "another household of the association already has the code {:?}",
-                    row.code
-                ),
+                msg!("household-code-taken-named", code = &row.code),
             )),
             None => Ok(()),
         }
@@ -190,7 +190,7 @@ fn refuse_while_named(
     conn: &mut DbConnection,
     named_by: Named,
     id: &str,
-    done: &str,
+    done: &'static str,
 ) -> Result<(), ApiError> {
     let count = match named_by {
         Named::Clan => households::table
@@ -200,7 +200,7 @@ fn refuse_while_named(
         Named::Community => count_in(conn, None, Some(id))?,
     };
     refuse_while(count, "HAS_HOUSEHOLDS", |n| {
-        format!("{n} household(s) name it, so it is not {done}: change them first")
+        msg!("households-name-it", count = n, done = Message::new(done))
     })
 }
 
@@ -216,7 +216,7 @@ inventory::submit! {
         order: 30,
         refuse_delete: |conn, id| {
             refuse_while(count_in(conn, Some(id), None)?, "HAS_HOUSEHOLDS", |n| {
-                format!("{n} household(s) are registered with the association: move or delete them first")
+                msg!("association-has-households", count = n)
             })
         },
         follow_move: None,
@@ -227,9 +227,9 @@ inventory::submit! {
     Dependant {
         on: "community",
         order: 10,
-        refuse_delete: |conn, id| refuse_while_named(conn, Named::Community, id, "deleted"),
+        refuse_delete: |conn, id| refuse_while_named(conn, Named::Community, id, "done-deleted"),
         follow_move: Some(|conn, id, _| {
-            refuse_while_named(conn, Named::Community, id, "moved to another commune")
+            refuse_while_named(conn, Named::Community, id, "done-moved-commune")
         }),
     }
 }
@@ -238,9 +238,9 @@ inventory::submit! {
     Dependant {
         on: "clan",
         order: 10,
-        refuse_delete: |conn, id| refuse_while_named(conn, Named::Clan, id, "deleted"),
+        refuse_delete: |conn, id| refuse_while_named(conn, Named::Clan, id, "done-deleted"),
         follow_move: Some(|conn, id, _| {
-            refuse_while_named(conn, Named::Clan, id, "moved to another association")
+            refuse_while_named(conn, Named::Clan, id, "done-moved-association")
         }),
     }
 }
@@ -259,4 +259,13 @@ pub fn holding_codes<'a>(
         .filter(dsl::code.eq_any(codes))
         .select((households::all_columns, associations::path))
         .load(conn)?)
+}
+
+inventory::submit! {
+    UniqueKey {
+        constraint: "households_association_id_code_key",
+        columns: "households.association_id, households.code",
+        code: "DUPLICATE_CODE",
+        message: "household-code-taken",
+    }
 }

@@ -1,6 +1,7 @@
 //! The rules of households that need no database.
 
 use crate::error::{ApiError, FieldError};
+use crate::msg;
 use crate::text;
 
 pub const CODE_MAX: usize = 32;
@@ -47,7 +48,7 @@ impl HouseholdFields {
             errors.push(FieldError::new(
                 "/member_count",
                 "OUT_OF_RANGE",
-                "must be from 1 to 100",
+                msg!("count-range", min = 1, max = 100),
             ));
         }
         if errors.is_empty() {

@@ -13,8 +13,10 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_path_to_error::Segment;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
 use crate::http::objects_only::ObjectsOnly;
+use crate::messages::Message;
+use crate::msg;
 
 /// The largest request body accepted (1 MiB).
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -57,12 +59,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             let read = async {
                 let mut body = Vec::with_capacity(declared_length.unwrap_or(0).min(BODY_LIMIT));
                 while let Some(chunk) = payload.next().await {
-                    let chunk = chunk.map_err(|e| {
-                        ApiError::bad_request(
-                            "UNREADABLE_BODY",
-                            format!("cannot read the body: {e}"),
-                        )
-                    })?;
+                    let chunk = chunk.map_err(|e| unreadable(&e))?;
                     if body.len() + chunk.len() > BODY_LIMIT {
                         return Err(ApiError::payload_too_large(BODY_LIMIT));
                     }
@@ -79,11 +76,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
 }
 
 fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
-    let expected = "send the body as Content-Type: application/json \
-                    (application/merge-patch+json is accepted for PATCH)";
     let Some(value) = req.headers().get(header::CONTENT_TYPE) else {
-        return Err(ApiError::unsupported_media_type(format!(
-            "no Content-Type: {expected}"
+        return Err(ApiError::unsupported_media_type(msg!(
+            "content-type-missing"
         )));
     };
     let essence = value
@@ -96,30 +91,65 @@ fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
         .to_ascii_lowercase();
     match essence.as_str() {
         "application/json" | "application/merge-patch+json" => Ok(()),
-        _ => Err(ApiError::unsupported_media_type(format!(
-            "Content-Type {essence:?} is not accepted: {expected}"
+        _ => Err(ApiError::unsupported_media_type(msg!(
+            "content-type-json",
+            sent = essence
         ))),
     }
 }
 
 /// Parses a JSON body: broken JSON is a 400; JSON of the wrong shape is a 422
-/// with a JSON Pointer to the member at fault. A whole-number float (`2020.0`,
-/// as Python's `json.dumps` of a float and Java's `Double` send it) counts as
-/// the integer it is, as JSON Schema counts it; a member named twice in an
-/// object is refused rather than silently taking one of the two values.
+/// with a JSON Pointer to each member at fault. A whole-number float
+/// (`2020.0`, as Python's `json.dumps` of a float and Java's `Double` send
+/// it) counts as the integer it is, as JSON Schema counts it; a member named
+/// twice in an object is refused rather than silently taking one of the two
+/// values.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let value: JsonValue = serde_path_to_error::deserialize(&mut deserializer)
-        .map_err(|error| shape_error(error, true))?;
-    deserializer.end().map_err(|error| {
-        let message = strip_location(&error.to_string());
-        ApiError::bad_request(
-            "MALFORMED_JSON",
-            format!("the body is not valid JSON: {message}"),
-        )
-    })?;
-    from_json_value(value.0)
+    let value = parse_value(body)?;
+    // The value is kept only where its errors are collected.
+    if body.len() > COLLECT_BELOW {
+        return first_error(value)
+            .map_err(|(pointer, code, message)| ApiError::invalid_field(&pointer, code, message));
+    }
+    from_json_value(value)
 }
+
+/// The body as a JSON value: 400 when it is not JSON, 422 for a member
+/// named twice.
+fn parse_value(body: &[u8]) -> Result<Value, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value: JsonValue =
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+            let path = error.path().clone();
+            let inner = error.into_inner();
+            if inner.classify() != serde_json::error::Category::Data {
+                return malformed(&inner);
+            }
+            let (pointer, code, message) = describe(&path, &inner.to_string(), "/");
+            ApiError::invalid_field(&pointer, code, message)
+        })?;
+    deserializer.end().map_err(|error| malformed(&error))?;
+    Ok(value.0)
+}
+
+/// 400 for a body that is not JSON, saying where it stops being JSON.
+fn malformed(error: &serde_json::Error) -> ApiError {
+    ApiError::bad_request(
+        "MALFORMED_JSON",
+        msg!(
+            "body-not-json",
+            line = error.line(),
+            column = error.column()
+        ),
+    )
+}
+
+/// Bodies larger than this (bytes) are answered with their first error
+/// only: collecting every error reads the value once per error.
+const COLLECT_BELOW: usize = 64 * 1024;
+
+/// The most member errors collected from one value.
+const COLLECT_AT_MOST: usize = 20;
 
 /// A whole request body of at most `limit` bytes (413 past it), each chunk
 /// arriving within `idle` (408 otherwise).
@@ -139,7 +169,7 @@ where
             Err(_) => return Err(ApiError::request_timeout(idle)),
             Ok(None) => return Ok(body),
             Ok(Some(chunk)) => {
-                let chunk = chunk.map_err(|e| ApiError::bad_request("BAD_BODY", e.to_string()))?;
+                let chunk = chunk.map_err(|e| unreadable(&e))?;
                 if body.len() + chunk.len() > limit {
                     return Err(ApiError::payload_too_large(limit));
                 }
@@ -149,26 +179,91 @@ where
     }
 }
 
-/// A JSON value (a row of an import) as `T`: a 422 naming the member at fault.
-pub fn from_json_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
-    serde_path_to_error::deserialize(ObjectsOnly(value)).map_err(|error| shape_error(error, false))
+/// 400 for a body whose bytes could not be read (a broken chunked encoding).
+fn unreadable(cause: &dyn fmt::Display) -> ApiError {
+    log::info!(
+        "request {}: unreadable body: {cause}",
+        crate::context::log_id()
+    );
+    ApiError::bad_request("UNREADABLE_BODY", msg!("body-unreadable"))
 }
 
-/// A 400 for JSON that does not parse, a 422 naming the member otherwise.
-fn shape_error(error: serde_path_to_error::Error<serde_json::Error>, parsing: bool) -> ApiError {
-    let path = error.path().clone();
-    let inner = error.into_inner();
-    let message = plain_words(&strip_location(&inner.to_string()));
-    if parsing && inner.classify() != serde_json::error::Category::Data {
-        return ApiError::bad_request(
-            "MALFORMED_JSON",
-            format!("the body is not valid JSON: {message}"),
-        );
+/// A JSON value (a body, a row of an import) as `T`: a 422 naming every
+/// member at fault. serde stops at the first; each one found is set aside
+/// (removed, or replaced by a stand-in of another type) and the value read
+/// again, so a client learns of all its mistakes at once.
+pub fn from_json_value<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
+    let mut value = value;
+    let mut errors: Vec<FieldError> = Vec::new();
+    loop {
+        let (pointer, code, message) = match first_error::<T>(value.clone()) {
+            Ok(read) if errors.is_empty() => return Ok(read),
+            Ok(_) => break,
+            Err(error) => error,
+        };
+        if errors.iter().any(|e| e.pointer == pointer) {
+            break;
+        }
+        errors.push(FieldError::new(pointer.clone(), code, message));
+        if errors.len() >= COLLECT_AT_MOST || !set_aside::<T>(&mut value, &pointer) {
+            break;
+        }
     }
-    let (pointer, code) = locate(&path, &message, "/");
-    ApiError::invalid_field(&pointer, code, message)
+    Err(ApiError::validation(errors))
 }
 
+/// `T` read from `value`, or its first error: a pointer, a code and a message.
+fn first_error<T: DeserializeOwned>(value: Value) -> Result<T, (String, &'static str, Message)> {
+    serde_path_to_error::deserialize(ObjectsOnly(value)).map_err(|error| {
+        let path = error.path().clone();
+        describe(&path, &error.into_inner().to_string(), "/")
+    })
+}
+
+/// Sets aside the member at `pointer` so that `T` can be read past it: an
+/// unknown member is removed; a wrong or missing one is replaced by the
+/// first stand-in that moves the first error elsewhere. False when none does.
+fn set_aside<T: DeserializeOwned>(value: &mut Value, pointer: &str) -> bool {
+    let Some((parent, key)) = pointer.rsplit_once('/') else {
+        return false;
+    };
+    let key = key.replace("~1", "/").replace("~0", "~");
+    let stand_ins = [
+        None,
+        Some(Value::Null),
+        Some(Value::from(0)),
+        Some(Value::from("")),
+        Some(Value::from(false)),
+        Some(Value::Array(Vec::new())),
+        Some(Value::Object(serde_json::Map::new())),
+        Some(Value::from("00000000-0000-7000-8000-000000000000")),
+        Some(Value::from("2000-01-01")),
+    ];
+    let original = value.clone();
+    for stand_in in stand_ins {
+        let Some(container) = value.pointer_mut(parent) else {
+            return false;
+        };
+        match (container, stand_in) {
+            (Value::Object(members), None) => {
+                members.remove(&key);
+            }
+            (Value::Object(members), Some(stand_in)) => {
+                members.insert(key.clone(), stand_in);
+            }
+            (Value::Array(items), Some(stand_in)) => match key.parse::<usize>() {
+                Ok(index) if index < items.len() => items[index] = stand_in,
+                _ => return false,
+            },
+            _ => continue,
+        }
+        match first_error::<T>(value.clone()) {
+            Err((next, _, _)) if next == pointer => *value = original.clone(),
+            _ => return true,
+        }
+    }
+    false
+}
 /// Any JSON value, read with whole-number floats made integers and a
 /// member named twice refused.
 struct JsonValue(serde_json::Value);
@@ -247,64 +342,29 @@ impl<'de> Visitor<'de> for JsonValueVisitor {
     }
 }
 
-/// serde names the Rust type a value did not fit ("expected u32"); a client
-/// needs the range instead.
-fn plain_words(message: &str) -> String {
-    // Floats are shown as Rust prints them; say "number".
-    let message = message
-        .replace("floating point", "number")
-        .replace("invalid type: sequence", "invalid type: array")
-        .replace("invalid type: map", "invalid type: object");
-    const TYPES: [(&str, &str); 12] = [
-        ("i8", "a whole number from -128 to 127"),
-        ("i16", "a whole number from -32768 to 32767"),
-        ("i32", "a whole number from -2147483648 to 2147483647"),
-        (
-            "i64",
-            "a whole number from -9223372036854775808 to 9223372036854775807",
-        ),
-        ("u8", "a whole number from 0 to 255"),
-        ("u16", "a whole number from 0 to 65535"),
-        ("u32", "a whole number from 0 to 4294967295"),
-        ("u64", "a whole number from 0 to 18446744073709551615"),
-        ("usize", "a whole number from 0 to 18446744073709551615"),
-        ("f32", "a number"),
-        ("f64", "a number"),
-        ("char", "a single character"),
-    ];
-    if let Some((head, expected)) = message.rsplit_once("expected ") {
-        if let Some((_, words)) = TYPES.iter().find(|(rust, _)| *rust == expected) {
-            return format!("{head}expected {words}");
-        }
-        for (kind, words) in [
-            ("struct ", "a JSON object"),
-            ("tuple struct ", "a JSON array"),
-            ("enum ", "one of the documented values"),
-        ] {
-            if expected.starts_with(kind) {
-                return format!("{head}expected {words}");
-            }
-        }
-    }
-    message
-}
+/// Members a body may carry back from a read (a record sent back as it was
+/// read) and that writes pass over: never listed as members to send.
+const PASSED_OVER: [&str; 6] = [
+    "id",
+    "version",
+    "created_at",
+    "updated_at",
+    "ancestor_ids",
+    "depth",
+];
 
-/// serde_json appends " at line L column C", which means little to a client
-/// that sent one line.
-fn strip_location(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_owned(),
-        None => message.to_owned(),
-    }
-}
-
-/// The pointer to the member at fault and a reason code. serde reports an
-/// unknown or missing member at its parent, naming it only in the message.
-fn locate(
+/// The pointer to the member at fault, a reason code and what to send
+/// instead, from serde's English words for a mistake. serde reports an
+/// unknown or missing member at its parent, naming it only in its words.
+fn describe(
     path: &serde_path_to_error::Path,
     message: &str,
     separator: &str,
-) -> (String, &'static str) {
+) -> (String, &'static str, Message) {
+    let message = match message.rfind(" at line ") {
+        Some(i) => &message[..i],
+        None => message,
+    };
     let mut segments: Vec<String> = path
         .iter()
         .filter_map(|segment| match segment {
@@ -314,24 +374,11 @@ fn locate(
             Segment::Unknown => None,
         })
         .collect();
-    let named = |prefix: &str| {
-        message
-            .strip_prefix(prefix)
-            .and_then(|rest| rest.split('`').next())
-            .map(str::to_owned)
-    };
-    let (field, code) = if let Some(field) = named("unknown field `") {
-        (Some(field), "UNKNOWN_FIELD")
-    } else if let Some(field) = named("missing field `") {
-        (Some(field), "REQUIRED")
-    } else if let Some(field) = named("duplicate field `") {
-        (Some(field), "DUPLICATE_FIELD")
-    } else {
-        (None, "INVALID_VALUE")
-    };
+    let (field, code, reason) = reason(message);
     if let Some(field) = field {
-        if segments.last() != Some(&field) {
-            segments.push(field);
+        let escaped = field.replace('~', "~0").replace('/', "~1");
+        if segments.last() != Some(&escaped) {
+            segments.push(escaped);
         }
     }
     let pointer = if separator == "/" {
@@ -339,7 +386,190 @@ fn locate(
     } else {
         segments.join(separator)
     };
-    (pointer, code)
+    (pointer, code, reason)
+}
+
+/// The text between the first pair of backticks after `prefix`.
+fn quoted<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
+    message.strip_prefix(prefix)?.split('`').next()
+}
+
+/// The names in serde's "expected one of `a`, `b`" (or "expected `a`").
+fn listed(message: &str) -> Vec<&str> {
+    let Some((_, list)) = message.split_once("expected ") else {
+        return Vec::new();
+    };
+    list.split('`').skip(1).step_by(2).collect()
+}
+
+/// The member serde named (when it is named only in its words), the code,
+/// and the message.
+fn reason(message: &str) -> (Option<String>, &'static str, Message) {
+    if let Some(field) = quoted(message, "unknown field `") {
+        let allowed: Vec<&str> = listed(message)
+            .into_iter()
+            .filter(|name| !PASSED_OVER.contains(name))
+            .collect();
+        let reason = if allowed.is_empty() {
+            msg!("member-unknown-none")
+        } else {
+            msg!("member-unknown", allowed = allowed.join(", "))
+        };
+        return (Some(field.to_owned()), "UNKNOWN_FIELD", reason);
+    }
+    if let Some(field) = quoted(message, "missing field `") {
+        return (Some(field.to_owned()), "REQUIRED", msg!("member-required"));
+    }
+    if let Some(field) = quoted(message, "duplicate field `") {
+        return (
+            Some(field.to_owned()),
+            "DUPLICATE_FIELD",
+            msg!("member-twice"),
+        );
+    }
+    let invalid = |reason| (None, "INVALID_VALUE", reason);
+    if let Some(variant) = quoted(message, "unknown variant `") {
+        let allowed = listed(message).join(", ");
+        return invalid(msg!("value-not-allowed", sent = variant, allowed = allowed));
+    }
+    if let Some(range) = message.strip_prefix(WHOLE_NUMBER_BETWEEN) {
+        if let Some((min, max)) = range.split_once(" to ") {
+            let expected = msg!("expect-whole-number-range", min = min, max = max);
+            return invalid(msg!("value-wrong", expected = expected));
+        }
+    }
+    if message == NOT_AN_ID {
+        return invalid(msg!("value-not-an-id"));
+    }
+    if CHRONO_WORDS.contains(&message) {
+        return invalid(msg!("value-not-a-date"));
+    }
+    let typed = message
+        .strip_prefix("invalid type: ")
+        .map(|rest| (rest, true))
+        .or_else(|| {
+            message
+                .strip_prefix("invalid value: ")
+                .map(|rest| (rest, false))
+        });
+    if let Some((rest, wrong_type)) = typed {
+        if let Some((sent, expected)) = rest.rsplit_once(", expected ") {
+            let expected = expectation(expected, wrong_type);
+            return invalid(if wrong_type {
+                msg!(
+                    "value-wrong-type",
+                    sent = kind_sent(sent),
+                    expected = expected
+                )
+            } else {
+                msg!("value-wrong", expected = expected)
+            });
+        }
+    }
+    if message.starts_with("invalid length ") {
+        return invalid(msg!("value-wrong-length"));
+    }
+    invalid(msg!("value-not-documented"))
+}
+
+/// What the client sent, from serde's words for it ("string \"x\"").
+fn kind_sent(sent: &str) -> Message {
+    let kind = sent.split([' ', '`', '"']).next().unwrap_or_default();
+    match kind {
+        "boolean" => msg!("json-boolean"),
+        "integer" | "floating" => msg!("json-number"),
+        "string" | "character" => msg!("json-string"),
+        "sequence" | "array" => msg!("json-array"),
+        "map" | "object" => msg!("json-object"),
+        "null" | "unit" | "Option" => msg!("json-null"),
+        _ => msg!("json-value"),
+    }
+}
+
+/// What was expected, from serde's words (Rust type names said as JSON:
+/// a client needs "a whole number", not "u32").
+fn expectation(expected: &str, wrong_type: bool) -> Message {
+    const WHOLE: [(&str, i128, i128); 9] = [
+        ("i8", -128, 127),
+        ("i16", -32768, 32767),
+        ("i32", -2147483648, 2147483647),
+        ("i64", i64::MIN as i128, i64::MAX as i128),
+        ("u8", 0, 255),
+        ("u16", 0, 65535),
+        ("u32", 0, 4294967295),
+        ("u64", 0, u64::MAX as i128),
+        ("usize", 0, u64::MAX as i128),
+    ];
+    if let Some((_, min, max)) = WHOLE.iter().find(|(rust, _, _)| *rust == expected) {
+        // A wrong type is told the kind; the range is the rules' to tell
+        // (a birth year is not any i32). A number past the type's range is
+        // told the range, as nothing larger is ever accepted.
+        return if wrong_type {
+            msg!("expect-whole-number")
+        } else {
+            msg!(
+                "expect-whole-number-range",
+                min = min.to_string(),
+                max = max.to_string()
+            )
+        };
+    }
+    match expected {
+        "f32" | "f64" => msg!("expect-number"),
+        "a string" | "a borrowed string" | "char" => msg!("expect-string"),
+        "a boolean" => msg!("expect-boolean"),
+        "a sequence" | "fewer elements in array" => msg!("expect-array"),
+        "a JSON object" | "a map" | "fewer members in object" => msg!("expect-object"),
+        "an id (a UUID)" => msg!("expect-id"),
+        FRACTION_OR_TARGET => msg!("expect-fraction-or-target"),
+        _ if expected.starts_with("struct ") => msg!("expect-object"),
+        _ if expected.starts_with("tuple") => msg!("expect-array"),
+        _ if expected.contains("date") => msg!("value-not-a-date"),
+        _ => msg!("expect-documented"),
+    }
+}
+
+/// serde's words for a custom error of [`whole_number_between`].
+const WHOLE_NUMBER_BETWEEN: &str = "expected a whole number from ";
+
+/// The custom error of an id that is not a UUID (`ids`).
+pub const NOT_AN_ID: &str = "not an id: ids are UUIDs";
+
+/// What a threshold expects (`criteria_sets::measure`).
+pub const FRACTION_OR_TARGET: &str = "a fraction from 0 to 1 or \"target\"";
+
+/// chrono's words for a date or time that does not parse.
+const CHRONO_WORDS: [&str; 7] = [
+    "input is out of range",
+    "no possible date and time matching input",
+    "input is not enough for unique date and time",
+    "input contains invalid characters",
+    "premature end of input",
+    "trailing input",
+    "bad or unsupported format string",
+];
+
+/// A whole number a member must hold, read so that anything else (text, a
+/// fraction) is told the range the rules accept rather than the Rust type's:
+/// `#[serde(deserialize_with = …)]` through a function giving the range. A
+/// whole number outside it is left to the rules (`OUT_OF_RANGE`).
+pub fn whole_number_between<'de, D: Deserializer<'de>>(
+    deserializer: D,
+    min: i64,
+    max: i64,
+) -> Result<Option<i32>, D::Error> {
+    match Value::deserialize(deserializer)? {
+        Value::Null => Ok(None),
+        Value::Number(n) => match n.as_i64().map(i32::try_from) {
+            Some(Ok(n)) => Ok(Some(n)),
+            _ => Err(de::Error::custom(format_args!(
+                "{WHOLE_NUMBER_BETWEEN}{min} to {max}"
+            ))),
+        },
+        _ => Err(de::Error::custom(format_args!(
+            "{WHOLE_NUMBER_BETWEEN}{min} to {max}"
+        ))),
+    }
 }
 
 /// Typed query parameters; an unknown, repeated or malformed parameter is a
@@ -361,7 +591,7 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
             return ready(Err(ApiError::bad_parameter(
                 &name,
                 "INVALID_PARAMETER",
-                "must not contain control characters",
+                msg!("parameter-control-characters"),
             )));
         }
         let deserializer = serde_urlencoded::Deserializer::new(pairs);
@@ -370,14 +600,20 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
                 .map(Query)
                 .map_err(|error| {
                     let path = error.path().clone();
-                    let message = plain_words(&error.into_inner().to_string());
-                    let (name, code) = locate(&path, &message, ".");
-                    let code = match code {
-                        "UNKNOWN_FIELD" => "UNKNOWN_PARAMETER",
-                        "REQUIRED" => "MISSING_PARAMETER",
-                        _ => "INVALID_PARAMETER",
+                    let message = error.into_inner().to_string();
+                    let (name, code, reason) = describe(&path, &message, ".");
+                    let (code, reason) = match code {
+                        "UNKNOWN_FIELD" => match reason.text_arg("allowed") {
+                            Some(allowed) => (
+                                "UNKNOWN_PARAMETER",
+                                msg!("parameter-unknown", allowed = allowed),
+                            ),
+                            None => ("UNKNOWN_PARAMETER", msg!("parameter-unknown-none")),
+                        },
+                        "REQUIRED" => ("MISSING_PARAMETER", msg!("parameter-required")),
+                        _ => ("INVALID_PARAMETER", reason),
                     };
-                    ApiError::bad_parameter(&name, code, message)
+                    ApiError::bad_parameter(&name, code, reason)
                 }),
         )
     }
@@ -394,7 +630,7 @@ pub fn search_param(q: Option<&str>) -> Result<Option<String>, ApiError> {
         return Err(ApiError::bad_parameter(
             "q",
             "TOO_LONG",
-            format!("must be at most {SEARCH_MAX} characters"),
+            msg!("too-long-plain", max = SEARCH_MAX),
         ));
     }
     Ok(q.map(str::to_owned))
@@ -466,9 +702,13 @@ mod tests {
             let error = parse_json::<Counts>(body).unwrap_err();
             let field = &error.field_errors()[0];
             assert_eq!(field.pointer, pointer);
-            assert!(field.detail.contains("whole number"), "{}", field.detail);
+            assert!(
+                field.detail().contains("whole number"),
+                "{}",
+                field.detail()
+            );
             for rust in ["i32", "u32", "f64", "floating point"] {
-                assert!(!field.detail.contains(rust), "{}", field.detail);
+                assert!(!field.detail().contains(rust), "{}", field.detail());
             }
         }
     }
@@ -493,7 +733,7 @@ mod tests {
             let error = parse_json::<Body>(body).unwrap_err();
             let field = &error.field_errors()[0];
             assert_eq!(field.pointer, pointer);
-            assert_eq!(field.detail, "invalid type: array, expected a JSON object");
+            assert_eq!(field.detail(), "must be a JSON object, not an array");
         }
         let body: Body = parse_json(br#"{"name": "a", "inner": {"count": 2}}"#).unwrap();
         assert_eq!(body.inner.map(|inner| inner.count), Some(2));

@@ -56,7 +56,7 @@ impl<'de> Deserialize<'de> for Id {
             }
 
             fn visit_str<E: de::Error>(self, value: &str) -> Result<Id, E> {
-                Id::parse(value).ok_or_else(|| E::custom("not an id: ids are UUIDs"))
+                Id::parse(value).ok_or_else(|| E::custom(super::extract::NOT_AN_ID))
             }
         }
 
@@ -97,8 +97,49 @@ pub fn member<'de, D: Deserializer<'de>>(
 /// not a number) name no resource: 404 as a problem document, never actix's
 /// text/plain answer.
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default()
-        .error_handler(|_, _| ApiError::not_found("the resource named by the path").into())
+    web::PathConfig::default().error_handler(|_, req| not_an_id(req).into())
+}
+
+/// The collections whose list finds a record by code or name (`?q=`).
+const SEARCHABLE: [&str; 8] = [
+    "associations",
+    "citizens",
+    "units",
+    "communities",
+    "households",
+    "clans",
+    "criteria-sets",
+    "users",
+];
+
+/// 404 for a path segment that does not parse: for an id that is not a
+/// UUID (a code or a row number where an id belongs), the answer says what
+/// ids look like and where the record can be found.
+fn not_an_id(req: &actix_web::HttpRequest) -> ApiError {
+    let not_an_id = req
+        .match_info()
+        .iter()
+        .find(|(name, value)| {
+            (*name == "id" || name.ends_with("_id")) && Id::parse(value).is_none()
+        })
+        .map(|(_, value)| value.to_owned());
+    let Some(sent) = not_an_id else {
+        return ApiError::not_found(crate::msg!("noun-path-resource"));
+    };
+    let segments: Vec<&str> = req.path().split('/').collect();
+    let at = segments
+        .iter()
+        .position(|segment| percent_decoded(segment).is_some_and(|segment| segment == sent));
+    let collection = segments[..at.unwrap_or(segments.len())].join("/");
+    let searchable = at.is_some_and(|at| at > 0 && SEARCHABLE.contains(&segments[at - 1]));
+    ApiError::not_an_id(&sent, &collection, searchable)
+}
+
+fn percent_decoded(segment: &str) -> Option<String> {
+    let bytes: Vec<u8> = form_urlencoded::parse(format!("x={segment}").as_bytes())
+        .next()
+        .map(|(_, value)| value.into_owned().into_bytes())?;
+    String::from_utf8(bytes).ok()
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::ApiError;
+use crate::msg;
 
 /// How long a request waits for a turn before it is told to come back.
 const WAIT: Duration = Duration::from_secs(1);
@@ -39,9 +40,9 @@ impl ExpensiveWork {
     pub async fn turn(&self) -> Result<OwnedSemaphorePermit, ApiError> {
         match tokio::time::timeout(WAIT, self.turns.clone().acquire_owned()).await {
             Ok(Ok(permit)) => Ok(permit),
-            _ => Err(ApiError::unavailable(format!(
-                "{} expensive requests (reports, exports) are being answered already; retry shortly",
-                self.size
+            _ => Err(ApiError::unavailable(msg!(
+                "expensive-work-busy",
+                count = self.size
             ))),
         }
     }

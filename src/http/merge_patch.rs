@@ -3,6 +3,7 @@
 use serde::{Deserialize, Deserializer};
 
 use crate::error::FieldError;
+use crate::msg;
 
 /// For `#[serde(default, deserialize_with = "merge_patch::member")]` on an
 /// `Option<Option<T>>`: `None` when absent, `Some(None)` for `null`.
@@ -24,7 +25,11 @@ pub fn required<T>(
 ) {
     match member {
         Some(Some(value)) => *target = value,
-        Some(None) => errors.push(FieldError::new(pointer, "REQUIRED", "cannot be null")),
+        Some(None) => errors.push(FieldError::new(
+            pointer,
+            "REQUIRED",
+            msg!("member-not-null"),
+        )),
         None => {}
     }
 }

@@ -13,6 +13,8 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
+use crate::messages::Message;
+use crate::msg;
 
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
 pub const MAX_PAGE_SIZE: u32 = 500;
@@ -65,18 +67,14 @@ pub fn parse_sort(
             ApiError::bad_parameter(
                 "sort",
                 "INVALID_SORT",
-                format!(
-                    "cannot sort by {part:?}: use one or more of {} separated by commas, \
-                     each optionally prefixed with '-' for descending order",
-                    allowed.join(", ")
-                ),
+                msg!("sort-unknown", sent = part, allowed = allowed.join(", ")),
             )
         })?;
         if keys.iter().any(|k| k.field == *field) {
             return Err(ApiError::bad_parameter(
                 "sort",
                 "INVALID_SORT",
-                format!("{field} is named twice"),
+                msg!("sort-twice", field = *field),
             ));
         }
         keys.push(SortKey { field, descending });
@@ -117,7 +115,7 @@ impl PageRequest {
             return Err(ApiError::bad_parameter(
                 "page_size",
                 "INVALID_PAGE_SIZE",
-                format!("must be between 1 and {MAX_PAGE_SIZE}"),
+                msg!("page-size", max = MAX_PAGE_SIZE),
             ));
         }
         let digest = Sha256::digest(fingerprint_of.as_bytes());
@@ -125,9 +123,8 @@ impl PageRequest {
         let after = match page_token {
             None | Some("") => None,
             Some(token) => {
-                let invalid = |why: &str| {
-                    ApiError::bad_parameter("page_token", "INVALID_PAGE_TOKEN", why.to_owned())
-                };
+                let invalid =
+                    |why: Message| ApiError::bad_parameter("page_token", "INVALID_PAGE_TOKEN", why);
                 let cursor: Cursor = URL_SAFE_NO_PAD
                     .decode(token)
                     .ok()
@@ -139,12 +136,9 @@ impl PageRequest {
                             .chain([&cursor.id])
                             .any(|k| k.chars().any(char::is_control))
                     })
-                    .ok_or_else(|| invalid("not a page token issued by this list"))?;
+                    .ok_or_else(|| invalid(msg!("page-token-foreign")))?;
                 if cursor.fingerprint != fingerprint {
-                    return Err(invalid(
-                        "the token was issued for other filters or another sort order; \
-                         start again without page_token",
-                    ));
+                    return Err(invalid(msg!("page-token-other-list")));
                 }
                 Some(cursor)
             }
@@ -209,7 +203,7 @@ fn foreign_token() -> ApiError {
     ApiError::bad_parameter(
         "page_token",
         "INVALID_PAGE_TOKEN",
-        "not a page token issued by this list",
+        msg!("page-token-foreign"),
     )
 }
 

@@ -47,14 +47,14 @@ impl IfMatch {
     /// 412 unless the precondition holds for the current `version`.
     pub fn check(&self, version: i64) -> Result<(), ApiError> {
         let current = etag(version);
-        let holds = match self {
-            IfMatch::Absent | IfMatch::Any => true,
-            IfMatch::Tags(tags) => tags.iter().any(|tag| tag.strong_eq(&current)),
-        };
-        if holds {
-            Ok(())
-        } else {
-            Err(ApiError::precondition_failed(version))
+        match self {
+            IfMatch::Absent | IfMatch::Any => Ok(()),
+            IfMatch::Tags(tags) if tags.iter().any(|tag| tag.strong_eq(&current)) => Ok(()),
+            // `1` or `W/"1"` never match: say which form is wanted.
+            IfMatch::Tags(tags) => {
+                let well_formed = !tags.is_empty() && tags.iter().all(|tag| !tag.weak);
+                Err(ApiError::precondition_failed(version, well_formed))
+            }
         }
     }
 }

@@ -5,13 +5,14 @@
 
 use actix_web::body::{to_bytes_limited, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderValue, CONTENT_TYPE};
+use actix_web::http::header::{HeaderValue, ACCEPT_LANGUAGE, CONTENT_TYPE};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, ResponseError};
 
 use crate::context::{self, RequestContext, X_REQUEST_ID};
 use crate::error::ApiError;
+use crate::messages::Language;
 
 /// Accepts a client's id when it is short and printable, so that it is safe
 /// to echo and to log; otherwise the service makes one.
@@ -29,7 +30,7 @@ fn refusal(status: StatusCode, reason: String) -> ApiError {
     if status.is_server_error() {
         ApiError::internal(reason)
     } else {
-        ApiError::refused(status, reason)
+        ApiError::refused(status, &reason)
     }
 }
 
@@ -70,10 +71,15 @@ pub async fn middleware(
         .get(&X_REQUEST_ID)
         .and_then(acceptable)
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let accept_language = req
+        .headers()
+        .get(ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
     let context = RequestContext {
         request_id: request_id.clone(),
         path: req.path().to_owned(),
         idempotency: None,
+        language: Language::negotiate(accept_language, Language::En),
     };
     req.extensions_mut().insert(context.clone());
     let mut response = context::scope(context, async move {

@@ -16,6 +16,7 @@ use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::extract::{BodyTimeout, Query};
 use crate::http::limits::{ExpensiveWork, ImportLimit};
+use crate::msg;
 
 pub fn configure(config: &mut ServiceConfig) {
     config.service(import);
@@ -110,7 +111,7 @@ pub async fn import(
     if !(caller.role.edits() || caller.role == Role::Integration) {
         return Err(ApiError::forbidden(
             "ROLE_CANNOT_EDIT",
-            format!("a {} token reads but does not import", caller.role.as_str()),
+            msg!("role-cannot-import", role = caller.role.as_str()),
         ));
     }
     let format = content_format(&req)?;
@@ -171,9 +172,10 @@ pub async fn import(
 /// 200 with the report, or 422 with it inside for a refused atomic import.
 fn respond(report: ImportReport) -> Result<HttpResponse, ApiError> {
     if report.atomic && report.rejected > 0 {
-        let detail = format!(
-            "{} of {} rows were rejected; an atomic import writes all rows or none, so nothing was written",
-            report.rejected, report.total
+        let detail = msg!(
+            "import-rejected",
+            rejected = report.rejected,
+            total = report.total
         );
         let report = serde_json::to_value(&report).map_err(ApiError::internal)?;
         return Err(ApiError::unprocessable("IMPORT_REJECTED", detail).with_report(report));
@@ -186,9 +188,7 @@ fn content_format(req: &HttpRequest) -> Result<super::Format, ApiError> {
         .map(|ct| ct.0.essence_str().to_ascii_lowercase())
         .unwrap_or_default();
     super::Format::from_content_type(&essence).ok_or_else(|| {
-        ApiError::unsupported_media_type(format!(
-            "Content-Type {essence:?} is not accepted: send application/x-ndjson, application/json or text/csv"
-        ))
+        ApiError::unsupported_media_type(msg!("content-type-import", sent = essence))
     })
 }
 
@@ -206,7 +206,13 @@ async fn forward(
         let chunk = match tokio::time::timeout(idle, payload.next()).await {
             Ok(None) => return,
             Err(_) => Err(ApiError::request_timeout(idle)),
-            Ok(Some(Err(error))) => Err(ApiError::bad_request("BAD_BODY", error.to_string())),
+            Ok(Some(Err(error))) => {
+                log::info!(
+                    "request {}: unreadable body: {error}",
+                    crate::context::log_id()
+                );
+                Err(ApiError::bad_request("BAD_BODY", msg!("body-unreadable")))
+            }
             Ok(Some(Ok(chunk))) => {
                 received += chunk.len();
                 if received > limit {

@@ -18,6 +18,7 @@ use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::http::extract::from_json_value;
 use crate::http::preconditions::IfMatch;
+use crate::msg;
 use crate::resource::http::Served;
 use crate::tree::in_scope;
 
@@ -108,14 +109,13 @@ impl Importer {
         };
         let actor = self.row_actor();
         match (stored, self.options.strategy) {
-            (Some(_), Strategy::Create) => Err(ApiError::conflict(
-                "ALREADY_EXISTS",
-                "a record with this id or key exists already (strategy=create)",
-            )),
-            (None, Strategy::Update) => Err(ApiError::not_found("the assessment")),
+            (Some(_), Strategy::Create) => {
+                Err(ApiError::conflict("ALREADY_EXISTS", msg!("import-exists")))
+            }
+            (None, Strategy::Update) => Err(ApiError::not_found(msg!("noun-assessment"))),
             (Some((current, path)), _) => {
                 if !in_scope(scope, &path) {
-                    return Err(ApiError::not_found("the assessment"));
+                    return Err(ApiError::not_found(msg!("noun-assessment")));
                 }
                 check_version(version, current.version)?;
                 check_same_subject(&current, &new)?;
@@ -155,7 +155,7 @@ fn check_same_subject(current: &AssessmentRow, new: &NewAssessment) -> Result<()
         Some((pointer, _)) => Err(ApiError::invalid_field(
             pointer,
             "IMMUTABLE",
-            "an assessment's set, subject and period stay as it was made: import another assessment",
+            msg!("import-assessment-immutable"),
         )),
         None => Ok(()),
     }

@@ -29,6 +29,8 @@ use crate::db::{now, write_transaction, write_transaction_or_roll_back, DbConnec
 use crate::error::ApiError;
 use crate::http::extract::from_json_value;
 use crate::http::preconditions::IfMatch;
+use crate::messages::Message;
+use crate::msg;
 use crate::resource::{self, Resource};
 use crate::tree::{in_scope, placeable_path};
 
@@ -410,7 +412,7 @@ impl Importer {
                 ApiError::invalid_field(
                     "/association_id",
                     "INVALID_VALUE",
-                    "must be an association id",
+                    msg!("expect-association-id"),
                 )
             })?),
         };
@@ -521,14 +523,13 @@ impl Importer {
             }
         };
         match (stored, self.options.strategy) {
-            (Some(_), Strategy::Create) => Err(ApiError::conflict(
-                "ALREADY_EXISTS",
-                "a record with this id or key exists already (strategy=create)",
-            )),
-            (None, Strategy::Update) => Err(ApiError::not_found(R::NOUN)),
+            (Some(_), Strategy::Create) => {
+                Err(ApiError::conflict("ALREADY_EXISTS", msg!("import-exists")))
+            }
+            (None, Strategy::Update) => Err(ApiError::not_found(Message::new(R::NOUN))),
             (Some((current, path)), _) => {
                 if !in_scope(scope, &path) {
-                    return Err(ApiError::not_found(R::NOUN));
+                    return Err(ApiError::not_found(Message::new(R::NOUN)));
                 }
                 check_version(row.version, current.version())?;
                 if R::placed_in(&row.fields).is_none()
@@ -539,7 +540,7 @@ impl Importer {
                     return Err(ApiError::invalid_field(
                         "/association_id",
                         "ASSOCIATION_FIXED",
-                        "the stored record belongs to another association and stays with it",
+                        msg!("import-association-fixed"),
                     ));
                 }
                 if current.fields() == row.fields && current.association_id() == row.association_id
@@ -564,7 +565,7 @@ impl Importer {
 }
 
 pub(super) fn take_id(row: &mut Map<String, Value>) -> Result<Option<String>, ApiError> {
-    let invalid = || ApiError::invalid_field("/id", "INVALID_ID", "must be a UUID");
+    let invalid = || ApiError::invalid_field("/id", "INVALID_ID", msg!("value-not-an-id"));
     match row.remove("id") {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(id)) => uuid::Uuid::try_parse(&id)
@@ -582,7 +583,7 @@ pub(super) fn take_version(row: &mut Map<String, Value>) -> Result<Option<i64>, 
             _ => Err(ApiError::invalid_field(
                 "/version",
                 "INVALID_VALUE",
-                "must be a whole number from 1",
+                msg!("import-version-form"),
             )),
         },
     }
@@ -593,9 +594,10 @@ pub(super) fn check_version(version: Option<i64>, stored: i64) -> Result<(), Api
     match version {
         Some(version) if version != stored => Err(ApiError::conflict(
             "VERSION_CONFLICT",
-            format!(
-                "the row is based on version {version} but the stored record is at version \
-                 {stored}: it changed since it was exported"
+            msg!(
+                "import-version-conflict",
+                version = version,
+                stored = stored
             ),
         )),
         _ => Ok(()),
@@ -635,5 +637,5 @@ pub(super) fn visible_code(
 }
 
 pub(super) fn unknown_code(pointer: &str) -> ApiError {
-    ApiError::invalid_field(pointer, "NOT_FOUND", "no association has this code")
+    ApiError::invalid_field(pointer, "NOT_FOUND", msg!("association-code-unknown"))
 }

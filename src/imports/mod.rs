@@ -70,7 +70,7 @@ pub struct Options {
 #[schema(example = json!({"resource": "units", "dry_run": false, "atomic": false, "total": 3,
     "created": 1, "updated": 1, "unchanged": 0, "rejected": 1,
     "rejections": [{"index": 2, "line": 4, "pointer": "/kind", "code": "INVALID_VALUE",
-                    "detail": "unknown variant `castle`, expected one of `agency`, `school`, `enterprise`, `other`"}]}))]
+                    "detail": "\"castle\" is not an allowed value: send one of agency, school, enterprise, other"}]}))]
 pub struct ImportReport {
     #[schema(max_length = 32)]
     pub resource: String,
@@ -129,10 +129,10 @@ impl ImportReport {
             }
         };
         if error.field_errors().is_empty() {
-            entry("", error.code(), error.detail());
+            entry("", error.code(), &error.detail());
         }
         for field in error.field_errors() {
-            entry(&field.pointer, &field.code, &field.detail);
+            entry(&field.pointer, &field.code, &field.detail());
         }
     }
 }

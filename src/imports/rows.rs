@@ -8,6 +8,8 @@ use serde_json::{Map, Number, Value};
 
 use crate::error::ApiError;
 use crate::http::extract::parse_json;
+use crate::messages::Message;
+use crate::msg;
 
 /// The formats an import takes, by `Content-Type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,7 +99,7 @@ impl Source {
                             _ => Err(ApiError::invalid_field(
                                 "",
                                 "INVALID_ROW",
-                                "a row must be a JSON object",
+                                msg!("row-not-object"),
                             )),
                         };
                         ((index as u64, None), row)
@@ -119,14 +121,26 @@ pub fn aborts(error: &ApiError) -> bool {
         )
 }
 
+/// What is wrong with a CSV line (`what`: the header or a row): a row with
+/// more or fewer fields than the header says so; the csv crate's other
+/// words are logged.
+fn csv_error(what: &'static str, error: &csv::Error) -> Message {
+    match error.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => msg!("csv-field-count", fields = *len, columns = *expected_len),
+        _ => {
+            log::info!("request {}: CSV: {error}", crate::context::log_id());
+            Message::new(what)
+        }
+    }
+}
+
 /// A file that is not UTF-8 text is the wrong file, not a wrong row: 400.
 fn utf8(line: &[u8], number: u64) -> Result<(), ApiError> {
-    std::str::from_utf8(line).map(|_| ()).map_err(|_| {
-        ApiError::bad_request(
-            "NOT_UTF8",
-            format!("line {number} is not UTF-8 text: save the file as UTF-8"),
-        )
-    })
+    std::str::from_utf8(line)
+        .map(|_| ())
+        .map_err(|_| ApiError::bad_request("NOT_UTF8", msg!("line-not-utf8", line = number)))
 }
 
 /// The error a reader of the body met: the one the body's sender put in
@@ -135,9 +149,13 @@ fn body_error(error: std::io::Error) -> ApiError {
     match error.into_inner().map(|inner| inner.downcast::<ApiError>()) {
         Some(Ok(error)) => *error,
         Some(Err(other)) => {
-            ApiError::bad_request("BAD_BODY", format!("the body cannot be read: {other}"))
+            log::info!(
+                "request {}: unreadable body: {other}",
+                crate::context::log_id()
+            );
+            ApiError::bad_request("BAD_BODY", msg!("body-unreadable"))
         }
-        None => ApiError::bad_request("BAD_BODY", "the body cannot be read"),
+        None => ApiError::bad_request("BAD_BODY", msg!("body-unreadable")),
     }
 }
 
@@ -159,21 +177,17 @@ fn csv_rows(
         .from_reader(body);
     let header: Vec<String> = reader
         .headers()
-        .map_err(|e| {
-            ApiError::bad_request(
-                "INVALID_CSV",
-                format!("the header line cannot be read: {e}"),
-            )
-        })?
+        .map_err(|e| ApiError::bad_request("INVALID_CSV", csv_error("csv-header-unreadable", &e)))?
         .iter()
         .map(|name| name.trim().to_owned())
         .collect();
     if let Some(unknown) = header.iter().find(|name| !columns.contains(&name.as_str())) {
         return Err(ApiError::bad_request(
             "UNKNOWN_COLUMN",
-            format!(
-                "the header names {unknown:?}, which is not a member of the rows: {}",
-                columns.join(", ")
+            msg!(
+                "csv-unknown-column",
+                column = unknown,
+                columns = columns.join(", ")
             ),
         ));
     }
@@ -181,7 +195,7 @@ fn csv_rows(
     if let Some(twice) = header.iter().find(|name| !seen.insert(name.as_str())) {
         return Err(ApiError::bad_request(
             "INVALID_CSV",
-            format!("the header names the column {twice:?} twice"),
+            msg!("csv-column-twice", column = twice),
         ));
     }
     Ok(Box::new(reader.into_records().enumerate().map(
@@ -197,16 +211,16 @@ fn csv_rows(
                         let line = pos.as_ref().map_or(0, |p| p.line());
                         return ApiError::bad_request(
                             "NOT_UTF8",
-                            format!("line {line} is not UTF-8 text: save the file as UTF-8"),
+                            msg!("line-not-utf8", line = line),
                         );
                     }
                     if !e.is_io_error() {
-                        let detail = format!("the line cannot be read: {e}");
+                        let detail = csv_error("csv-line-unreadable", &e);
                         return ApiError::invalid_field("", "INVALID_CSV", detail);
                     }
                     match e.into_kind() {
                         csv::ErrorKind::Io(io) => body_error(io),
-                        _ => ApiError::bad_request("BAD_BODY", "the body cannot be read"),
+                        _ => ApiError::bad_request("BAD_BODY", msg!("body-unreadable")),
                     }
                 })
                 .map(|record| {

@@ -22,6 +22,7 @@ use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::http::extract::from_json_value;
 use crate::http::preconditions::IfMatch;
+use crate::msg;
 use crate::resource::http::Served;
 use crate::tree::in_scope;
 
@@ -156,14 +157,13 @@ impl Importer {
         let fields = row.fields.validated()?;
         let stored = model::find(conn, &row.id)?;
         match (stored, self.options.strategy) {
-            (Some(_), Strategy::Create) => Err(ApiError::conflict(
-                "ALREADY_EXISTS",
-                "a record with this id or key exists already (strategy=create)",
-            )),
-            (None, Strategy::Update) => Err(ApiError::not_found("the association")),
+            (Some(_), Strategy::Create) => {
+                Err(ApiError::conflict("ALREADY_EXISTS", msg!("import-exists")))
+            }
+            (None, Strategy::Update) => Err(ApiError::not_found(msg!("noun-association"))),
             (Some(current), _) => {
                 if !in_scope(scope, &current.path) {
-                    return Err(ApiError::not_found("the association"));
+                    return Err(ApiError::not_found(msg!("noun-association")));
                 }
                 super::importer::check_version(row.version, current.version)?;
                 if current.fields() == fields {
@@ -198,7 +198,7 @@ fn by_code(
             return Err(ApiError::invalid_field(
                 pointer,
                 "INVALID_VALUE",
-                "must be an association code",
+                msg!("expect-association-code"),
             ))
         }
     };

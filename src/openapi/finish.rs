@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde_json::{json, Map, Value};
 
 use super::TEXT_FORMATS;
+use crate::messages::Language;
 
 /// Members the server leaves out when they are empty (`skip_serializing_if`
 /// in their types): the only members of a response that are not `required`.
@@ -35,6 +36,7 @@ pub fn finish(api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     rate_limited_operations(&mut doc);
     idempotent_posts(&mut doc);
     accept_json_patches(&mut doc);
+    languages(&mut doc);
     link_operations(&mut doc);
     serde_json::from_value(doc).expect("the finished document is an OpenAPI document")
 }
@@ -272,6 +274,55 @@ fn idempotent_posts(doc: &mut Value) {
                     || json!({"$ref": format!("#/components/responses/{response}")}),
                 );
             }
+        }
+    }
+}
+
+/// Every operation answers its refusals in the language `Accept-Language`
+/// asks for, and every problem response says which (`Content-Language`).
+fn languages(doc: &mut Value) {
+    let offered: Vec<&str> = Language::ALL.iter().map(|l| l.tag()).collect();
+    doc["components"]["parameters"]["AcceptLanguage"] = json!({
+        "name": "Accept-Language", "in": "header", "required": false,
+        "description": format!(
+            "The language of the answer's sentences (a problem's `title`, `detail` and each \
+             field error's `detail`), negotiated by weight (RFC 9110): {}. Anything else, or no \
+             header, is English. Codes (`code`, a field error's `code`, `type`) never change \
+             with the language: programs branch on them, people read the sentences.",
+            offered.join(", ")
+        ),
+        "schema": {"type": "string", "maxLength": 200},
+        "example": "vi"
+    });
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for (_, item) in paths
+            .iter_mut()
+            .filter(|(path, _)| path.starts_with("/api/v1/"))
+        {
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
+            for (_, operation) in item.iter_mut().filter(|(method, _)| {
+                ["get", "post", "put", "patch", "delete"].contains(&method.as_str())
+            }) {
+                let parameters = operation
+                    .as_object_mut()
+                    .map(|o| o.entry("parameters").or_insert_with(|| json!([])));
+                if let Some(parameters) = parameters.and_then(Value::as_array_mut) {
+                    parameters.push(json!({"$ref": "#/components/parameters/AcceptLanguage"}));
+                }
+            }
+        }
+    }
+    if let Some(responses) = doc
+        .pointer_mut("/components/responses")
+        .and_then(Value::as_object_mut)
+    {
+        for response in responses.values_mut() {
+            response["headers"]["Content-Language"] = json!({
+                "description": format!("The language the sentences are in: {}", offered.join(" or ")),
+                "schema": {"type": "string", "enum": offered}
+            });
         }
     }
 }

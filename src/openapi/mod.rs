@@ -10,7 +10,7 @@ pub use finish::finish;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, OpenIdConnect, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToResponse};
 
-use crate::error::{FieldError, Problem};
+use crate::error::{FieldProblem, Problem};
 use crate::text;
 
 /// A string format of the document's own: what a text field takes, as the
@@ -71,6 +71,10 @@ invisible characters, U+2028/U+2029); it is stored trimmed and in Unicode NFC. \
 tabs. `code` is ASCII letters, digits, `.`, `_` and `-`, starting with a letter or digit. \
 `phone` is digits (at least 3), spaces, `.`, `-`, `(`, `)` and an optional leading `+`. \
 Integers may be sent as whole-number floats (`2020.0`).\n\n\
+Languages: refusals are said in Vietnamese (`vi`) or English (`en`), as `Accept-Language` \
+asks (English when it asks for neither, or is absent); the answer says `Content-Language` and \
+`Vary: Accept-Language`. A problem's `code` and each field error's `code` are the stable keys \
+for programs: they never change with the language, its sentences do.\n\n\
 Vocabulary (Vietnamese → English → API): Hội Khuyến học → learning-promotion association → \
 `/associations` (`level`: central, province, district, commune, branch); công dân học tập → \
 learning citizen → `/citizens`, `subject_kind: citizen`; đơn vị học tập → learning unit (agency, \
@@ -103,7 +107,7 @@ measured by the service from its data (see `Criterion.measure` and `ResultEntry.
         (name = "operations", description = "Liveness and readiness probes")
     ),
     components(
-        schemas(Problem, FieldError),
+        schemas(Problem, FieldProblem),
         responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired, PayloadTooLarge,
                   UnsupportedMediaType, Unprocessable, TooManyRequests, ServiceUnavailable, NotAcceptable)
     ),

@@ -16,6 +16,7 @@ use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::extract::Query;
 use crate::http::ids;
+use crate::msg;
 use crate::targets::rules::Metric;
 use crate::yearly_stats::rules::check_year;
 
@@ -31,7 +32,7 @@ pub fn configure(config: &mut ServiceConfig) {
 fn year(name: &str, value: i32) -> Result<i32, ApiError> {
     check_year(name, value)
         .map(|()| value)
-        .map_err(|e| ApiError::bad_parameter(name, "OUT_OF_RANGE", e.detail))
+        .map_err(|e| ApiError::bad_parameter(name, "OUT_OF_RANGE", e.message))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -204,7 +205,7 @@ pub async fn trend_report(
         return Err(ApiError::bad_parameter(
             "to",
             "BEFORE_FROM",
-            "must not be before from",
+            msg!("to-before-from"),
         ));
     }
     answer(&req, &db, &caller, move |conn, scope| {

@@ -14,6 +14,7 @@
 
 use crate::db::DbConnection;
 use crate::error::ApiError;
+use crate::messages::Message;
 
 /// What a dependant does when the record it depends on, `id`, moved to the
 /// association `association_id`: follow it, or refuse the move (409).
@@ -69,7 +70,7 @@ pub fn follow_move(
 pub fn refuse_while(
     count: i64,
     code: &'static str,
-    detail: impl FnOnce(i64) -> String,
+    detail: impl FnOnce(i64) -> Message,
 ) -> Result<(), ApiError> {
     if count > 0 {
         Err(ApiError::conflict(code, detail(count)))

@@ -22,13 +22,15 @@ use crate::auth::Actor;
 use crate::db::{now, DbConnection};
 use crate::error::ApiError;
 use crate::http::preconditions::IfMatch;
+use crate::messages::Message;
+use crate::msg;
 use crate::tree::{in_scope, placeable_path};
 
 /// A record that belongs to one association, with an id and a version.
 pub trait Resource: Clone + Send + Sized + 'static {
     /// Its name in the audit trail and the change feed: `unit`, `citizen`, …
     const TYPE: &'static str;
-    /// How a 404 names it: "the unit".
+    /// The catalogue's message naming it in a sentence ("noun-unit": "the unit").
     const NOUN: &'static str;
     /// Its table (`table_queries!`), for row locks.
     const TABLE: &'static str;
@@ -220,7 +222,7 @@ pub fn get_visible<R: Resource>(
     scope: Option<&str>,
     id: &str,
 ) -> Result<(R, String), ApiError> {
-    let not_found = || ApiError::not_found(R::NOUN);
+    let not_found = || ApiError::not_found(Message::new(R::NOUN));
     if uuid::Uuid::try_parse(id).is_err() {
         return Err(not_found());
     }
@@ -242,7 +244,7 @@ pub fn check_reference<R: Resource>(
     path: &str,
 ) -> Result<(), ApiError> {
     let missing = || {
-        let detail = format!("no {} the token sees has this id", R::TYPE);
+        let detail = msg!("reference-unknown", what = Message::new(R::NOUN));
         ApiError::invalid_field(pointer, "NOT_FOUND", detail)
     };
     if uuid::Uuid::try_parse(id).is_err() {
@@ -256,10 +258,7 @@ pub fn check_reference<R: Resource>(
         return Err(ApiError::invalid_field(
             pointer,
             "OUTSIDE_AREA",
-            format!(
-                "{} belongs to an association that is not this one nor above it",
-                R::NOUN
-            ),
+            msg!("reference-outside-area", what = Message::new(R::NOUN)),
         ));
     }
     Ok(())
@@ -382,7 +381,7 @@ pub fn update_found<R: Resource>(
     R::check_place(conn, scope, &path, &row)?;
     R::check_unique(conn, &row)?;
     let saved = R::save(conn, &row, current.version())?
-        .ok_or_else(|| ApiError::precondition_failed(current.version()))?;
+        .ok_or_else(|| ApiError::precondition_failed(current.version(), true))?;
     if saved.association_id() != current.association_id() {
         dependants::follow_move(conn, R::TYPE, saved.id(), saved.association_id())?;
     }
@@ -417,7 +416,7 @@ pub fn delete_found<R: Resource>(
     lock_row(conn, (R::TABLE, current.id()), RowLock::Update)?;
     dependants::refuse_delete(conn, R::TYPE, current.id())?;
     if R::remove(conn, current.id(), current.version())? == 0 {
-        return Err(ApiError::precondition_failed(current.version()));
+        return Err(ApiError::precondition_failed(current.version(), true));
     }
     let versions = (Some(current.version()), None);
     audit::<R>(conn, actor, "delete", current.id(), &path, versions)

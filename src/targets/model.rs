@@ -9,7 +9,9 @@ use super::rules::{Metric, TargetFields};
 use crate::db::schema::targets::{self, dsl};
 use crate::db::{DbConnection, MultiBackend};
 use crate::error::ApiError;
+use crate::error::UniqueKey;
 use crate::http::paging::{Page, PageRequest};
+use crate::msg;
 use crate::resource::Resource;
 use crate::tree;
 
@@ -57,7 +59,7 @@ impl TargetRow {
 
 impl Resource for TargetRow {
     const TYPE: &'static str = "target";
-    const NOUN: &'static str = "the target";
+    const NOUN: &'static str = "noun-target";
     type Fields = TargetFields;
 
     crate::row_basics!(TargetFields);
@@ -82,10 +84,7 @@ impl Resource for TargetRow {
         }
         Err(ApiError::conflict(
             "DUPLICATE_TARGET",
-            format!(
-                "the association already has a {} target for {}: change that one",
-                row.metric, row.year
-            ),
+            msg!("target-taken-named", metric = &row.metric, year = row.year),
         ))
     }
 }
@@ -193,4 +192,13 @@ pub fn applicable(
         nearest.entry(row.association_id.clone()).or_insert(row);
     }
     Ok(nearest)
+}
+
+inventory::submit! {
+    UniqueKey {
+        constraint: "targets_association_id_metric_year_key",
+        columns: "targets.association_id, targets.metric, targets.year",
+        code: "DUPLICATE_TARGET",
+        message: "target-taken",
+    }
 }

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, FieldError};
+use crate::msg;
 use crate::text;
 use crate::yearly_stats::rules::{check_year, round6, NOTE_MAX};
 
@@ -96,7 +97,7 @@ impl TargetFields {
                 errors.push(FieldError::new(
                     pointer,
                     "OUT_OF_RANGE",
-                    format!("a {} target is from 0 to {top}", self.metric.as_str()),
+                    msg!("target-range", metric = self.metric.as_str(), max = top),
                 ));
             }
         }
@@ -104,7 +105,7 @@ impl TargetFields {
             errors.push(FieldError::new(
                 "/max_value",
                 "BELOW_MIN_VALUE",
-                "must not be below min_value",
+                msg!("max-below-min"),
             ));
         }
         match text::optional_text("/note", self.note.take(), NOTE_MAX) {

@@ -18,6 +18,7 @@ use crate::db::{now, DbConnection, MultiBackend};
 use crate::error::{ApiError, FieldError};
 use crate::http::paging::{Page, PageRequest};
 use crate::http::preconditions::IfMatch;
+use crate::msg;
 use crate::text;
 use crate::tree::subtree_end;
 
@@ -81,7 +82,7 @@ pub fn issue(
         errors.push(FieldError::new(
             "/expires_at",
             "IN_THE_PAST",
-            "must be in the future",
+            msg!("must-be-future"),
         ));
     }
     let scope_path = match &new.association_id {
@@ -93,7 +94,7 @@ pub fn issue(
                 errors.push(FieldError::new(
                     "/association_id",
                     "NOT_FOUND",
-                    "no association has this id",
+                    msg!("association-id-unknown"),
                 ));
                 None
             }
@@ -102,7 +103,7 @@ pub fn issue(
             errors.push(FieldError::new(
                 "/association_id",
                 "SCOPE_REQUIRED",
-                "only an admin token may cover the whole tree: name the association it serves",
+                msg!("token-scope-required"),
             ));
             None
         }
@@ -114,7 +115,7 @@ pub fn issue(
     if new.association_id.is_none() && issuer.is_some() {
         return Err(ApiError::forbidden(
             "OUTSIDE_SCOPE",
-            "a token for the whole tree needs an issuer for the whole tree",
+            msg!("token-whole-tree"),
         ));
     }
     let token = generate()?;
@@ -167,7 +168,7 @@ pub fn get(conn: &mut DbConnection, scope: Option<&str>, id: &str) -> Result<Tok
         .filter(dsl::id.eq(id.to_owned()))
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::not_found("the token"))
+        .ok_or_else(|| ApiError::not_found(msg!("noun-token")))
 }
 
 /// One page of tokens, oldest first.

@@ -8,7 +8,9 @@ use super::rules::{UnitFields, UnitKind};
 use crate::db::schema::units::{self, dsl};
 use crate::db::{DbConnection, MultiBackend};
 use crate::error::ApiError;
+use crate::error::UniqueKey;
 use crate::http::paging::{Page, PageRequest};
+use crate::msg;
 use crate::resource::dependants::{refuse_while, Dependant};
 use crate::resource::Resource;
 use crate::text;
@@ -67,7 +69,7 @@ impl UnitRow {
 
 impl Resource for UnitRow {
     const TYPE: &'static str = "unit";
-    const NOUN: &'static str = "the unit";
+    const NOUN: &'static str = "noun-unit";
     type Fields = UnitFields;
 
     crate::row_basics!(UnitFields);
@@ -89,7 +91,7 @@ impl Resource for UnitRow {
         match holder {
             Some(_) => Err(ApiError::conflict(
                 "DUPLICATE_CODE",
-                format!("another unit already has the code {code:?}"),
+                msg!("unit-code-taken-named", code = code),
             )),
             None => Ok(()),
         }
@@ -172,12 +174,21 @@ fn count_in(conn: &mut DbConnection, association_id: &str) -> Result<i64, ApiErr
 }
 
 inventory::submit! {
+    UniqueKey {
+        constraint: "units_code_key",
+        columns: "units.code",
+        code: "DUPLICATE_CODE",
+        message: "unit-code-taken",
+    }
+}
+
+inventory::submit! {
     Dependant {
         on: "association",
         order: 20,
         refuse_delete: |conn, id| {
             refuse_while(count_in(conn, id)?, "HAS_UNITS", |n| {
-                format!("{n} learning unit(s) belong to the association: move or delete them first")
+                msg!("association-has-units", count = n)
             })
         },
         follow_move: None,

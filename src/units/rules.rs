@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, FieldError};
+use crate::msg;
 use crate::text;
 
 /// What kind of body a unit is.
@@ -88,7 +89,7 @@ impl UnitFields {
             errors.push(FieldError::new(
                 "/staff_count",
                 "OUT_OF_RANGE",
-                "must be from 0 to 10,000,000",
+                msg!("count-range", min = 0, max = 10_000_000),
             ));
         }
         if errors.is_empty() {

@@ -17,6 +17,7 @@ use crate::db::{now, DbConnection, MultiBackend};
 use crate::error::ApiError;
 use crate::http::paging::{Page, PageRequest};
 use crate::http::preconditions::IfMatch;
+use crate::msg;
 use crate::resource::dependants::{refuse_while, Dependant};
 use crate::text;
 use crate::tree;
@@ -141,7 +142,7 @@ pub fn get_visible(
     scope: Option<&str>,
     id: &str,
 ) -> Result<User, ApiError> {
-    let not_found = || ApiError::not_found("the user");
+    let not_found = || ApiError::not_found(msg!("noun-user"));
     if uuid::Uuid::try_parse(id).is_err() {
         return Err(not_found());
     }
@@ -167,7 +168,7 @@ fn placed_path(
         Some(id) => tree::placeable_path(conn, scope, id).map(Some),
         None if scope.is_some() => Err(ApiError::forbidden(
             "OUTSIDE_SCOPE",
-            "a user of the whole tree is made by an admin of the whole tree",
+            msg!("user-whole-tree"),
         )),
         None => Ok(None),
     }
@@ -191,9 +192,10 @@ fn link(conn: &mut DbConnection, id: &str, identities: &[Identity]) -> Result<()
             Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
                 return Err(ApiError::conflict(
                     "IDENTITY_TAKEN",
-                    format!(
-                        "the identity {:?} of {} signs in as another user already: unlink it there first",
-                        identity.subject, identity.issuer
+                    msg!(
+                        "identity-taken",
+                        subject = &identity.subject,
+                        issuer = &identity.issuer
                     ),
                 ))
             }
@@ -295,7 +297,7 @@ pub fn update(
     .returning(users::all_columns)
     .get_result(conn)
     .optional()?
-    .ok_or_else(|| ApiError::precondition_failed(current.row.version))?;
+    .ok_or_else(|| ApiError::precondition_failed(current.row.version, true))?;
     if fields.identities != current.identities {
         link(conn, id, &fields.identities)?;
     }
@@ -324,7 +326,7 @@ pub fn delete(
         .count()
         .get_result(conn)?;
     refuse_while(named, "USER_IN_AUDIT_TRAIL", |n| {
-        format!("the audit trail names the user in {n} event(s): deactivate it with {{\"active\": false}} instead")
+        msg!("user-in-audit-trail", count = n)
     })?;
     let path = match &current.row.association_id {
         Some(association) => tree::path_of(conn, association)?,
@@ -337,12 +339,12 @@ pub fn delete(
     )
     .execute(conn);
     match deleted {
-        Ok(0) => return Err(ApiError::precondition_failed(current.row.version)),
+        Ok(0) => return Err(ApiError::precondition_failed(current.row.version, true)),
         Ok(_) => {}
         Err(DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _)) => {
             return Err(ApiError::conflict(
                 "USER_IN_AUDIT_TRAIL",
-                "the audit trail names the user: deactivate it with {\"active\": false} instead",
+                msg!("user-in-audit-trail-any"),
             ))
         }
         Err(error) => return Err(error.into()),
@@ -413,7 +415,7 @@ inventory::submit! {
         order: 80,
         refuse_delete: |conn, id| {
             refuse_while(count_in(conn, id)?, "HAS_USERS", |n| {
-                format!("{n} user(s) serve the association: move or deactivate and delete them first")
+                msg!("association-has-users", count = n)
             })
         },
         follow_move: None,

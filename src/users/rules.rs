@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 
 use crate::auth::Role;
 use crate::error::{ApiError, FieldError};
+use crate::msg;
 use crate::text;
 
 pub const NAME_MAX: usize = 100;
@@ -56,7 +57,7 @@ impl UserFields {
             Ok(Some(_)) => errors.push(FieldError::new(
                 "/email",
                 "INVALID_EMAIL",
-                "not an e-mail address",
+                msg!("invalid-email"),
             )),
             Ok(None) => {}
             Err(e) => errors.push(e),
@@ -65,14 +66,14 @@ impl UserFields {
             errors.push(FieldError::new(
                 "/association_id",
                 "SCOPE_REQUIRED",
-                "only an admin may cover the whole tree: name the association the user serves",
+                msg!("user-scope-required"),
             ));
         }
         if self.identities.len() > IDENTITIES_MAX {
             errors.push(FieldError::new(
                 "/identities",
                 "TOO_MANY",
-                format!("at most {IDENTITIES_MAX} identities"),
+                msg!("too-many-identities", max = IDENTITIES_MAX),
             ));
         }
         for (i, identity) in self.identities.iter().enumerate() {
@@ -83,7 +84,7 @@ impl UserFields {
             errors.push(FieldError::new(
                 "/identities",
                 "DUPLICATE_IDENTITY",
-                "an identity is listed twice",
+                msg!("identity-twice"),
             ));
         }
         if errors.is_empty() {
@@ -103,7 +104,7 @@ fn identity_errors(index: usize, identity: &Identity) -> Vec<FieldError> {
         errors.push(FieldError::new(
             format!("/identities/{index}/issuer"),
             "INVALID_ISSUER",
-            format!("the provider's issuer URL (https://…, at most {ISSUER_MAX} characters), as its tokens' `iss` says"),
+            msg!("identity-issuer-form", max = ISSUER_MAX),
         ));
     }
     let subject = &identity.subject;
@@ -114,7 +115,7 @@ fn identity_errors(index: usize, identity: &Identity) -> Vec<FieldError> {
         errors.push(FieldError::new(
             format!("/identities/{index}/subject"),
             "INVALID_SUBJECT",
-            format!("1 to {SUBJECT_MAX} characters without control characters, as the tokens' `sub` says"),
+            msg!("identity-subject-form", max = SUBJECT_MAX),
         ));
     }
     errors

@@ -18,6 +18,7 @@ use crate::http::ids::{self, Id};
 use crate::http::merge_patch;
 use crate::http::paging::{self, Page, PageRequest};
 use crate::http::preconditions::{created_response, resource_response, IfMatch};
+use crate::msg;
 use crate::resource::Importable;
 use crate::resource::{self, http::Served};
 
@@ -89,7 +90,7 @@ impl Importable for StatsRow {
         association_id: Option<String>,
     ) -> Result<(String, StatsFields), ApiError> {
         let association_id = association_id.ok_or_else(|| {
-            ApiError::invalid_field("/association_id", "REQUIRED", "name the association")
+            ApiError::invalid_field("/association_id", "REQUIRED", msg!("association-required"))
         })?;
         let fields = StatsFields {
             year: body.year,

@@ -10,8 +10,10 @@ use crate::auth::Actor;
 use crate::db::schema::yearly_stats::{self, dsl};
 use crate::db::{DbConnection, MultiBackend};
 use crate::error::ApiError;
+use crate::error::UniqueKey;
 use crate::http::paging::{Page, PageRequest};
 use crate::http::preconditions::IfMatch;
+use crate::msg;
 use crate::resource::dependants::{refuse_while, Dependant};
 use crate::resource::{self, Resource};
 use crate::tree;
@@ -76,13 +78,13 @@ pub fn get_visible(
         .filter(dsl::year.eq(year))
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::not_found(&format!("the statistics of {year}")))?;
+        .ok_or_else(|| ApiError::not_found(msg!("noun-statistics-of", year = year)))?;
     Ok((row, association))
 }
 
 impl Resource for StatsRow {
     const TYPE: &'static str = "yearly_stats";
-    const NOUN: &'static str = "the statistics";
+    const NOUN: &'static str = "noun-statistics";
     type Fields = StatsFields;
 
     crate::row_basics!(StatsFields);
@@ -102,10 +104,7 @@ impl Resource for StatsRow {
         }
         Err(ApiError::conflict(
             "DUPLICATE_YEAR",
-            format!(
-                "the association already has statistics for {}: change them with PATCH",
-                row.year
-            ),
+            msg!("statistics-year-taken-named", year = row.year),
         ))
     }
 }
@@ -253,12 +252,18 @@ inventory::submit! {
         order: 70,
         refuse_delete: |conn, id| {
             refuse_while(count_for_association(conn, id)?, "HAS_STATISTICS", |n| {
-                format!(
-                    "{n} yearly statistic(s) or target(s) belong to the association: \
-                     they are its history, so it stays (dissolve it instead)"
-                )
+                msg!("association-has-statistics", count = n)
             })
         },
         follow_move: None,
+    }
+}
+
+inventory::submit! {
+    UniqueKey {
+        constraint: "yearly_stats_association_id_year_key",
+        columns: "yearly_stats.association_id, yearly_stats.year",
+        code: "DUPLICATE_YEAR",
+        message: "statistics-year-taken",
     }
 }

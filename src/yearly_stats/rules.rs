@@ -1,6 +1,7 @@
 //! The rules of yearly statistics that need no database.
 
 use crate::error::{ApiError, FieldError};
+use crate::msg;
 use crate::text;
 
 /// The Vietnam Association for Promoting Education was founded in 1996.
@@ -20,7 +21,7 @@ pub fn check_year(pointer: &str, year: i32) -> Result<(), FieldError> {
         Err(FieldError::new(
             pointer,
             "OUT_OF_RANGE",
-            format!("must be a year from {EARLIEST_YEAR} to {LATEST_YEAR}"),
+            msg!("year-range", min = EARLIEST_YEAR, max = LATEST_YEAR),
         ))
     }
 }
@@ -73,7 +74,7 @@ impl StatsFields {
                 errors.push(FieldError::new(
                     pointer,
                     "OUT_OF_RANGE",
-                    format!("must be from 0 to {COUNT_MAX}"),
+                    msg!("count-range", min = 0, max = COUNT_MAX),
                 ));
             }
         }
@@ -82,9 +83,10 @@ impl StatsFields {
                 errors.push(FieldError::new(
                     "/member_count",
                     "MEMBERS_ABOVE_POPULATION",
-                    format!(
-                        "{} members cannot exceed a population of {population}",
-                        self.member_count
+                    msg!(
+                        "members-above-population",
+                        members = self.member_count,
+                        population = population
                     ),
                 ));
             }
