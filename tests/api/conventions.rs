@@ -108,7 +108,7 @@ async fn an_array_where_an_object_belongs_is_a_422_and_changes_nothing() {
         .await;
         assert_eq!(
             problem["errors"][0]["detail"],
-            "invalid type: array, expected a JSON object"
+            "Phải là một đối tượng JSON, không phải một mảng"
         );
     }
     let kept: serde_json::Value = app.get(&path).await.json().await.unwrap();

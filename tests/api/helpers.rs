@@ -153,6 +153,7 @@ fn start(settings: &Settings, database: Arc<TestDatabase>) -> TestApp {
         address,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .default_headers(walk_language())
             .build()
             .expect("an HTTP client"),
         token: String::new(),
@@ -303,9 +304,80 @@ pub fn codes(items: &[Value]) -> Vec<String> {
         .collect()
 }
 
-/// Asserts a problem document with this status and code, and returns it.
+/// The language the suites' requests ask for: Vietnamese, so that every
+/// refusal they provoke is also a walk through the Vietnamese catalogue
+/// ([`assert_problem`] finds no English sentence in it). A test of the
+/// English a request without `Accept-Language` gets sends its own header or
+/// uses a client of its own.
+fn walk_language() -> reqwest::header::HeaderMap {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::ACCEPT_LANGUAGE,
+        reqwest::header::HeaderValue::from_static("vi"),
+    );
+    headers
+}
+
+/// Words of English sentences that Vietnamese text never holds, once the
+/// values it quotes (`code`, "text", paths, URLs) are taken out.
+const ENGLISH_WORDS: [&str; 28] = [
+    "the", "is", "are", "was", "must", "not", "cannot", "be", "of", "and", "to", "with", "this",
+    "that", "has", "have", "no", "only", "send", "retry", "again", "found", "from", "an", "a",
+    "invalid", "expected", "type",
+];
+
+/// The English words in `text`, a Vietnamese sentence whose quoted values
+/// (client input, codes, paths) are taken out first.
+pub fn english_in(text: &str) -> Vec<String> {
+    let quoted = regex::Regex::new(r#"`[^`]*`|"[^"]*"|https?://\S+|/[\w/{}.?=~%-]*"#).unwrap();
+    quoted
+        .replace_all(text, " ")
+        .split(|c: char| !c.is_alphanumeric() && c != '_')
+        .filter(|word| ENGLISH_WORDS.contains(&word.to_lowercase().as_str()))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Asserts that a problem document asked for in Vietnamese says every
+/// sentence (title, detail, each field's detail, each rejected row's of an
+/// import report) in Vietnamese.
+fn assert_vietnamese(problem: &Value) {
+    let field_details = ["/errors", "/report/rejections"]
+        .into_iter()
+        .filter_map(|pointer| problem.pointer(pointer).and_then(Value::as_array))
+        .flatten()
+        .map(|e| &e["detail"]);
+    for text in [&problem["title"], &problem["detail"]]
+        .into_iter()
+        .chain(field_details)
+    {
+        let text = text.as_str().unwrap_or_default();
+        let english = english_in(text);
+        assert!(english.is_empty(), "English {english:?} in {problem}");
+    }
+}
+
+/// Asserts a problem document with this status and code, and returns it. A
+/// problem asked for in Vietnamese (as the suites ask) is said in it.
 pub async fn assert_problem(response: Response, status: StatusCode, code: &str) -> Value {
     assert_eq!(response.status(), status);
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let language = header("content-language");
+    assert!(
+        matches!(language.as_deref(), Some("vi" | "en")),
+        "Content-Language: {language:?}"
+    );
+    assert!(
+        header("vary").is_some_and(|v| v.to_lowercase().contains("accept-language")),
+        "Vary: {:?}",
+        header("vary")
+    );
     let content_type = response
         .headers()
         .get("content-type")
@@ -327,6 +399,9 @@ pub async fn assert_problem(response: Response, status: StatusCode, code: &str) 
             && problem["type"].is_string()
     );
     assert_eq!(problem["request_id"].as_str(), request_id.as_deref());
+    if language.as_deref() == Some("vi") {
+        assert_vietnamese(&problem);
+    }
     problem
 }
 

@@ -21,6 +21,7 @@ mod idempotency;
 mod imports;
 mod instance;
 mod integrity;
+mod languages;
 mod layers;
 mod measured;
 mod oidc_provider;

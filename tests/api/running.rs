@@ -267,7 +267,10 @@ async fn concurrent_writes_that_fail_or_panic_lose_nothing_of_the_others() {
             db.write(move |conn| {
                 diesel::RunQueryDsl::execute(diesel::sql_query(bump), conn)?;
                 match i % 4 {
-                    0 => Err(khuyenhoc::error::ApiError::conflict("REFUSED", "refused")),
+                    0 => Err(khuyenhoc::error::ApiError::conflict(
+                        "REFUSED",
+                        khuyenhoc::msg!("already-exists"),
+                    )),
                     1 if i == 13 => panic!("a write that panics halfway"),
                     _ => Ok(i),
                 }
@@ -338,7 +341,9 @@ async fn a_write_answered_is_kept_and_one_refused_is_not_when_the_database_ends_
                 diesel::RunQueryDsl::execute(diesel::sql_query(mark), conn)?;
                 if i == 5 {
                     diesel::connection::SimpleConnection::batch_execute(conn, "ROLLBACK")?;
-                    return Err(khuyenhoc::error::ApiError::unavailable("ended"));
+                    return Err(khuyenhoc::error::ApiError::unavailable(khuyenhoc::msg!(
+                        "db-transaction-ended"
+                    )));
                 }
                 Ok(i)
             })
