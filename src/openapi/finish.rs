@@ -291,7 +291,9 @@ fn languages(doc: &mut Value) {
              with the language: programs branch on them, people read the sentences.",
             offered.join(", ")
         ),
-        "schema": {"type": "string", "maxLength": 200},
+        // Any value is read (what cannot be read asks for nothing): no
+        // length or pattern a request could be refused for.
+        "schema": {"type": "string"},
         "example": "vi"
     });
     if let Some(paths) = doc["paths"].as_object_mut() {
