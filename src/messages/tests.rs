@@ -135,7 +135,7 @@ fn every_message_the_code_names_is_in_the_catalogue() {
         | Message::new\(\s*"([a-z0-9-]+)"\)
         | message:\s*"([a-z0-9-]+)"
         | NOUN:\s*&'static\s+str\s*=\s*"([a-z0-9-]+)"
-        | "((?:title|db|level|subject|set-status|assessment-status|done|csv)-[a-z0-9-]+)"
+        | "((?:title|db|level|subject|set-status|assessment-status|done|csv|column|sheet)-[a-z0-9-]+)"
         "#,
     )
     .unwrap();

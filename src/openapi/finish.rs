@@ -37,6 +37,7 @@ pub fn finish(api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     idempotent_posts(&mut doc);
     accept_json_patches(&mut doc);
     languages(&mut doc);
+    binary_files(&mut doc);
     link_operations(&mut doc);
     serde_json::from_value(doc).expect("the finished document is an OpenAPI document")
 }
@@ -273,6 +274,36 @@ fn idempotent_posts(doc: &mut Value) {
                 responses.entry(status).or_insert_with(
                     || json!({"$ref": format!("#/components/responses/{response}")}),
                 );
+            }
+        }
+    }
+}
+
+/// A file for people (a workbook; later images and printable pages) is
+/// binary: generated clients read it as bytes (a `Blob`), not as text.
+fn binary_files(doc: &mut Value) {
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for operation in paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+    {
+        let Some(responses) = operation
+            .get_mut("responses")
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        for content in responses
+            .values_mut()
+            .filter_map(|response| response.get_mut("content").and_then(Value::as_object_mut))
+        {
+            for (media_type, body) in content.iter_mut() {
+                if media_type.starts_with("application/vnd.") {
+                    body["schema"] = json!({"type": "string", "format": "binary"});
+                }
             }
         }
     }

@@ -9,7 +9,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::assessments::{self, AssessmentsReport};
 use super::learning_district::{self, LearningDistrictReport};
 use super::membership::{self, MembershipReport};
-use super::output::answer;
+use super::output::{answer, Operation};
 use super::trend::{self, TrendReport};
 use crate::auth::Caller;
 use crate::db::Db;
@@ -23,9 +23,13 @@ use crate::yearly_stats::rules::check_year;
 pub fn configure(config: &mut ServiceConfig) {
     config
         .service(membership_report)
+        .service(membership_report_file)
         .service(assessments_report)
+        .service(assessments_report_file)
         .service(learning_district_report)
-        .service(trend_report);
+        .service(learning_district_report_file)
+        .service(trend_report)
+        .service(trend_report_file);
 }
 
 /// A year parameter: 400 unless from 1996 to 2100.
@@ -53,10 +57,7 @@ pub struct MembershipParams {
     tag = "reports",
     params(MembershipParams),
     responses(
-        (status = 200, description = "The report, as JSON or (with `Accept: text/csv`) as UTF-8 CSV with a byte-order mark: \
-one line `own`, one `child` per child, one `total`",
-         content((MembershipReport = "application/json"),
-                 (String = "text/csv", example = "\u{feff}row,association_id,association_code,association_name,level,year,reporting_count,association_count,member_count,population,households,branch_count,fund_raised_vnd,scholarship_count,scholarship_value_vnd,membership_ratio,target_year,target_min_value,target_max_value,target_gap_to_min,target_status\ntotal,0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b,HKH-TY,Hội Khuyến học huyện Trấn Yên,district,2020,22,22,23793,91161,,,,,,0.261,2025,0.35,0.4,0.089,below\n"))),
+        (status = 200, description = "The report. The same report as a workbook or CSV file: `/api/v1/reports/membership/file`", body = MembershipReport),
         (status = 400, response = crate::openapi::BadRequest),
         crate::openapi::refusals::ReadRefusals,
         (status = 406, response = crate::openapi::NotAcceptable),
@@ -69,11 +70,48 @@ pub async fn membership_report(
     caller: Caller,
     Query(params): Query<MembershipParams>,
 ) -> Result<HttpResponse, ApiError> {
+    membership(&req, &db, &caller, params, Operation::Json).await
+}
+
+async fn membership(
+    req: &HttpRequest,
+    db: &Db,
+    caller: &Caller,
+    params: MembershipParams,
+    operation: Operation,
+) -> Result<HttpResponse, ApiError> {
     let year = year("year", params.year)?;
-    answer(&req, &db, &caller, move |conn, scope| {
+    answer(req, db, caller, operation, move |conn, scope| {
         membership::build(conn, scope, &params.association_id, year)
     })
     .await
+}
+
+/// The membership report as a file for people: a workbook (the default) or
+/// CSV, its headings in the language `Accept-Language` asks for
+/// (Vietnamese by default).
+#[utoipa::path(
+    tag = "reports",
+    params(MembershipParams),
+    responses(
+        (status = 200, description = "The report as a workbook (one sheet: the association's own line, a line per child, the total; ratios as percentages) or, with `Accept: text/csv`, as UTF-8 CSV with a byte-order mark",
+         content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                 (String = "text/csv", example = "\u{feff}row,association_id,association_code,association_name,level,year,reporting_count,association_count,member_count,population,households,branch_count,fund_raised_vnd,scholarship_count,scholarship_value_vnd,membership_ratio,target_year,target_min_value,target_max_value,target_gap_to_min,target_status\ntotal,0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b,HKH-TY,Hội Khuyến học huyện Trấn Yên,district,2020,22,22,23793,91161,,,,,,0.261,2025,0.35,0.4,0.089,below\n")),
+         headers(("Content-Disposition" = String, description = "`attachment; filename=\"membership-2020.xlsx\"`"),
+                 ("Content-Language" = String, description = "The language of the headings"))),
+        (status = 400, response = crate::openapi::BadRequest),
+        crate::openapi::refusals::ReadRefusals,
+        (status = 406, response = crate::openapi::NotAcceptable),
+    )
+)]
+#[get("/reports/membership/file")]
+pub async fn membership_report_file(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    Query(params): Query<MembershipParams>,
+) -> Result<HttpResponse, ApiError> {
+    membership(&req, &db, &caller, params, Operation::File).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -97,9 +135,7 @@ pub struct AssessmentsParams {
     tag = "reports",
     params(AssessmentsParams),
     responses(
-        (status = 200, description = "The report, as JSON or (with `Accept: text/csv`) as UTF-8 CSV with a byte-order mark",
-         content((AssessmentsReport = "application/json"),
-                 (String = "text/csv", example = "\u{feff}row,association_id,association_code,association_name,level,criteria_set_code,criteria_set_edition,period,assessment_count,draft,submitted,approved,excellent,good,fair,not_met,assessed_count,recognised_count,recognised_ratio,good_or_above_ratio,subject_count,subject_count_source,recognised_of_registered_ratio,recognised_of_all_ratio,target_metric,target_year,target_min_value,target_max_value,target_gap_to_min,target_status\ntotal,0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b,HKH-TY,Hội Khuyến học huyện Trấn Yên,district,learning-community-commune,2023,2020,21,0,0,21,6,15,0,0,21,21,1.0,1.0,21,associations,1.0,1.0,,,,,,\n"))),
+        (status = 200, description = "The report. The same report as a workbook or CSV file: `/api/v1/reports/assessments/file`", body = AssessmentsReport),
         (status = 400, response = crate::openapi::BadRequest),
         crate::openapi::refusals::ReadRefusals,
         (status = 406, response = crate::openapi::NotAcceptable),
@@ -112,12 +148,48 @@ pub async fn assessments_report(
     caller: Caller,
     Query(params): Query<AssessmentsParams>,
 ) -> Result<HttpResponse, ApiError> {
+    assessment_results(&req, &db, &caller, params, Operation::Json).await
+}
+
+async fn assessment_results(
+    req: &HttpRequest,
+    db: &Db,
+    caller: &Caller,
+    params: AssessmentsParams,
+    operation: Operation,
+) -> Result<HttpResponse, ApiError> {
     let period = year("period", params.period)?;
-    answer(&req, &db, &caller, move |conn, scope| {
+    answer(req, db, caller, operation, move |conn, scope| {
         let set = &params.criteria_set_id;
         assessments::build(conn, scope, &params.association_id, set, period)
     })
     .await
+}
+
+/// The assessments report as a file for people: a workbook (the default)
+/// or CSV, its headings in the language `Accept-Language` asks for
+/// (Vietnamese by default).
+#[utoipa::path(
+    tag = "reports",
+    params(AssessmentsParams),
+    responses(
+        (status = 200, description = "The report as a workbook (a line per child and the total; shares as percentages) or, with `Accept: text/csv`, as UTF-8 CSV with a byte-order mark",
+         content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (String = "text/csv")),
+         headers(("Content-Disposition" = String, description = "`attachment; filename=\"assessments-2020.xlsx\"`"),
+                 ("Content-Language" = String, description = "The language of the headings"))),
+        (status = 400, response = crate::openapi::BadRequest),
+        crate::openapi::refusals::ReadRefusals,
+        (status = 406, response = crate::openapi::NotAcceptable),
+    )
+)]
+#[get("/reports/assessments/file")]
+pub async fn assessments_report_file(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    Query(params): Query<AssessmentsParams>,
+) -> Result<HttpResponse, ApiError> {
+    assessment_results(&req, &db, &caller, params, Operation::File).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -140,9 +212,7 @@ pub struct LearningDistrictParams {
     tag = "reports",
     params(LearningDistrictParams),
     responses(
-        (status = 200, description = "The report, as JSON or (with `Accept: text/csv`) as UTF-8 CSV with a byte-order mark, one line per criterion",
-         content((LearningDistrictReport = "application/json"),
-                 (String = "text/csv", example = "\u{feff}association_id,association_name,period,criteria_set_code,criteria_set_edition,status,rating,criterion_code,criterion_title,group_name,level,required,met,score,max_score,note,measure,measured_value,numerator,denominator,denominator_source,threshold,threshold_source\n0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b,Hội Khuyến học huyện Trấn Yên,2021,learning-district,2021-pilot-computed,approved,good,TC09,Gia đình học tập đạt tỷ lệ mục tiêu của chương trình,Kết quả học tập,1,false,true,1,1,,recognised_family_ratio,0.936776,23218,24785,registered_households,0.7,target\n"))),
+        (status = 200, description = "The report. The same report as a workbook or CSV file: `/api/v1/reports/learning-district/file`", body = LearningDistrictReport),
         (status = 400, response = crate::openapi::BadRequest),
         crate::openapi::refusals::ReadRefusals,
         (status = 406, response = crate::openapi::NotAcceptable),
@@ -155,12 +225,48 @@ pub async fn learning_district_report(
     caller: Caller,
     Query(params): Query<LearningDistrictParams>,
 ) -> Result<HttpResponse, ApiError> {
+    learning_district(&req, &db, &caller, params, Operation::Json).await
+}
+
+async fn learning_district(
+    req: &HttpRequest,
+    db: &Db,
+    caller: &Caller,
+    params: LearningDistrictParams,
+    operation: Operation,
+) -> Result<HttpResponse, ApiError> {
     let period = year("period", params.period)?;
-    answer(&req, &db, &caller, move |conn, scope| {
+    answer(req, db, caller, operation, move |conn, scope| {
         let set = params.criteria_set_id.as_deref();
         learning_district::build(conn, scope, &params.association_id, period, set)
     })
     .await
+}
+
+/// The learning-district report as a file for people: a workbook (the
+/// default) or CSV, one line per criterion, its headings in the language
+/// `Accept-Language` asks for (Vietnamese by default).
+#[utoipa::path(
+    tag = "reports",
+    params(LearningDistrictParams),
+    responses(
+        (status = 200, description = "The report as a workbook (a line per criterion: met, score and maximum, measured value, threshold and its source) or, with `Accept: text/csv`, as UTF-8 CSV with a byte-order mark",
+         content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (String = "text/csv")),
+         headers(("Content-Disposition" = String, description = "`attachment; filename=\"learning-district-2021.xlsx\"`"),
+                 ("Content-Language" = String, description = "The language of the headings"))),
+        (status = 400, response = crate::openapi::BadRequest),
+        crate::openapi::refusals::ReadRefusals,
+        (status = 406, response = crate::openapi::NotAcceptable),
+    )
+)]
+#[get("/reports/learning-district/file")]
+pub async fn learning_district_report_file(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    Query(params): Query<LearningDistrictParams>,
+) -> Result<HttpResponse, ApiError> {
+    learning_district(&req, &db, &caller, params, Operation::File).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -184,9 +290,7 @@ pub struct TrendParams {
     tag = "reports",
     params(TrendParams),
     responses(
-        (status = 200, description = "The report, as JSON or (with `Accept: text/csv`) as UTF-8 CSV with a byte-order mark, one line per year",
-         content((TrendReport = "application/json"),
-                 (String = "text/csv", example = "\u{feff}association_id,association_name,metric,year,value,numerator,denominator,denominator_source,registered_count,recognised_of_registered_ratio,target_year,target_min_value,target_max_value,target_gap_to_min,target_status\n0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b,Hội Khuyến học huyện Trấn Yên,membership_ratio,2020,0.261,23793,91161,population,,,2025,0.35,0.4,0.089,below\n"))),
+        (status = 200, description = "The report. The same report as a workbook or CSV file: `/api/v1/reports/trend/file`", body = TrendReport),
         (status = 400, response = crate::openapi::BadRequest),
         crate::openapi::refusals::ReadRefusals,
         (status = 406, response = crate::openapi::NotAcceptable),
@@ -199,6 +303,16 @@ pub async fn trend_report(
     caller: Caller,
     Query(params): Query<TrendParams>,
 ) -> Result<HttpResponse, ApiError> {
+    trend(&req, &db, &caller, params, Operation::Json).await
+}
+
+async fn trend(
+    req: &HttpRequest,
+    db: &Db,
+    caller: &Caller,
+    params: TrendParams,
+    operation: Operation,
+) -> Result<HttpResponse, ApiError> {
     let from = year("from", params.from)?;
     let to = year("to", params.to)?;
     if to < from {
@@ -208,9 +322,35 @@ pub async fn trend_report(
             msg!("to-before-from"),
         ));
     }
-    answer(&req, &db, &caller, move |conn, scope| {
+    answer(req, db, caller, operation, move |conn, scope| {
         let id = &params.association_id;
         trend::build(conn, scope, id, params.metric, (from, to))
     })
     .await
+}
+
+/// The trend as a file for people: a workbook (the default) or CSV, one
+/// line per year, its headings in the language `Accept-Language` asks for
+/// (Vietnamese by default).
+#[utoipa::path(
+    tag = "reports",
+    params(TrendParams),
+    responses(
+        (status = 200, description = "The trend as a workbook (a line per year) or, with `Accept: text/csv`, as UTF-8 CSV with a byte-order mark",
+         content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (String = "text/csv")),
+         headers(("Content-Disposition" = String, description = "`attachment; filename=\"trend-membership_ratio-2020-2025.xlsx\"`"),
+                 ("Content-Language" = String, description = "The language of the headings"))),
+        (status = 400, response = crate::openapi::BadRequest),
+        crate::openapi::refusals::ReadRefusals,
+        (status = 406, response = crate::openapi::NotAcceptable),
+    )
+)]
+#[get("/reports/trend/file")]
+pub async fn trend_report_file(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    Query(params): Query<TrendParams>,
+) -> Result<HttpResponse, ApiError> {
+    trend(&req, &db, &caller, params, Operation::File).await
 }

@@ -448,6 +448,8 @@ impl AssessmentsReport {
 }
 
 impl Report for AssessmentsReport {
+    const SHEET: &'static str = "sheet-assessments";
+
     type Line<'a> = (AssessmentsCsvRow<'a>, TargetColumns);
 
     /// The report as CSV lines: the association's own subjects, one line per child, the total.
@@ -470,7 +472,7 @@ impl Report for AssessmentsReport {
         rows
     }
 
-    fn file_name(&self) -> String {
-        format!("assessments-{}.csv", self.period)
+    fn file_stem(&self) -> String {
+        format!("assessments-{}", self.period)
     }
 }

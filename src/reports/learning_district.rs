@@ -231,6 +231,8 @@ pub struct CriterionCsvRow<'a> {
 }
 
 impl Report for LearningDistrictReport {
+    const SHEET: &'static str = "sheet-learning-district";
+
     type Line<'a> = CriterionCsvRow<'a>;
 
     /// One CSV line per criterion (none without an assessment).
@@ -265,7 +267,7 @@ impl Report for LearningDistrictReport {
             .collect()
     }
 
-    fn file_name(&self) -> String {
-        format!("learning-district-{}.csv", self.period)
+    fn file_stem(&self) -> String {
+        format!("learning-district-{}", self.period)
     }
 }

@@ -304,6 +304,8 @@ impl<'a> MembershipCsvRow<'a> {
 }
 
 impl Report for MembershipReport {
+    const SHEET: &'static str = "sheet-membership";
+
     type Line<'a> = (MembershipCsvRow<'a>, TargetColumns);
 
     /// The report as CSV lines: the association's own figures, one line per child, the total.
@@ -334,7 +336,7 @@ impl Report for MembershipReport {
         rows
     }
 
-    fn file_name(&self) -> String {
-        format!("membership-{}.csv", self.year)
+    fn file_stem(&self) -> String {
+        format!("membership-{}", self.year)
     }
 }

@@ -13,6 +13,7 @@ pub mod learning_district;
 pub mod membership;
 pub mod output;
 pub mod trend;
+pub mod workbook;
 
 use std::collections::HashMap;
 

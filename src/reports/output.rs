@@ -1,5 +1,8 @@
-//! The two forms of a report: JSON by default, CSV for `Accept: text/csv`
-//! (UTF-8 with a byte-order mark, so that Excel shows Vietnamese intact).
+//! The forms of a report: JSON, CSV (UTF-8 with a byte-order mark, so that
+//! Excel shows Vietnamese intact) and a workbook (`workbook`). The JSON
+//! operation answers JSON unless `Accept` asks for a file; its `/file` twin
+//! answers a workbook unless `Accept` asks for CSV. One report is built,
+//! then rendered into the form asked for.
 
 use actix_web::http::header::{self, Accept, ContentDisposition, DispositionParam, Header};
 use actix_web::web::Bytes;
@@ -7,6 +10,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use super::cache::{ReportCache, ReportKey};
+use super::workbook::{workbook, XLSX};
 use super::TargetComparison;
 use crate::auth::Caller;
 use crate::changes::model as changes;
@@ -14,10 +18,15 @@ use crate::db::{read_snapshot, Db, DbConnection};
 use crate::error::ApiError;
 use crate::http::csv_cells;
 use crate::http::limits::ExpensiveWork;
+use crate::messages::{Language, Message};
 
 /// What every report gives besides its JSON body: the lines of its CSV
-/// form (flat structs, or tuples of them) and the name of the CSV file.
+/// form (flat structs, or tuples of them), which its workbook's sheet shows
+/// too, and the name of its files.
 pub trait Report: Serialize {
+    /// The catalogue's message naming the workbook's sheet.
+    const SHEET: &'static str;
+
     /// `Default` gives the header line of a report without lines.
     type Line<'a>: Serialize + Default
     where
@@ -25,7 +34,8 @@ pub trait Report: Serialize {
 
     fn csv_lines(&self) -> Vec<Self::Line<'_>>;
 
-    fn file_name(&self) -> String;
+    /// The files' name without its extension (`membership-2020`).
+    fn file_stem(&self) -> String;
 }
 
 /// Builds a report with `build` off the event loop, on one snapshot of the
@@ -37,13 +47,21 @@ pub async fn answer<R, F>(
     req: &HttpRequest,
     db: &Db,
     caller: &Caller,
+    operation: Operation,
     build: F,
 ) -> Result<HttpResponse, ApiError>
 where
     R: Report + Send + 'static,
     F: FnOnce(&mut DbConnection, Option<&str>) -> Result<R, ApiError> + Send + 'static,
 {
-    let format = negotiate(req)?;
+    let format = negotiate(req, operation)?;
+    // A file is for people, who read Vietnamese unless they ask otherwise.
+    let language = Language::negotiate(
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+        Language::Vi,
+    );
     let limits = req.app_data::<web::Data<ExpensiveWork>>().cloned();
     let _turn = match &limits {
         Some(limits) => Some(limits.turn().await?),
@@ -51,20 +69,20 @@ where
     };
     let cache = req.app_data::<web::Data<ReportCache>>().cloned();
     let key = ReportKey {
-        request: format!("{format:?} {}", req.uri()),
+        request: format!("{format:?} {language:?} {}", req.uri()),
         scope: caller.scope_path().map(str::to_owned),
     };
     let rendered = db
         .run(move |conn| {
             read_snapshot(conn, |conn| {
                 let Some(cache) = cache else {
-                    return render(format, &build(conn, key.scope.as_deref())?);
+                    return render(format, language, &build(conn, key.scope.as_deref())?);
                 };
                 let head = changes::head(conn)?;
                 if let Some(kept) = cache.get(&key, head) {
                     return Ok(kept);
                 }
-                let rendered = render(format, &build(conn, key.scope.as_deref())?)?;
+                let rendered = render(format, language, &build(conn, key.scope.as_deref())?)?;
                 cache.put(key, head, rendered.clone());
                 Ok(rendered)
             })
@@ -78,8 +96,10 @@ where
 pub struct Rendered {
     pub body: Bytes,
     content_type: &'static str,
-    /// The CSV file's name.
+    /// The file's name, for a file form.
     file_name: Option<String>,
+    /// The language of a workbook's headings.
+    language: Option<Language>,
 }
 
 impl Rendered {
@@ -88,14 +108,18 @@ impl Rendered {
             body: body.into(),
             content_type: "application/json",
             file_name: None,
+            language: None,
         }
     }
 
     fn response(self) -> HttpResponse {
         let mut response = HttpResponse::Ok();
         response
-            .insert_header((header::VARY, "Accept"))
+            .insert_header((header::VARY, "Accept, Accept-Language"))
             .insert_header((header::CONTENT_TYPE, self.content_type));
+        if let Some(language) = self.language {
+            response.insert_header((header::CONTENT_LANGUAGE, language.tag()));
+        }
         if let Some(name) = self.file_name {
             response.insert_header(ContentDisposition {
                 disposition: header::DispositionType::Attachment,
@@ -114,24 +138,48 @@ pub const TEXT_CSV: &str = "text/csv; charset=utf-8";
 pub enum Format {
     Json,
     Csv,
+    Xlsx,
+}
+
+/// Which operation of a report answers: the JSON one (whose document
+/// states JSON, the typed default of generated clients; `curl` may still
+/// ask it for a file with `Accept`), or its `/file` twin (a workbook by
+/// default, or CSV).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    Json,
+    File,
 }
 
 /// The form the client prefers: the first acceptable media range by
-/// quality; JSON without an `Accept` header; 406 when neither form is acceptable.
-pub fn negotiate(req: &HttpRequest) -> Result<Format, ApiError> {
+/// quality; the operation's own form for no `Accept` or `*/*`; 406 when none
+/// of its forms is acceptable.
+pub fn negotiate(req: &HttpRequest, operation: Operation) -> Result<Format, ApiError> {
+    let default = match operation {
+        Operation::Json => Format::Json,
+        Operation::File => Format::Xlsx,
+    };
     let accept = match Accept::parse(req) {
         Ok(accept) if !accept.is_empty() => accept,
-        _ => return Ok(Format::Json),
+        _ => return Ok(default),
     };
     for mime in accept.ranked() {
         match (mime.type_().as_str(), mime.subtype().as_str()) {
             ("text", "csv") | ("text", "*") => return Ok(Format::Csv),
-            ("application", "json") | ("application", "*") | ("*", "*") => return Ok(Format::Json),
+            ("application", XLSX_SUBTYPE) => return Ok(Format::Xlsx),
+            ("application", "json") if operation == Operation::Json => return Ok(Format::Json),
+            ("application", "*") | ("*", "*") => return Ok(default),
             _ => {}
         }
     }
-    Err(ApiError::not_acceptable("application/json or text/csv"))
+    Err(ApiError::not_acceptable(match operation {
+        Operation::Json => "application/json, text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        Operation::File => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, text/csv",
+    }))
 }
+
+/// The subtype of a workbook's media type.
+const XLSX_SUBTYPE: &str = "vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// The target columns that end a CSV line: a line is serialised as the
 /// tuple `(row, TargetColumns)`, which the csv crate writes flat.
@@ -156,23 +204,42 @@ impl From<Option<&TargetComparison>> for TargetColumns {
     }
 }
 
-/// The report in the negotiated form.
-pub fn render<R: Report>(format: Format, report: &R) -> Result<Rendered, ApiError> {
+/// The report in the negotiated form; a workbook's headings in `language`.
+pub fn render<R: Report>(
+    format: Format,
+    language: Language,
+    report: &R,
+) -> Result<Rendered, ApiError> {
     match format {
         Format::Json => Ok(Rendered::json(
             serde_json::to_vec(report).map_err(ApiError::internal)?,
         )),
-        Format::Csv => Ok(Rendered {
-            body: csv_body(report).map_err(ApiError::internal)?.into(),
-            content_type: TEXT_CSV,
-            file_name: Some(report.file_name()),
-        }),
+        Format::Csv => {
+            let lines = csv_lines(report).map_err(ApiError::internal)?;
+            Ok(Rendered {
+                body: csv_cells::write_safe(&lines, BOM.as_bytes().to_vec())
+                    .map_err(ApiError::internal)?
+                    .into(),
+                content_type: TEXT_CSV,
+                file_name: Some(format!("{}.csv", report.file_stem())),
+                language: None,
+            })
+        }
+        Format::Xlsx => {
+            let lines = csv_lines(report).map_err(ApiError::internal)?;
+            let sheet = Message::new(R::SHEET);
+            Ok(Rendered {
+                body: workbook(&sheet, &lines, language)?.into(),
+                content_type: XLSX,
+                file_name: Some(format!("{}.xlsx", report.file_stem())),
+                language: Some(language),
+            })
+        }
     }
 }
 
-/// The BOM, the header line and a line per row, every cell made safe for
-/// spreadsheets.
-fn csv_body<R: Report>(report: &R) -> Result<Vec<u8>, csv::Error> {
+/// The header line and a line per row, as the csv crate writes them.
+fn csv_lines<R: Report>(report: &R) -> Result<Vec<u8>, csv::Error> {
     let lines = report.csv_lines();
     let mut writer = csv::Writer::from_writer(Vec::new());
     let raw = if lines.is_empty() {
@@ -192,7 +259,7 @@ fn csv_body<R: Report>(report: &R) -> Result<Vec<u8>, csv::Error> {
         }
         writer.into_inner().map_err(|e| e.into_error())?
     };
-    csv_cells::write_safe(&raw, BOM.as_bytes().to_vec())
+    Ok(raw)
 }
 
 #[cfg(test)]
@@ -205,7 +272,27 @@ mod tests {
         if let Some(accept) = accept {
             req = req.insert_header((header::ACCEPT, accept));
         }
-        negotiate(&req.to_http_request())
+        negotiate(&req.to_http_request(), Operation::Json)
+    }
+
+    fn file_format(accept: Option<&str>) -> Result<Format, ApiError> {
+        let mut req = TestRequest::default();
+        if let Some(accept) = accept {
+            req = req.insert_header((header::ACCEPT, accept));
+        }
+        negotiate(&req.to_http_request(), Operation::File)
+    }
+
+    #[test]
+    fn a_file_is_a_workbook_unless_csv_is_preferred() {
+        assert_eq!(file_format(None).unwrap(), Format::Xlsx);
+        assert_eq!(file_format(Some("*/*")).unwrap(), Format::Xlsx);
+        assert_eq!(file_format(Some("text/csv")).unwrap(), Format::Csv);
+        assert_eq!(format(Some(XLSX)).unwrap(), Format::Xlsx);
+        assert_eq!(
+            file_format(Some("application/json")).unwrap_err().code(),
+            "NOT_ACCEPTABLE"
+        );
     }
 
     #[test]

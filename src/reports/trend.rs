@@ -169,6 +169,8 @@ pub struct TrendCsvRow<'a> {
 }
 
 impl Report for TrendReport {
+    const SHEET: &'static str = "sheet-trend";
+
     type Line<'a> = (TrendCsvRow<'a>, TargetColumns);
 
     /// One CSV line per year.
@@ -193,12 +195,7 @@ impl Report for TrendReport {
             .collect()
     }
 
-    fn file_name(&self) -> String {
-        format!(
-            "trend-{}-{}-{}.csv",
-            self.metric.as_str(),
-            self.from,
-            self.to
-        )
+    fn file_stem(&self) -> String {
+        format!("trend-{}-{}-{}", self.metric.as_str(), self.from, self.to)
     }
 }

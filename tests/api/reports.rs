@@ -812,3 +812,292 @@ async fn report_parameters_are_checked() {
         .unwrap();
     assert_problem(response, StatusCode::NOT_ACCEPTABLE, "NOT_ACCEPTABLE").await;
 }
+
+/// A report's workbook as `/file` answers it: its sheet's name and rows (as
+/// calamine reads them back), and the raw XML of its sheet and styles.
+struct Workbook {
+    sheet: String,
+    rows: Vec<Vec<calamine::Data>>,
+    sheet_xml: String,
+    styles_xml: String,
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+async fn workbook(app: &TestApp, path: &str, language: &str) -> Workbook {
+    use calamine::Reader;
+    use std::io::Read;
+    let (base, query) = path.split_once('?').unwrap();
+    let response = app
+        .request(Method::GET, &format!("{base}/file?{query}"))
+        .header("Accept-Language", language)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    assert_eq!(response.headers()["content-type"], XLSX);
+    assert_eq!(response.headers()["content-language"], language);
+    let disposition = response.headers()["content-disposition"].to_str().unwrap();
+    assert!(disposition.contains(".xlsx"), "{disposition}");
+    let bytes = response.bytes().await.unwrap().to_vec();
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes.clone())).unwrap();
+    let sheet = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&sheet).unwrap();
+    let rows = range.rows().map(<[calamine::Data]>::to_vec).collect();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut part = |name: &str| {
+        let mut text = String::new();
+        zip.by_name(name)
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        text
+    };
+    Workbook {
+        sheet,
+        sheet_xml: part("xl/worksheets/sheet1.xml"),
+        styles_xml: part("xl/styles.xml"),
+        rows,
+    }
+}
+
+/// The CSV form's header and lines, in order.
+async fn csv_lines(app: &TestApp, path: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let response = app
+        .request(Method::GET, path)
+        .header("Accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    let bytes = response.bytes().await.unwrap();
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    let header = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let lines = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    (header, lines)
+}
+
+/// Every cell of the workbook holds the CSV form's value of the same report,
+/// in a type: numbers as numbers, yes/no as booleans, the rest as text (a
+/// CSV cell's formula escape `'` is the CSV's own).
+fn assert_same_values(book: &Workbook, (header, lines): &(Vec<String>, Vec<Vec<String>>)) {
+    use calamine::Data;
+    assert_eq!(
+        book.rows.len(),
+        lines.len() + 1,
+        "a heading row and a row per line"
+    );
+    assert_eq!(book.rows[0].len(), header.len());
+    for (line, row) in lines.iter().zip(&book.rows[1..]) {
+        for ((name, csv), cell) in header.iter().zip(line).zip(row) {
+            match cell {
+                Data::Empty => assert!(csv.is_empty(), "{name}: {csv:?} left out"),
+                Data::Float(n) => {
+                    assert_eq!(*n, csv.parse::<f64>().unwrap(), "{name}")
+                }
+                Data::Int(n) => assert_eq!(*n as f64, csv.parse::<f64>().unwrap(), "{name}"),
+                Data::Bool(b) => assert_eq!(b.to_string(), *csv, "{name}"),
+                Data::String(text) => {
+                    assert_eq!(text, csv.strip_prefix('\'').unwrap_or(csv), "{name}")
+                }
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+    }
+    assert!(!book.sheet_xml.contains("<f>"), "no formula is written");
+}
+
+/// The value of the column headed `heading` in `row`.
+fn cell<'a>(book: &'a Workbook, row: usize, heading: &str) -> &'a calamine::Data {
+    let col = book.rows[0]
+        .iter()
+        .position(|h| *h == heading)
+        .unwrap_or_else(|| panic!("no column {heading}: {:?}", book.rows[0]));
+    &book.rows[row][col]
+}
+
+#[actix_web::test]
+async fn each_report_is_a_workbook_of_the_same_values_in_their_types() {
+    use calamine::Data;
+    let f = fixture().await;
+    // A name that looks like a formula stays text in the workbook.
+    let formula = f
+        .app
+        .create_association(
+            "08190",
+            "=HYPERLINK(\"http://x\")",
+            "district",
+            Some(&f.province),
+        )
+        .await;
+    stats(
+        &f.app,
+        &formula,
+        json!({"year": 2020, "member_count": 10, "population": 40}),
+    )
+    .await;
+    let membership = format!(
+        "/api/v1/reports/membership?association_id={}&year=2020",
+        id(&f.province)
+    );
+    let report = json_report(&f.app, &membership).await;
+    let book = workbook(&f.app, &membership, "vi").await;
+    assert_eq!(book.sheet, "Hội viên");
+    assert_eq!(book.rows[0][0], Data::String("Dòng".into()));
+    assert_same_values(&book, &csv_lines(&f.app, &membership).await);
+    let total = book.rows.len() - 1;
+    assert_eq!(cell(&book, total, "Mã hội"), &Data::String("15".into()));
+    assert_eq!(
+        cell(&book, total, "Số hội viên"),
+        &Data::Float(report["total"]["figures"]["member_count"].as_f64().unwrap())
+    );
+    assert_eq!(
+        cell(&book, total, "Tỉ lệ hội viên / dân số"),
+        &Data::Float(
+            report["total"]["figures"]["membership_ratio"]
+                .as_f64()
+                .unwrap()
+        )
+    );
+    assert_eq!(cell(&book, total, "Năm"), &Data::Float(2020.0));
+    assert!(
+        book.styles_xml.contains("formatCode=\"0.0%\""),
+        "ratios as percentages"
+    );
+    assert!(
+        book.sheet_xml.contains("<pane ySplit=\"1\""),
+        "the heading row is frozen"
+    );
+    let names: Vec<String> = book.rows.iter().map(|r| r[3].to_string()).collect();
+    assert!(
+        names.contains(&"=HYPERLINK(\"http://x\")".to_owned()),
+        "{names:?}"
+    );
+    // Headings in English when asked for.
+    let english = workbook(&f.app, &membership, "en").await;
+    assert_eq!(english.sheet, "Membership");
+    assert!(english.rows[0].contains(&Data::String("Members".into())));
+
+    // The other three reports, cell by cell against their CSV lines.
+    // The fixture's communes are assessed for 2020; the district is, here, for 2021.
+    let district_set = set_id(&f.app, "learning-district").await;
+    let criteria: Value = (1..=19)
+        .map(|n| json!({"criterion_code": format!("TC{n:02}"), "met": n <= 17, "score": i32::from(n <= 17)}))
+        .collect();
+    assess(
+        &f.app,
+        &district_set,
+        "district",
+        &f.d1,
+        2021,
+        criteria,
+        "approved",
+    )
+    .await;
+    for (path, sheet) in [
+        (
+            format!(
+                "/api/v1/reports/assessments?association_id={}&criteria_set_id={}&period=2020",
+                id(&f.province),
+                f.commune_set
+            ),
+            "Kết quả đánh giá",
+        ),
+        (
+            format!(
+                "/api/v1/reports/learning-district?association_id={}&period=2021",
+                id(&f.d1)
+            ),
+            "Huyện học tập",
+        ),
+        (
+            format!(
+                "/api/v1/reports/trend?association_id={}&metric=membership_ratio&from=2019&to=2021",
+                id(&f.province)
+            ),
+            "Diễn biến",
+        ),
+    ] {
+        let book = workbook(&f.app, &path, "vi").await;
+        assert_eq!(book.sheet, sheet);
+        assert_same_values(&book, &csv_lines(&f.app, &path).await);
+    }
+    let district = format!(
+        "/api/v1/reports/learning-district?association_id={}&period=2021",
+        id(&f.d1)
+    );
+    let book = workbook(&f.app, &district, "vi").await;
+    assert_eq!(book.rows.len(), 20, "a heading and a row per criterion");
+    assert_eq!(cell(&book, 1, "Tiêu chí"), &Data::String("TC01".into()));
+    assert_eq!(cell(&book, 1, "Đạt"), &Data::Bool(true));
+    assert_eq!(cell(&book, 19, "Đạt"), &Data::Bool(false));
+    assert_eq!(cell(&book, 1, "Điểm tối đa"), &Data::Float(1.0));
+}
+
+#[actix_web::test]
+async fn a_report_file_offers_a_workbook_or_csv_and_the_json_operation_stays_json() {
+    let f = fixture().await;
+    let path = format!(
+        "/api/v1/reports/membership/file?association_id={}&year=2020",
+        id(&f.province)
+    );
+    let csv = f
+        .app
+        .request(Method::GET, &path)
+        .header("Accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let json = f
+        .app
+        .request(Method::GET, &path)
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(json, StatusCode::NOT_ACCEPTABLE, "NOT_ACCEPTABLE").await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("text/csv"),
+        "{problem}"
+    );
+    // The JSON operation answers JSON, and a workbook to whoever asks for one.
+    let plain = path.replace("/file", "");
+    let response = f.app.get(&plain).await;
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let response = f
+        .app
+        .request(Method::GET, &plain)
+        .header("Accept", XLSX)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["content-type"], XLSX);
+    // The document states JSON alone for the JSON operation, the files on `/file`.
+    let doc = f.app.document().await;
+    let content = |path: &str| {
+        doc["paths"][path]["get"]["responses"]["200"]["content"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    for report in ["membership", "assessments", "learning-district", "trend"] {
+        assert_eq!(
+            content(&format!("/api/v1/reports/{report}")),
+            ["application/json"]
+        );
+        assert_eq!(
+            content(&format!("/api/v1/reports/{report}/file")),
+            [XLSX, "text/csv"]
+        );
+    }
+}

@@ -1,0 +1,224 @@
+//! The workbook form of a report (`.xlsx`): the lines of its CSV form as a
+//! sheet whose cells keep their types — counts and money as numbers, years
+//! as whole numbers, ratios as percentages, yes/no as booleans — under a
+//! frozen, bold heading row in the reader's language. Text is written as
+//! text, never as a formula, whatever it begins with.
+
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+
+use crate::error::ApiError;
+use crate::messages::{Language, Message};
+
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// What a column holds, and so how its cells are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    /// A year or a period: a whole number without a thousands separator.
+    Year,
+    /// A count or an amount: a whole number with thousands separators.
+    Count,
+    /// A fraction, shown as a percentage.
+    Ratio,
+    /// Any other number (a score, a measured value, a threshold).
+    Number,
+    Boolean,
+    /// An association's level (text), or a criterion's (a whole number).
+    Level,
+}
+
+/// Every column of the reports' lines: its name in the CSV form, the
+/// catalogue's message heading it in a workbook, and the kind of its values.
+const COLUMNS: [(&str, &str, Kind); 61] = [
+    ("row", "column-row", Kind::Text),
+    ("association_id", "column-association-id", Kind::Text),
+    ("association_code", "column-association-code", Kind::Text),
+    ("association_name", "column-association-name", Kind::Text),
+    ("level", "column-level", Kind::Level),
+    ("year", "column-year", Kind::Year),
+    ("period", "column-period", Kind::Year),
+    ("reporting_count", "column-reporting-count", Kind::Count),
+    ("association_count", "column-association-count", Kind::Count),
+    ("member_count", "column-member-count", Kind::Count),
+    ("population", "column-population", Kind::Count),
+    ("households", "column-households", Kind::Count),
+    ("branch_count", "column-branch-count", Kind::Count),
+    ("fund_raised_vnd", "column-fund-raised-vnd", Kind::Count),
+    ("scholarship_count", "column-scholarship-count", Kind::Count),
+    (
+        "scholarship_value_vnd",
+        "column-scholarship-value-vnd",
+        Kind::Count,
+    ),
+    ("membership_ratio", "column-membership-ratio", Kind::Ratio),
+    ("target_metric", "column-target-metric", Kind::Text),
+    ("target_year", "column-target-year", Kind::Year),
+    ("target_min_value", "column-target-min-value", Kind::Number),
+    ("target_max_value", "column-target-max-value", Kind::Number),
+    (
+        "target_gap_to_min",
+        "column-target-gap-to-min",
+        Kind::Number,
+    ),
+    ("target_status", "column-target-status", Kind::Text),
+    ("criteria_set_code", "column-criteria-set-code", Kind::Text),
+    (
+        "criteria_set_edition",
+        "column-criteria-set-edition",
+        Kind::Text,
+    ),
+    ("assessment_count", "column-assessment-count", Kind::Count),
+    ("draft", "column-draft", Kind::Count),
+    ("submitted", "column-submitted", Kind::Count),
+    ("approved", "column-approved", Kind::Count),
+    ("excellent", "column-excellent", Kind::Count),
+    ("good", "column-good", Kind::Count),
+    ("fair", "column-fair", Kind::Count),
+    ("not_met", "column-not-met", Kind::Count),
+    ("assessed_count", "column-assessed-count", Kind::Count),
+    ("recognised_count", "column-recognised-count", Kind::Count),
+    ("recognised_ratio", "column-recognised-ratio", Kind::Ratio),
+    (
+        "good_or_above_ratio",
+        "column-good-or-above-ratio",
+        Kind::Ratio,
+    ),
+    ("subject_count", "column-subject-count", Kind::Count),
+    (
+        "subject_count_source",
+        "column-subject-count-source",
+        Kind::Text,
+    ),
+    ("registered_count", "column-registered-count", Kind::Count),
+    (
+        "recognised_of_registered_ratio",
+        "column-recognised-of-registered-ratio",
+        Kind::Ratio,
+    ),
+    (
+        "recognised_of_all_ratio",
+        "column-recognised-of-all-ratio",
+        Kind::Ratio,
+    ),
+    ("criterion_code", "column-criterion-code", Kind::Text),
+    ("criterion_title", "column-criterion-title", Kind::Text),
+    ("group_name", "column-group-name", Kind::Text),
+    ("required", "column-required", Kind::Boolean),
+    ("score", "column-score", Kind::Number),
+    ("max_score", "column-max-score", Kind::Number),
+    ("met", "column-met", Kind::Boolean),
+    ("note", "column-note", Kind::Text),
+    ("measure", "column-measure", Kind::Text),
+    ("measured_value", "column-measured-value", Kind::Number),
+    ("threshold", "column-threshold", Kind::Number),
+    ("threshold_source", "column-threshold-source", Kind::Text),
+    ("numerator", "column-numerator", Kind::Number),
+    ("denominator", "column-denominator", Kind::Number),
+    (
+        "denominator_source",
+        "column-denominator-source",
+        Kind::Text,
+    ),
+    ("rating", "column-rating", Kind::Text),
+    ("status", "column-status", Kind::Text),
+    ("metric", "column-metric", Kind::Text),
+    ("value", "column-value", Kind::Number),
+];
+
+/// The heading and kind of the column `name` (text under its own name for
+/// one the table does not know).
+fn column(name: &str) -> (Option<Message>, Kind) {
+    COLUMNS
+        .iter()
+        .find(|(known, _, _)| *known == name)
+        .map_or((None, Kind::Text), |(_, heading, kind)| {
+            (Some(Message::new(heading)), *kind)
+        })
+}
+
+/// The widest a column is made, in characters.
+const WIDTH_MAX: usize = 60;
+
+/// A workbook of one sheet named `sheet`: the heading row, then `lines`
+/// (the CSV form's header and records, before any spreadsheet escaping).
+pub fn workbook(sheet: &Message, lines: &[u8], language: Language) -> Result<Vec<u8>, ApiError> {
+    write(sheet, lines, language).map_err(ApiError::internal)
+}
+
+fn write(sheet: &Message, lines: &[u8], language: Language) -> Result<Vec<u8>, XlsxError> {
+    let mut reader = csv::Reader::from_reader(lines);
+    let names: Vec<String> = reader
+        .headers()
+        .map_err(|e| XlsxError::ParameterError(e.to_string()))?
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let columns: Vec<(String, Kind)> = names
+        .iter()
+        .map(|name| {
+            let (heading, kind) = column(name);
+            let heading = heading.map_or_else(|| name.clone(), |h| h.render(language));
+            (heading, kind)
+        })
+        .collect();
+    let heading = Format::new().set_bold().set_text_wrap();
+    let year = Format::new().set_num_format("0");
+    let count = Format::new().set_num_format("#,##0");
+    let ratio = Format::new().set_num_format("0.0%");
+    let number = Format::new().set_num_format("#,##0.###");
+
+    let mut workbook = Workbook::new();
+    let worksheet = workbook.add_worksheet();
+    // A sheet's name is at most 31 characters and holds none of []:*?/\.
+    let name: String = sheet
+        .render(language)
+        .chars()
+        .filter(|c| !"[]:*?/\\".contains(*c))
+        .take(31)
+        .collect();
+    worksheet.set_name(name)?;
+    let mut widths: Vec<usize> = columns.iter().map(|(h, _)| h.chars().count()).collect();
+    for (col, (text, _)) in columns.iter().enumerate() {
+        worksheet.write_string_with_format(0, col as u16, text, &heading)?;
+    }
+    for (index, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| XlsxError::ParameterError(e.to_string()))?;
+        let row = index as u32 + 1;
+        for (col, value) in record.iter().enumerate() {
+            let Some((_, kind)) = columns.get(col) else {
+                continue;
+            };
+            let col = col as u16;
+            if value.is_empty() {
+                continue;
+            }
+            widths[col as usize] = widths[col as usize].max(value.chars().count());
+            let parsed = value.parse::<f64>().ok().filter(|n| n.is_finite());
+            match (kind, parsed) {
+                (Kind::Year | Kind::Level, Some(n)) => {
+                    worksheet.write_number_with_format(row, col, n, &year)?
+                }
+                (Kind::Count, Some(n)) => {
+                    worksheet.write_number_with_format(row, col, n, &count)?
+                }
+                (Kind::Ratio, Some(n)) => {
+                    worksheet.write_number_with_format(row, col, n, &ratio)?
+                }
+                (Kind::Number, Some(n)) => {
+                    worksheet.write_number_with_format(row, col, n, &number)?
+                }
+                (Kind::Boolean, _) if value == "true" || value == "false" => {
+                    worksheet.write_boolean(row, col, value == "true")?
+                }
+                _ => worksheet.write_string(row, col, value)?,
+            };
+        }
+    }
+    for (col, width) in widths.into_iter().enumerate() {
+        let width = (width + 2).clamp(8, WIDTH_MAX);
+        worksheet.set_column_width(col as u16, width as f64)?;
+    }
+    worksheet.set_freeze_panes(1, 0)?;
+    workbook.save_to_buffer()
+}
