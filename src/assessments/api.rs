@@ -20,11 +20,13 @@ use crate::http::ids::{self, Id};
 use crate::http::paging::{Page, PageRequest};
 use crate::http::preconditions::{created_response, resource_response, IfMatch};
 use crate::msg;
+use crate::resource::export::Listing;
 use crate::resource::http::Served;
 
 pub fn configure(config: &mut ServiceConfig) {
     config
         .service(list_assessments)
+        .service(export_assessments)
         .service(create_assessment)
         .service(get_assessment)
         .service(update_assessment)
@@ -216,6 +218,7 @@ async fn list_page(
     caller: &Caller,
     params: ListAssessmentsParams,
     subject: Option<(SubjectKind, String)>,
+    listing: Listing,
 ) -> Result<HttpResponse, ApiError> {
     let (subject_kind, subject_id) = match subject {
         Some((kind, id)) => (Some(kind), Some(id)),
@@ -235,7 +238,7 @@ async fn list_page(
     let fingerprint = format!("{filter:?}");
     let fetch = move |conn: &mut DbConnection, page: &PageRequest| model::list(conn, &filter, page);
     let paging = (params.page_size, params.page_token.as_deref());
-    crate::resource::http::list(req, db, caller, paging, fingerprint, fetch).await
+    crate::resource::http::list(req, db, caller, listing, paging, fingerprint, fetch).await
 }
 
 impl Served for AssessmentRow {
@@ -275,8 +278,7 @@ impl Served for AssessmentRow {
     tag = "assessments",
     params(ListAssessmentsParams),
     responses(
-        (status = 200, description = "One page of assessments; with `Accept: text/csv` or `application/x-ndjson`, every one that matches the filters, streamed as a file (page parameters ignored)",
-         content((Page<Assessment> = "application/json"), (String = "text/csv"), (String = "application/x-ndjson")),
+        (status = 200, description = "One page of assessments. Every one that matches the filters, as a file: `GET /api/v1/exports/assessments`", body = Page<Assessment>,
          headers(("Link" = String, description = "`<…?page_token=…>; rel=\"next\"` when another page follows"))),
         crate::openapi::refusals::ExportRefusals,
     )
@@ -288,7 +290,29 @@ pub async fn list_assessments(
     caller: Caller,
     Query(params): Query<ListAssessmentsParams>,
 ) -> Result<HttpResponse, ApiError> {
-    list_page(&req, &db, &caller, params, None).await
+    list_page(&req, &db, &caller, params, None, Listing::Page).await
+}
+
+/// Export assessments: every one that matches the filters of the list, as a
+/// file to save or to import elsewhere (no pages).
+#[utoipa::path(
+    tag = "assessments",
+    params(ListAssessmentsParams),
+    responses(
+        (status = 200, description = "Every one that matches the filters, streamed: CSV (UTF-8 with a byte-order mark, the default) or, with `Accept: application/x-ndjson`, one JSON object per line; page parameters are ignored",
+         content((String = "text/csv"), (String = "application/x-ndjson")),
+         headers(("Content-Disposition" = String, description = "`attachment` with the file's name"))),
+        crate::openapi::refusals::ExportRefusals,
+    )
+)]
+#[get("/exports/assessments")]
+pub async fn export_assessments(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    Query(params): Query<ListAssessmentsParams>,
+) -> Result<HttpResponse, ApiError> {
+    list_page(&req, &db, &caller, params, None, Listing::Export).await
 }
 
 macro_rules! subject_view {
@@ -300,8 +324,7 @@ macro_rules! subject_view {
             description = concat!("The assessments whose subject is this ", $what, ", with the filters of `GET /api/v1/assessments`; 404 when the ", $what, " is outside the token's scope."),
             params(("id" = String, Path, description = concat!("The id of the ", $what)), ListAssessmentsParams),
             responses(
-                (status = 200, description = "One page of assessments; with `Accept: text/csv` or `application/x-ndjson`, every one, streamed as a file",
-                 content((Page<Assessment> = "application/json"), (String = "text/csv"), (String = "application/x-ndjson"))),
+                (status = 200, description = "One page of assessments. Every one, as a file: `GET /api/v1/exports/assessments` with `subject_kind` and `subject_id`", body = Page<Assessment>),
                 (status = 400, response = crate::openapi::BadRequest),
                 (status = 406, response = crate::openapi::NotAcceptable),
                 crate::openapi::refusals::ReadRefusals,
@@ -320,7 +343,8 @@ macro_rules! subject_view {
             let kind = db
                 .run(move |conn| ($check)(conn, scope.as_deref(), &subject))
                 .await?;
-            list_page(&req, &db, &caller, params, Some((kind.unwrap_or($kind), id))).await
+            let subject = Some((kind.unwrap_or($kind), id));
+            list_page(&req, &db, &caller, params, subject, Listing::Page).await
         }
     };
 }

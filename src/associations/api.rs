@@ -18,11 +18,13 @@ use crate::http::merge_patch;
 use crate::http::paging::{self, Page, PageRequest};
 use crate::http::preconditions::{created_response, resource_response, IfMatch};
 use crate::resource::export;
+use crate::resource::export::Listing;
 use crate::resource::http::Served;
 
 pub fn configure(config: &mut ServiceConfig) {
     config
         .service(list_associations)
+        .service(export_associations)
         .service(create_association)
         .service(get_association)
         .service(update_association)
@@ -358,8 +360,7 @@ impl ListAssociationsParams {
     tag = "associations",
     params(ListAssociationsParams),
     responses(
-        (status = 200, description = "One page of associations; with `Accept: text/csv` or `application/x-ndjson`, every one that matches the filters, streamed as a file (page parameters ignored)",
-         content((Page<Association> = "application/json"), (String = "text/csv"), (String = "application/x-ndjson")),
+        (status = 200, description = "One page of associations. Every one that matches the filters, as a file: `GET /api/v1/exports/associations`", body = Page<Association>,
          headers(("Link" = String, description = "`<…?page_token=…>; rel=\"next\"` when another page follows"))),
         crate::openapi::refusals::ExportRefusals,
     )
@@ -371,14 +372,47 @@ pub async fn list_associations(
     caller: Caller,
     Query(params): Query<ListAssociationsParams>,
 ) -> Result<HttpResponse, ApiError> {
+    associations(&req, &db, &caller, params, Listing::Page).await
+}
+
+/// Export associations: every one that matches the filters of the list, as
+/// a file to save or to import elsewhere (no pages).
+#[utoipa::path(
+    tag = "associations",
+    params(ListAssociationsParams),
+    responses(
+        (status = 200, description = "Every one that matches the filters, streamed: CSV (UTF-8 with a byte-order mark, the default) or, with `Accept: application/x-ndjson`, one JSON object per line; page parameters are ignored",
+         content((String = "text/csv"), (String = "application/x-ndjson")),
+         headers(("Content-Disposition" = String, description = "`attachment` with the file's name"))),
+        crate::openapi::refusals::ExportRefusals,
+    )
+)]
+#[get("/exports/associations")]
+pub async fn export_associations(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    Query(params): Query<ListAssociationsParams>,
+) -> Result<HttpResponse, ApiError> {
+    associations(&req, &db, &caller, params, Listing::Export).await
+}
+
+/// The list's rows, as a page or as a file.
+async fn associations(
+    req: &HttpRequest,
+    db: &Db,
+    caller: &Caller,
+    params: ListAssociationsParams,
+    listing: Listing,
+) -> Result<HttpResponse, ApiError> {
     let mut filter = params.filter()?;
     filter.scope = caller.scope_path().map(str::to_owned);
-    if let Some(form) = export::negotiate(&req)? {
+    if let Some(form) = export::negotiate(req, listing)? {
         let fingerprint = filter.fingerprint();
         let fetch = move |conn: &mut DbConnection, page: &PageRequest| {
             model::list(conn, &filter, page, false)
         };
-        return export::stream(&req, &db, &caller, form, fingerprint, fetch).await;
+        return export::stream(req, db, caller, form, fingerprint, fetch).await;
     }
     let page = PageRequest::new(
         params.page_size,
@@ -389,7 +423,7 @@ pub async fn list_associations(
     let rows = db
         .run(move |conn| model::list(conn, &filter, &page, with_total))
         .await?;
-    Ok(paging::page_response(&req, rows.map(Association::from)))
+    Ok(paging::page_response(req, rows.map(Association::from)))
 }
 
 /// Create an association.

@@ -16,12 +16,14 @@ use crate::http::ids::{self, Id};
 use crate::http::merge_patch;
 use crate::http::paging::{Page, PageRequest};
 use crate::http::preconditions::IfMatch;
+use crate::resource::export::Listing;
 use crate::resource::Importable;
 use crate::resource::{self, http::Served};
 
 pub fn configure(config: &mut ServiceConfig) {
     config
         .service(list_citizens)
+        .service(export_citizens)
         .service(create_citizen)
         .service(get_citizen)
         .service(update_citizen)
@@ -281,8 +283,7 @@ pub struct ListCitizensParams {
     tag = "citizens",
     params(ListCitizensParams),
     responses(
-        (status = 200, description = "One page of citizens; with `Accept: text/csv` or `application/x-ndjson`, every one that matches the filters, streamed as a file (page parameters ignored)",
-         content((Page<Citizen> = "application/json"), (String = "text/csv"), (String = "application/x-ndjson")),
+        (status = 200, description = "One page of citizens. Every one that matches the filters, as a file: `GET /api/v1/exports/citizens`", body = Page<Citizen>,
          headers(("Link" = String, description = "`<…?page_token=…>; rel=\"next\"` when another page follows"))),
         crate::openapi::refusals::ExportRefusals,
     )
@@ -293,6 +294,39 @@ pub async fn list_citizens(
     db: web::Data<Db>,
     caller: Caller,
     Query(params): Query<ListCitizensParams>,
+) -> Result<HttpResponse, ApiError> {
+    citizens(&req, &db, &caller, params, Listing::Page).await
+}
+
+/// Export citizens: every one that matches the filters of the list, as a
+/// file to save or to import elsewhere (no pages).
+#[utoipa::path(
+    tag = "citizens",
+    params(ListCitizensParams),
+    responses(
+        (status = 200, description = "Every one that matches the filters, streamed: CSV (UTF-8 with a byte-order mark, the default) or, with `Accept: application/x-ndjson`, one JSON object per line; page parameters are ignored",
+         content((String = "text/csv"), (String = "application/x-ndjson")),
+         headers(("Content-Disposition" = String, description = "`attachment` with the file's name"))),
+        crate::openapi::refusals::ExportRefusals,
+    )
+)]
+#[get("/exports/citizens")]
+pub async fn export_citizens(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    Query(params): Query<ListCitizensParams>,
+) -> Result<HttpResponse, ApiError> {
+    citizens(&req, &db, &caller, params, Listing::Export).await
+}
+
+/// The list's rows, as a page or as a file.
+async fn citizens(
+    req: &HttpRequest,
+    db: &Db,
+    caller: &Caller,
+    params: ListCitizensParams,
+    listing: Listing,
 ) -> Result<HttpResponse, ApiError> {
     let q = search_param(params.q.as_deref())?;
     let filter = CitizenFilter {
@@ -305,7 +339,8 @@ pub async fn list_citizens(
     let fingerprint = format!("{filter:?}");
     let paging = (params.page_size, params.page_token.as_deref());
     let fetch = move |conn: &mut DbConnection, page: &PageRequest| model::list(conn, &filter, page);
-    resource::http::list::<CitizenRow, _>(&req, &db, &caller, paging, fingerprint, fetch).await
+    resource::http::list::<CitizenRow, _>(req, db, caller, listing, paging, fingerprint, fetch)
+        .await
 }
 
 /// Register a citizen (editors and admins, in their scope).

@@ -16,12 +16,14 @@ use crate::http::ids::{self, Id};
 use crate::http::merge_patch;
 use crate::http::paging::PageRequest;
 use crate::http::preconditions::IfMatch;
+use crate::resource::export::Listing;
 use crate::resource::Importable;
 use crate::resource::{self, http::Served};
 
 pub fn configure(config: &mut ServiceConfig) {
     config
         .service(list_clans)
+        .service(export_clans)
         .service(create_clan)
         .service(get_clan)
         .service(update_clan)
@@ -160,8 +162,7 @@ pub struct ListClansParams {
     tag = "clans",
     params(ListClansParams),
     responses(
-        (status = 200, description = "One page of clans; with `Accept: text/csv` or `application/x-ndjson`, every one that matches the filters, streamed as a file (page parameters ignored)",
-         content((crate::http::paging::Page<Clan> = "application/json"), (String = "text/csv"), (String = "application/x-ndjson")),
+        (status = 200, description = "One page of clans. Every one that matches the filters, as a file: `GET /api/v1/exports/clans`", body = crate::http::paging::Page<Clan>,
          headers(("Link" = String, description = "`<…?page_token=…>; rel=\"next\"` when another page follows"))),
         crate::openapi::refusals::ExportRefusals,
     )
@@ -172,6 +173,39 @@ pub async fn list_clans(
     db: web::Data<Db>,
     caller: Caller,
     Query(params): Query<ListClansParams>,
+) -> Result<HttpResponse, ApiError> {
+    clans(&req, &db, &caller, params, Listing::Page).await
+}
+
+/// Export clans: every one that matches the filters of the list, as a
+/// file to save or to import elsewhere (no pages).
+#[utoipa::path(
+    tag = "clans",
+    params(ListClansParams),
+    responses(
+        (status = 200, description = "Every one that matches the filters, streamed: CSV (UTF-8 with a byte-order mark, the default) or, with `Accept: application/x-ndjson`, one JSON object per line; page parameters are ignored",
+         content((String = "text/csv"), (String = "application/x-ndjson")),
+         headers(("Content-Disposition" = String, description = "`attachment` with the file's name"))),
+        crate::openapi::refusals::ExportRefusals,
+    )
+)]
+#[get("/exports/clans")]
+pub async fn export_clans(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    Query(params): Query<ListClansParams>,
+) -> Result<HttpResponse, ApiError> {
+    clans(&req, &db, &caller, params, Listing::Export).await
+}
+
+/// The list's rows, as a page or as a file.
+async fn clans(
+    req: &HttpRequest,
+    db: &Db,
+    caller: &Caller,
+    params: ListClansParams,
+    listing: Listing,
 ) -> Result<HttpResponse, ApiError> {
     let q = search_param(params.q.as_deref())?;
     let filter = ClanFilter {
@@ -184,7 +218,7 @@ pub async fn list_clans(
     let fingerprint = format!("{filter:?}");
     let paging = (params.page_size, params.page_token.as_deref());
     let fetch = move |conn: &mut DbConnection, page: &PageRequest| model::list(conn, &filter, page);
-    resource::http::list::<ClanRow, _>(&req, &db, &caller, paging, fingerprint, fetch).await
+    resource::http::list::<ClanRow, _>(req, db, caller, listing, paging, fingerprint, fetch).await
 }
 
 impl From<CreateClan> for ClanFields {

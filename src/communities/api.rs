@@ -16,12 +16,14 @@ use crate::http::ids::{self, Id};
 use crate::http::merge_patch;
 use crate::http::paging::PageRequest;
 use crate::http::preconditions::IfMatch;
+use crate::resource::export::Listing;
 use crate::resource::Importable;
 use crate::resource::{self, http::Served};
 
 pub fn configure(config: &mut ServiceConfig) {
     config
         .service(list_communities)
+        .service(export_communities)
         .service(create_community)
         .service(get_community)
         .service(update_community)
@@ -187,8 +189,7 @@ pub struct ListCommunitiesParams {
     tag = "communities",
     params(ListCommunitiesParams),
     responses(
-        (status = 200, description = "One page of communities; with `Accept: text/csv` or `application/x-ndjson`, every one that matches the filters, streamed as a file (page parameters ignored)",
-         content((crate::http::paging::Page<Community> = "application/json"), (String = "text/csv"), (String = "application/x-ndjson")),
+        (status = 200, description = "One page of communities. Every one that matches the filters, as a file: `GET /api/v1/exports/communities`", body = crate::http::paging::Page<Community>,
          headers(("Link" = String, description = "`<…?page_token=…>; rel=\"next\"` when another page follows"))),
         crate::openapi::refusals::ExportRefusals,
     )
@@ -199,6 +200,39 @@ pub async fn list_communities(
     db: web::Data<Db>,
     caller: Caller,
     Query(params): Query<ListCommunitiesParams>,
+) -> Result<HttpResponse, ApiError> {
+    communities(&req, &db, &caller, params, Listing::Page).await
+}
+
+/// Export communities: every one that matches the filters of the list, as a
+/// file to save or to import elsewhere (no pages).
+#[utoipa::path(
+    tag = "communities",
+    params(ListCommunitiesParams),
+    responses(
+        (status = 200, description = "Every one that matches the filters, streamed: CSV (UTF-8 with a byte-order mark, the default) or, with `Accept: application/x-ndjson`, one JSON object per line; page parameters are ignored",
+         content((String = "text/csv"), (String = "application/x-ndjson")),
+         headers(("Content-Disposition" = String, description = "`attachment` with the file's name"))),
+        crate::openapi::refusals::ExportRefusals,
+    )
+)]
+#[get("/exports/communities")]
+pub async fn export_communities(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    Query(params): Query<ListCommunitiesParams>,
+) -> Result<HttpResponse, ApiError> {
+    communities(&req, &db, &caller, params, Listing::Export).await
+}
+
+/// The list's rows, as a page or as a file.
+async fn communities(
+    req: &HttpRequest,
+    db: &Db,
+    caller: &Caller,
+    params: ListCommunitiesParams,
+    listing: Listing,
 ) -> Result<HttpResponse, ApiError> {
     let q = search_param(params.q.as_deref())?;
     let filter = CommunityFilter {
@@ -211,7 +245,8 @@ pub async fn list_communities(
     let fingerprint = format!("{filter:?}");
     let paging = (params.page_size, params.page_token.as_deref());
     let fetch = move |conn: &mut DbConnection, page: &PageRequest| model::list(conn, &filter, page);
-    resource::http::list::<CommunityRow, _>(&req, &db, &caller, paging, fingerprint, fetch).await
+    resource::http::list::<CommunityRow, _>(req, db, caller, listing, paging, fingerprint, fetch)
+        .await
 }
 
 impl From<CreateCommunity> for CommunityFields {

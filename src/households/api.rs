@@ -16,12 +16,14 @@ use crate::http::ids::{self, Id};
 use crate::http::merge_patch;
 use crate::http::paging::PageRequest;
 use crate::http::preconditions::IfMatch;
+use crate::resource::export::Listing;
 use crate::resource::Importable;
 use crate::resource::{self, http::Served};
 
 pub fn configure(config: &mut ServiceConfig) {
     config
         .service(list_households)
+        .service(export_households)
         .service(create_household)
         .service(get_household)
         .service(update_household)
@@ -225,8 +227,7 @@ pub struct ListHouseholdsParams {
     tag = "households",
     params(ListHouseholdsParams),
     responses(
-        (status = 200, description = "One page of households; with `Accept: text/csv` or `application/x-ndjson`, every one that matches the filters, streamed as a file (page parameters ignored)",
-         content((crate::http::paging::Page<Household> = "application/json"), (String = "text/csv"), (String = "application/x-ndjson")),
+        (status = 200, description = "One page of households. Every one that matches the filters, as a file: `GET /api/v1/exports/households`", body = crate::http::paging::Page<Household>,
          headers(("Link" = String, description = "`<…?page_token=…>; rel=\"next\"` when another page follows"))),
         crate::openapi::refusals::ExportRefusals,
     )
@@ -237,6 +238,39 @@ pub async fn list_households(
     db: web::Data<Db>,
     caller: Caller,
     Query(params): Query<ListHouseholdsParams>,
+) -> Result<HttpResponse, ApiError> {
+    households(&req, &db, &caller, params, Listing::Page).await
+}
+
+/// Export households: every one that matches the filters of the list, as a
+/// file to save or to import elsewhere (no pages).
+#[utoipa::path(
+    tag = "households",
+    params(ListHouseholdsParams),
+    responses(
+        (status = 200, description = "Every one that matches the filters, streamed: CSV (UTF-8 with a byte-order mark, the default) or, with `Accept: application/x-ndjson`, one JSON object per line; page parameters are ignored",
+         content((String = "text/csv"), (String = "application/x-ndjson")),
+         headers(("Content-Disposition" = String, description = "`attachment` with the file's name"))),
+        crate::openapi::refusals::ExportRefusals,
+    )
+)]
+#[get("/exports/households")]
+pub async fn export_households(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    Query(params): Query<ListHouseholdsParams>,
+) -> Result<HttpResponse, ApiError> {
+    households(&req, &db, &caller, params, Listing::Export).await
+}
+
+/// The list's rows, as a page or as a file.
+async fn households(
+    req: &HttpRequest,
+    db: &Db,
+    caller: &Caller,
+    params: ListHouseholdsParams,
+    listing: Listing,
 ) -> Result<HttpResponse, ApiError> {
     let q = search_param(params.q.as_deref())?;
     let filter = HouseholdFilter {
@@ -250,7 +284,8 @@ pub async fn list_households(
     let fingerprint = format!("{filter:?}");
     let paging = (params.page_size, params.page_token.as_deref());
     let fetch = move |conn: &mut DbConnection, page: &PageRequest| model::list(conn, &filter, page);
-    resource::http::list::<HouseholdRow, _>(&req, &db, &caller, paging, fingerprint, fetch).await
+    resource::http::list::<HouseholdRow, _>(req, db, caller, listing, paging, fingerprint, fetch)
+        .await
 }
 
 impl From<CreateHousehold> for HouseholdFields {

@@ -1,9 +1,9 @@
-//! Lists as files: a list endpoint asked for `text/csv` or
-//! `application/x-ndjson` streams every row that matches its filters (no
-//! page limit), batch by batch on its own keyset order, so memory stays the
-//! same for a thousand rows or a million. Each row is the JSON the API
-//! serves (personal fields as the token's role allows), so the import
-//! endpoint takes the file back unchanged.
+//! Lists as files: `/api/v1/exports/{resource}` (or a list asked for
+//! `text/csv` or `application/x-ndjson`) streams every row that matches the
+//! list's filters (no page limit), batch by batch on its own keyset order,
+//! so memory stays the same for a thousand rows or a million. Each row is
+//! the JSON the API serves (personal fields as the token's role allows), so
+//! the import endpoint takes the file back unchanged.
 
 use actix_web::http::header::{self, Accept, ContentDisposition, DispositionParam, Header};
 use actix_web::web::{self, Bytes};
@@ -30,24 +30,40 @@ pub enum Form {
     Ndjson,
 }
 
-/// The form a list request prefers: `None` for a JSON page (also without
-/// `Accept`); 406 when it accepts none of the three.
-pub fn negotiate(req: &HttpRequest) -> Result<Option<Form>, ApiError> {
+/// Which operation of a list answers: the list (a JSON page, the typed
+/// answer of generated clients; `curl` may still ask it for a file with
+/// `Accept`), or its export (a file: CSV by default, or NDJSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    Page,
+    Export,
+}
+
+/// The form a list request prefers: `None` for a JSON page (the list's own
+/// form without `Accept`; an export's is CSV); 406 when it accepts none of
+/// the operation's forms.
+pub fn negotiate(req: &HttpRequest, listing: Listing) -> Result<Option<Form>, ApiError> {
+    let default = match listing {
+        Listing::Page => None,
+        Listing::Export => Some(Form::Csv),
+    };
     let accept = match Accept::parse(req) {
         Ok(accept) if !accept.is_empty() => accept,
-        _ => return Ok(None),
+        _ => return Ok(default),
     };
     for mime in accept.ranked() {
         match (mime.type_().as_str(), mime.subtype().as_str()) {
             ("text", "csv") | ("text", "*") => return Ok(Some(Form::Csv)),
             ("application", "x-ndjson") => return Ok(Some(Form::Ndjson)),
-            ("application", "json") | ("application", "*") | ("*", "*") => return Ok(None),
+            ("application", "json") if listing == Listing::Page => return Ok(None),
+            ("application", "*") | ("*", "*") => return Ok(default),
             _ => {}
         }
     }
-    Err(ApiError::not_acceptable(
-        "application/json, text/csv or application/x-ndjson",
-    ))
+    Err(ApiError::not_acceptable(match listing {
+        Listing::Page => "application/json, text/csv, application/x-ndjson",
+        Listing::Export => "text/csv, application/x-ndjson",
+    }))
 }
 
 /// Streams every row `fetch` pages through, in `form`. `fingerprint` names

@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 
-use super::export;
+use super::export::{self, Listing};
 use super::Resource;
 use crate::auth::Caller;
 use crate::db::{Db, DbConnection};
@@ -97,13 +97,14 @@ pub async fn delete_one<R: Resource + Served>(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// A list: one JSON page, or with `Accept: text/csv` or
-/// `application/x-ndjson` every matching row as a streamed file.
+/// A list: one JSON page, or (an export, or `Accept: text/csv` or
+/// `application/x-ndjson`) every matching row as a streamed file.
 /// `fingerprint` names the filters `fetch` applies.
 pub async fn list<R, F>(
     req: &HttpRequest,
     db: &Db,
     caller: &Caller,
+    listing: Listing,
     (page_size, page_token): (Option<u32>, Option<&str>),
     fingerprint: String,
     fetch: F,
@@ -112,7 +113,7 @@ where
     R: Served,
     F: Fn(&mut DbConnection, &PageRequest) -> Result<Page<R>, ApiError> + Clone + Send + 'static,
 {
-    if let Some(form) = export::negotiate(req)? {
+    if let Some(form) = export::negotiate(req, listing)? {
         return export::stream(req, db, caller, form, fingerprint, fetch).await;
     }
     let page = PageRequest::new(page_size, page_token, &fingerprint)?;

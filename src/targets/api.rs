@@ -16,12 +16,14 @@ use crate::http::ids::{self, Id};
 use crate::http::merge_patch;
 use crate::http::paging::{Page, PageRequest};
 use crate::http::preconditions::IfMatch;
+use crate::resource::export::Listing;
 use crate::resource::Importable;
 use crate::resource::{self, http::Served};
 
 pub fn configure(config: &mut ServiceConfig) {
     config
         .service(list_targets)
+        .service(export_targets)
         .service(create_target)
         .service(get_target)
         .service(update_target)
@@ -222,8 +224,7 @@ pub struct ListTargetsParams {
     tag = "targets",
     params(ListTargetsParams),
     responses(
-        (status = 200, description = "One page of targets; with `Accept: text/csv` or `application/x-ndjson`, every one that matches the filters, streamed as a file (page parameters ignored)",
-         content((Page<Target> = "application/json"), (String = "text/csv"), (String = "application/x-ndjson")),
+        (status = 200, description = "One page of targets. Every one that matches the filters, as a file: `GET /api/v1/exports/targets`", body = Page<Target>,
          headers(("Link" = String, description = "`<…?page_token=…>; rel=\"next\"` when another page follows"))),
         crate::openapi::refusals::ExportRefusals,
     )
@@ -235,6 +236,39 @@ pub async fn list_targets(
     caller: Caller,
     Query(params): Query<ListTargetsParams>,
 ) -> Result<HttpResponse, ApiError> {
+    targets(&req, &db, &caller, params, Listing::Page).await
+}
+
+/// Export targets: every one that matches the filters of the list, as a
+/// file to save or to import elsewhere (no pages).
+#[utoipa::path(
+    tag = "targets",
+    params(ListTargetsParams),
+    responses(
+        (status = 200, description = "Every one that matches the filters, streamed: CSV (UTF-8 with a byte-order mark, the default) or, with `Accept: application/x-ndjson`, one JSON object per line; page parameters are ignored",
+         content((String = "text/csv"), (String = "application/x-ndjson")),
+         headers(("Content-Disposition" = String, description = "`attachment` with the file's name"))),
+        crate::openapi::refusals::ExportRefusals,
+    )
+)]
+#[get("/exports/targets")]
+pub async fn export_targets(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    Query(params): Query<ListTargetsParams>,
+) -> Result<HttpResponse, ApiError> {
+    targets(&req, &db, &caller, params, Listing::Export).await
+}
+
+/// The list's rows, as a page or as a file.
+async fn targets(
+    req: &HttpRequest,
+    db: &Db,
+    caller: &Caller,
+    params: ListTargetsParams,
+    listing: Listing,
+) -> Result<HttpResponse, ApiError> {
     let filter = TargetFilter {
         association_id: params.association_id,
         ancestor_id: params.ancestor_id,
@@ -245,7 +279,7 @@ pub async fn list_targets(
     let fingerprint = format!("{filter:?}");
     let paging = (params.page_size, params.page_token.as_deref());
     let fetch = move |conn: &mut DbConnection, page: &PageRequest| model::list(conn, &filter, page);
-    resource::http::list::<TargetRow, _>(&req, &db, &caller, paging, fingerprint, fetch).await
+    resource::http::list::<TargetRow, _>(req, db, caller, listing, paging, fingerprint, fetch).await
 }
 
 /// Set a target (editors and admins, for an association in their scope).

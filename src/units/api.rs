@@ -16,12 +16,14 @@ use crate::http::ids::{self, Id};
 use crate::http::merge_patch;
 use crate::http::paging::{Page, PageRequest};
 use crate::http::preconditions::IfMatch;
+use crate::resource::export::Listing;
 use crate::resource::Importable;
 use crate::resource::{self, http::Served};
 
 pub fn configure(config: &mut ServiceConfig) {
     config
         .service(list_units)
+        .service(export_units)
         .service(create_unit)
         .service(get_unit)
         .service(update_unit)
@@ -232,8 +234,7 @@ pub struct ListUnitsParams {
     tag = "units",
     params(ListUnitsParams),
     responses(
-        (status = 200, description = "One page of units; with `Accept: text/csv` or `application/x-ndjson`, every one that matches the filters, streamed as a file (page parameters ignored)",
-         content((Page<Unit> = "application/json"), (String = "text/csv"), (String = "application/x-ndjson")),
+        (status = 200, description = "One page of units. Every one that matches the filters, as a file: `GET /api/v1/exports/units`", body = Page<Unit>,
          headers(("Link" = String, description = "`<…?page_token=…>; rel=\"next\"` when another page follows"))),
         crate::openapi::refusals::ExportRefusals,
     )
@@ -244,6 +245,39 @@ pub async fn list_units(
     db: web::Data<Db>,
     caller: Caller,
     Query(params): Query<ListUnitsParams>,
+) -> Result<HttpResponse, ApiError> {
+    units(&req, &db, &caller, params, Listing::Page).await
+}
+
+/// Export units: every one that matches the filters of the list, as a
+/// file to save or to import elsewhere (no pages).
+#[utoipa::path(
+    tag = "units",
+    params(ListUnitsParams),
+    responses(
+        (status = 200, description = "Every one that matches the filters, streamed: CSV (UTF-8 with a byte-order mark, the default) or, with `Accept: application/x-ndjson`, one JSON object per line; page parameters are ignored",
+         content((String = "text/csv"), (String = "application/x-ndjson")),
+         headers(("Content-Disposition" = String, description = "`attachment` with the file's name"))),
+        crate::openapi::refusals::ExportRefusals,
+    )
+)]
+#[get("/exports/units")]
+pub async fn export_units(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    Query(params): Query<ListUnitsParams>,
+) -> Result<HttpResponse, ApiError> {
+    units(&req, &db, &caller, params, Listing::Export).await
+}
+
+/// The list's rows, as a page or as a file.
+async fn units(
+    req: &HttpRequest,
+    db: &Db,
+    caller: &Caller,
+    params: ListUnitsParams,
+    listing: Listing,
 ) -> Result<HttpResponse, ApiError> {
     let q = search_param(params.q.as_deref())?;
     let filter = UnitFilter {
@@ -256,7 +290,7 @@ pub async fn list_units(
     let fingerprint = format!("{filter:?}");
     let paging = (params.page_size, params.page_token.as_deref());
     let fetch = move |conn: &mut DbConnection, page: &PageRequest| model::list(conn, &filter, page);
-    resource::http::list::<UnitRow, _>(&req, &db, &caller, paging, fingerprint, fetch).await
+    resource::http::list::<UnitRow, _>(req, db, caller, listing, paging, fingerprint, fetch).await
 }
 
 /// Register a unit (editors and admins, in their scope).

@@ -19,12 +19,14 @@ use crate::http::merge_patch;
 use crate::http::paging::{self, Page, PageRequest};
 use crate::http::preconditions::{created_response, resource_response, IfMatch};
 use crate::msg;
+use crate::resource::export::Listing;
 use crate::resource::Importable;
 use crate::resource::{self, http::Served};
 
 pub fn configure(config: &mut ServiceConfig) {
     config
         .service(list_yearly_stats)
+        .service(export_yearly_stats)
         .service(list_association_yearly_stats)
         .service(create_yearly_stats)
         .service(get_yearly_stats)
@@ -291,8 +293,7 @@ pub struct PageParams {
     tag = "yearly-stats",
     params(ListYearlyStatsParams),
     responses(
-        (status = 200, description = "One page of yearly statistics; with `Accept: text/csv` or `application/x-ndjson`, every one that matches the filters, streamed as a file (page parameters ignored)",
-         content((Page<YearlyStats> = "application/json"), (String = "text/csv"), (String = "application/x-ndjson")),
+        (status = 200, description = "One page of yearly statistics. Every one that matches the filters, as a file: `GET /api/v1/exports/yearly-stats`", body = Page<YearlyStats>,
          headers(("Link" = String, description = "`<…?page_token=…>; rel=\"next\"` when another page follows"))),
         crate::openapi::refusals::ExportRefusals,
     )
@@ -304,6 +305,39 @@ pub async fn list_yearly_stats(
     caller: Caller,
     Query(params): Query<ListYearlyStatsParams>,
 ) -> Result<HttpResponse, ApiError> {
+    yearly_stats(&req, &db, &caller, params, Listing::Page).await
+}
+
+/// Export yearly stats: every one that matches the filters of the list, as a
+/// file to save or to import elsewhere (no pages).
+#[utoipa::path(
+    tag = "yearly-stats",
+    params(ListYearlyStatsParams),
+    responses(
+        (status = 200, description = "Every one that matches the filters, streamed: CSV (UTF-8 with a byte-order mark, the default) or, with `Accept: application/x-ndjson`, one JSON object per line; page parameters are ignored",
+         content((String = "text/csv"), (String = "application/x-ndjson")),
+         headers(("Content-Disposition" = String, description = "`attachment` with the file's name"))),
+        crate::openapi::refusals::ExportRefusals,
+    )
+)]
+#[get("/exports/yearly-stats")]
+pub async fn export_yearly_stats(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    Query(params): Query<ListYearlyStatsParams>,
+) -> Result<HttpResponse, ApiError> {
+    yearly_stats(&req, &db, &caller, params, Listing::Export).await
+}
+
+/// The list's rows, as a page or as a file.
+async fn yearly_stats(
+    req: &HttpRequest,
+    db: &Db,
+    caller: &Caller,
+    params: ListYearlyStatsParams,
+    listing: Listing,
+) -> Result<HttpResponse, ApiError> {
     let filter = StatsFilter {
         association_id: params.association_id,
         ancestor_id: params.ancestor_id,
@@ -313,7 +347,7 @@ pub async fn list_yearly_stats(
     let fingerprint = format!("{filter:?}");
     let paging = (params.page_size, params.page_token.as_deref());
     let fetch = move |conn: &mut DbConnection, page: &PageRequest| model::list(conn, &filter, page);
-    resource::http::list::<StatsRow, _>(&req, &db, &caller, paging, fingerprint, fetch).await
+    resource::http::list::<StatsRow, _>(req, db, caller, listing, paging, fingerprint, fetch).await
 }
 
 /// List the years an association has reported.

@@ -187,3 +187,93 @@ async fn associations_export_as_the_list_gives_them() {
     let district = rows.iter().find(|r| r[1] == "08170").unwrap();
     assert_eq!(district[ancestors], format!("[{}]", province["id"]));
 }
+
+/// Each list's files live on an export operation of their own: CSV by
+/// default, NDJSON when asked, never a JSON page; the list states JSON only
+/// (its typed answer), while `curl` may still ask it for a file.
+#[actix_web::test]
+async fn each_list_has_an_export_of_its_own_and_states_json_alone() {
+    let app = spawn_app().await;
+    let district = app
+        .create_association("08170", "Huyện Trấn Yên", "district", None)
+        .await;
+    let commune = app
+        .create_association("04576", "Xã Đào Thịnh", "commune", Some(&district))
+        .await;
+    let query = format!("?ancestor_id={}", district["id"].as_str().unwrap());
+    let default = app
+        .get(&format!("/api/v1/exports/associations{query}"))
+        .await;
+    assert_eq!(default.status(), StatusCode::OK);
+    assert_eq!(default.headers()["content-type"], "text/csv; charset=utf-8");
+    let (header, rows) = csv_records(&default.text().await.unwrap());
+    let code = header.iter().position(|c| c == "code").unwrap();
+    assert_eq!(
+        rows.iter().map(|r| r[code].as_str()).collect::<Vec<_>>(),
+        ["04576"]
+    );
+    let ndjson = export(
+        &app,
+        &format!("/api/v1/exports/associations{query}"),
+        "application/x-ndjson",
+    )
+    .await;
+    let line: Value = serde_json::from_str(ndjson.lines().next().unwrap()).unwrap();
+    assert_eq!(line["id"], commune["id"]);
+    let json = app
+        .request(Method::GET, &format!("/api/v1/exports/associations{query}"))
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(json, StatusCode::NOT_ACCEPTABLE, "NOT_ACCEPTABLE").await;
+    // The list itself still answers a file to whoever asks.
+    let csv = export(&app, &format!("/api/v1/associations{query}"), "text/csv").await;
+    assert!(csv.contains("04576"));
+
+    let doc = app.document().await;
+    let content = |path: &str| {
+        doc["paths"][path]["get"]["responses"]["200"]["content"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{path}"))
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    for list in [
+        "associations",
+        "units",
+        "citizens",
+        "communities",
+        "households",
+        "clans",
+        "yearly-stats",
+        "targets",
+        "assessments",
+    ] {
+        assert_eq!(
+            content(&format!("/api/v1/{list}")),
+            ["application/json"],
+            "{list}"
+        );
+        assert_eq!(
+            content(&format!("/api/v1/exports/{list}")),
+            ["application/x-ndjson", "text/csv"],
+            "{list}"
+        );
+    }
+    // No operation states JSON beside a file: a generated client's answer
+    // is one type.
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let Some(content) = operation["responses"]["200"]["content"].as_object() else {
+                continue;
+            };
+            assert!(
+                !(content.contains_key("application/json") && content.len() > 1),
+                "{method} {path}: {:?}",
+                content.keys().collect::<Vec<_>>()
+            );
+        }
+    }
+}

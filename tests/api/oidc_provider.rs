@@ -9,6 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use crate::node::npm_package;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use regex::Regex;
@@ -25,34 +26,7 @@ const REDIRECT_URI: &str = "http://127.0.0.1/callback";
 /// The installed provider: its folder, with `node_modules` and the script.
 fn installed() -> &'static Path {
     static INSTALLED: OnceLock<PathBuf> = OnceLock::new();
-    INSTALLED.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let source = root.join("tests/oidc");
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map_or_else(|| root.join("target"), PathBuf::from)
-            .join("oidc-provider");
-        std::fs::create_dir_all(&target).expect("a folder for the provider");
-        let lock = std::fs::read(source.join("package-lock.json")).expect("tests/oidc/package-lock.json");
-        let installed_lock = std::fs::read(target.join("package-lock.json")).ok();
-        if installed_lock.as_deref() != Some(&lock[..]) || !target.join("node_modules").is_dir() {
-            for file in ["package.json", "package-lock.json"] {
-                std::fs::copy(source.join(file), target.join(file)).expect("the package files");
-            }
-            let status = Command::new("npm")
-                .args(["ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"])
-                .current_dir(&target)
-                .status()
-                .unwrap_or_else(|e| {
-                    panic!(
-                        "the sign-in tests start an OpenID Connect provider with Node.js: \
-                         install Node.js 20 or newer and npm (Debian: apt-get install nodejs npm) ({e})"
-                    )
-                });
-            assert!(status.success(), "npm ci of tests/oidc failed");
-        }
-        std::fs::copy(source.join("provider.mjs"), target.join("provider.mjs")).expect("the script");
-        target
-    })
+    INSTALLED.get_or_init(|| npm_package("oidc", "oidc-provider", &["provider.mjs"]))
 }
 
 fn free_port() -> u16 {
