@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::messages::Message;
+
 /// One rating scale across every framework, so that reports can compare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -25,6 +27,16 @@ impl Rating {
         Rating::Fair,
         Rating::NotMet,
     ];
+
+    /// The rating as an officer says it (Tốt, Khá, Trung bình, Chưa đạt).
+    pub fn noun(self) -> Message {
+        Message::new(match self {
+            Rating::Excellent => "rating-excellent",
+            Rating::Good => "rating-good",
+            Rating::Fair => "rating-fair",
+            Rating::NotMet => "rating-not-met",
+        })
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {

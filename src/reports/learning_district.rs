@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use super::assessments::SetRef;
 use super::output::Report;
+use super::workbook::Cell;
 use super::{AssociationRef, TargetComparison};
 use crate::assessments::model::AssessmentRow;
 use crate::associations::model as associations_model;
@@ -18,6 +19,8 @@ use crate::db::schema::assessments::{self, dsl};
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::measures::rules::{Denominator, Measurement, ThresholdSource};
+use crate::messages::Message;
+use crate::msg;
 use crate::targets::model as targets_model;
 use crate::targets::rules::Metric;
 
@@ -269,5 +272,56 @@ impl Report for LearningDistrictReport {
 
     fn file_stem(&self) -> String {
         format!("learning-district-{}", self.period)
+    }
+
+    /// The form's head: whose assessment, of which year and set, and its
+    /// result; the date it was made, for the signatures below it.
+    fn summary(&self) -> Vec<(Message, Cell)> {
+        let score: i32 = self.criteria.iter().map(|c| c.score).sum();
+        let max_score: i32 = self.criteria.iter().map(|c| c.max_score).sum();
+        let mut rows = vec![
+            (
+                msg!("column-association-name"),
+                Cell::Text(self.association.name.clone()),
+            ),
+            (
+                msg!("column-association-code"),
+                Cell::Text(self.association.code.clone()),
+            ),
+            (msg!("column-period"), Cell::Number(self.period.into())),
+        ];
+        if let Some(set) = &self.criteria_set {
+            rows.push((
+                msg!("column-criteria-set-code"),
+                Cell::Text(set.code.clone()),
+            ));
+            rows.push((
+                msg!("column-criteria-set-edition"),
+                Cell::Text(set.edition.clone()),
+            ));
+        }
+        if let Some(status) = self.status {
+            rows.push((msg!("column-status"), Cell::Word(status.noun())));
+        }
+        if let Some(rating) = self.rating {
+            rows.push((msg!("column-rating"), Cell::Word(rating.noun())));
+        }
+        rows.extend([
+            (
+                msg!("summary-criteria-met"),
+                Cell::Number(self.met_count.into()),
+            ),
+            (
+                msg!("summary-criteria-count"),
+                Cell::Number(self.criteria_count.into()),
+            ),
+            (msg!("column-score"), Cell::Number(score.into())),
+            (msg!("column-max-score"), Cell::Number(max_score.into())),
+            (
+                msg!("summary-made-on"),
+                Cell::Text(chrono::Utc::now().date_naive().to_string()),
+            ),
+        ]);
+        rows
     }
 }

@@ -10,7 +10,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use super::cache::{ReportCache, ReportKey};
-use super::workbook::{workbook, XLSX};
+use super::workbook::{workbook, Cell, XLSX};
 use super::TargetComparison;
 use crate::auth::Caller;
 use crate::changes::model as changes;
@@ -36,6 +36,12 @@ pub trait Report: Serialize {
 
     /// The files' name without its extension (`membership-2020`).
     fn file_stem(&self) -> String;
+
+    /// The first sheet of its workbook, a heading and a value a row, for a
+    /// report that is a form sent up the tree (none by default).
+    fn summary(&self) -> Vec<(Message, Cell)> {
+        Vec::new()
+    }
 }
 
 /// Builds a report with `build` off the event loop, on one snapshot of the
@@ -229,7 +235,7 @@ pub fn render<R: Report>(
             let lines = csv_lines(report).map_err(ApiError::internal)?;
             let sheet = Message::new(R::SHEET);
             Ok(Rendered {
-                body: workbook(&sheet, &lines, language)?.into(),
+                body: workbook(&report.summary(), &sheet, &lines, language)?.into(),
                 content_type: XLSX,
                 file_name: Some(format!("{}.xlsx", report.file_stem())),
                 language: Some(language),

@@ -137,16 +137,72 @@ fn column(name: &str) -> (Option<Message>, Kind) {
         })
 }
 
+/// A value of a report's summary sheet.
+#[derive(Debug, Clone)]
+pub enum Cell {
+    Text(String),
+    /// A whole number (a year, a count) or a score.
+    Number(f64),
+    Boolean(bool),
+    /// A word of the catalogue (a rating, a status), said in the sheet's language.
+    Word(Message),
+}
+
 /// The widest a column is made, in characters.
 const WIDTH_MAX: usize = 60;
 
-/// A workbook of one sheet named `sheet`: the heading row, then `lines`
-/// (the CSV form's header and records, before any spreadsheet escaping).
-pub fn workbook(sheet: &Message, lines: &[u8], language: Language) -> Result<Vec<u8>, ApiError> {
-    write(sheet, lines, language).map_err(ApiError::internal)
+/// A workbook: a summary sheet first when the report has one (a heading
+/// and a value a row), then the sheet named `sheet`: the heading row, then
+/// `lines` (the CSV form's header and records, before any spreadsheet
+/// escaping).
+pub fn workbook(
+    summary: &[(Message, Cell)],
+    sheet: &Message,
+    lines: &[u8],
+    language: Language,
+) -> Result<Vec<u8>, ApiError> {
+    write(summary, sheet, lines, language).map_err(ApiError::internal)
 }
 
-fn write(sheet: &Message, lines: &[u8], language: Language) -> Result<Vec<u8>, XlsxError> {
+/// A sheet's name: at most 31 characters, none of `[]:*?/\`.
+fn sheet_name(name: &Message, language: Language) -> String {
+    name.render(language)
+        .chars()
+        .filter(|c| !"[]:*?/\\".contains(*c))
+        .take(31)
+        .collect()
+}
+
+fn write_summary(
+    workbook: &mut Workbook,
+    summary: &[(Message, Cell)],
+    language: Language,
+) -> Result<(), XlsxError> {
+    let worksheet = workbook.add_worksheet();
+    worksheet.set_name(sheet_name(&Message::new("sheet-summary"), language))?;
+    let heading = Format::new().set_bold();
+    let number = Format::new().set_num_format("#,##0.###");
+    for (row, (name, value)) in summary.iter().enumerate() {
+        let row = row as u32;
+        worksheet.write_string_with_format(row, 0, name.render(language), &heading)?;
+        match value {
+            Cell::Text(text) => worksheet.write_string(row, 1, text)?,
+            Cell::Number(n) => worksheet.write_number_with_format(row, 1, *n, &number)?,
+            Cell::Boolean(b) => worksheet.write_boolean(row, 1, *b)?,
+            Cell::Word(word) => worksheet.write_string(row, 1, word.render(language))?,
+        };
+    }
+    worksheet.set_column_width(0, 32)?;
+    worksheet.set_column_width(1, WIDTH_MAX as f64)?;
+    Ok(())
+}
+
+fn write(
+    summary: &[(Message, Cell)],
+    sheet: &Message,
+    lines: &[u8],
+    language: Language,
+) -> Result<Vec<u8>, XlsxError> {
     let mut reader = csv::Reader::from_reader(lines);
     let names: Vec<String> = reader
         .headers()
@@ -169,15 +225,11 @@ fn write(sheet: &Message, lines: &[u8], language: Language) -> Result<Vec<u8>, X
     let number = Format::new().set_num_format("#,##0.###");
 
     let mut workbook = Workbook::new();
+    if !summary.is_empty() {
+        write_summary(&mut workbook, summary, language)?;
+    }
     let worksheet = workbook.add_worksheet();
-    // A sheet's name is at most 31 characters and holds none of []:*?/\.
-    let name: String = sheet
-        .render(language)
-        .chars()
-        .filter(|c| !"[]:*?/\\".contains(*c))
-        .take(31)
-        .collect();
-    worksheet.set_name(name)?;
+    worksheet.set_name(sheet_name(sheet, language))?;
     let mut widths: Vec<usize> = columns.iter().map(|(h, _)| h.chars().count()).collect();
     for (col, (text, _)) in columns.iter().enumerate() {
         worksheet.write_string_with_format(0, col as u16, text, &heading)?;

@@ -818,6 +818,8 @@ async fn report_parameters_are_checked() {
 struct Workbook {
     sheet: String,
     rows: Vec<Vec<calamine::Data>>,
+    /// The summary sheet's rows (heading, value), when there is one.
+    summary: Vec<Vec<calamine::Data>>,
     sheet_xml: String,
     styles_xml: String,
 }
@@ -841,9 +843,19 @@ async fn workbook(app: &TestApp, path: &str, language: &str) -> Workbook {
     assert!(disposition.contains(".xlsx"), "{disposition}");
     let bytes = response.bytes().await.unwrap().to_vec();
     let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes.clone())).unwrap();
-    let sheet = book.sheet_names()[0].clone();
-    let range = book.worksheet_range(&sheet).unwrap();
-    let rows = range.rows().map(<[calamine::Data]>::to_vec).collect();
+    let names = book.sheet_names();
+    let sheet = names.last().unwrap().clone();
+    let mut rows_of = |name: &str| -> Vec<Vec<calamine::Data>> {
+        let range = book.worksheet_range(name).unwrap();
+        range.rows().map(<[calamine::Data]>::to_vec).collect()
+    };
+    let rows = rows_of(&sheet);
+    let summary = if names.len() > 1 {
+        rows_of(&names[0])
+    } else {
+        Vec::new()
+    };
+    let lines_part = format!("xl/worksheets/sheet{}.xml", names.len());
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     let mut part = |name: &str| {
         let mut text = String::new();
@@ -855,9 +867,10 @@ async fn workbook(app: &TestApp, path: &str, language: &str) -> Workbook {
     };
     Workbook {
         sheet,
-        sheet_xml: part("xl/worksheets/sheet1.xml"),
+        sheet_xml: part(&lines_part),
         styles_xml: part("xl/styles.xml"),
         rows,
+        summary,
     }
 }
 
@@ -1034,6 +1047,30 @@ async fn each_report_is_a_workbook_of_the_same_values_in_their_types() {
         id(&f.d1)
     );
     let book = workbook(&f.app, &district, "vi").await;
+    let report = json_report(&f.app, &district).await;
+    // The form's summary sheet comes first: whose, which year, the result.
+    let summary = |heading: &str| {
+        book.summary
+            .iter()
+            .find(|row| row[0] == Data::String(heading.into()))
+            .unwrap_or_else(|| panic!("no {heading}: {:?}", book.summary))[1]
+            .clone()
+    };
+    assert_eq!(summary("Hội"), Data::String("Huyện Trấn Yên".into()));
+    assert_eq!(summary("Mã hội"), Data::String("08170".into()));
+    assert_eq!(summary("Kỳ đánh giá"), Data::Float(2021.0));
+    assert_eq!(
+        summary("Số tiêu chí đạt"),
+        Data::Float(report["met_count"].as_f64().unwrap())
+    );
+    let rating = match report["rating"].as_str().unwrap() {
+        "excellent" => "Tốt",
+        "good" => "Khá",
+        "fair" => "Trung bình",
+        _ => "Chưa đạt",
+    };
+    assert_eq!(summary("Xếp loại"), Data::String(rating.into()));
+    assert_eq!(summary("Điểm"), Data::Float(17.0));
     assert_eq!(book.rows.len(), 20, "a heading and a row per criterion");
     assert_eq!(cell(&book, 1, "Tiêu chí"), &Data::String("TC01".into()));
     assert_eq!(cell(&book, 1, "Đạt"), &Data::Bool(true));
