@@ -28,7 +28,11 @@ const BOM: &str = "\u{feff}";
 pub enum Form {
     Csv,
     Ndjson,
+    /// A workbook: one sheet, a row per record.
+    Xlsx,
 }
+
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// Which operation of a list answers: the list (a JSON page, the typed
 /// answer of generated clients; `curl` may still ask it for a file with
@@ -55,14 +59,17 @@ pub fn negotiate(req: &HttpRequest, listing: Listing) -> Result<Option<Form>, Ap
         match (mime.type_().as_str(), mime.subtype().as_str()) {
             ("text", "csv") | ("text", "*") => return Ok(Some(Form::Csv)),
             ("application", "x-ndjson") => return Ok(Some(Form::Ndjson)),
+            ("application", subtype) if XLSX.ends_with(subtype) && subtype.starts_with("vnd.") => {
+                return Ok(Some(Form::Xlsx))
+            }
             ("application", "json") if listing == Listing::Page => return Ok(None),
             ("application", "*") | ("*", "*") => return Ok(default),
             _ => {}
         }
     }
     Err(ApiError::not_acceptable(match listing {
-        Listing::Page => "application/json, text/csv, application/x-ndjson",
-        Listing::Export => "text/csv, application/x-ndjson",
+        Listing::Page => "application/json, text/csv, application/x-ndjson, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        Listing::Export => "text/csv, application/x-ndjson, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     }))
 }
 
@@ -85,6 +92,9 @@ where
         Some(limits) => Some(limits.turn().await?),
         None => None,
     };
+    if form == Form::Xlsx {
+        return stream_workbook(db, caller, fingerprint, fetch, turn).await;
+    }
     let start = Batch {
         token: None,
         first: true,
@@ -131,19 +141,178 @@ where
             Some((bytes.map(Bytes::from), batch))
         }
     });
+    Ok(file_response::<R>(form).streaming(body))
+}
+
+/// The headers of an export in `form`, named after the collection.
+fn file_response<R: Served>(form: Form) -> actix_web::HttpResponseBuilder {
     let (content_type, extension) = match form {
         Form::Csv => (TEXT_CSV, "csv"),
         Form::Ndjson => (NDJSON, "ndjson"),
+        Form::Xlsx => (XLSX, "xlsx"),
     };
     let name = R::COLLECTION.rsplit('/').next().unwrap_or("export");
-    Ok(HttpResponse::Ok()
+    let mut response = HttpResponse::Ok();
+    response
         .insert_header((header::VARY, "Accept"))
         .insert_header((header::CONTENT_TYPE, content_type))
         .insert_header(ContentDisposition {
             disposition: header::DispositionType::Attachment,
             parameters: vec![DispositionParam::Filename(format!("{name}.{extension}"))],
+        });
+    response
+}
+
+/// An export as a workbook. A workbook cannot be sent before its last row
+/// is written, so the rows are written batch by batch into a sheet in
+/// rust_xlsxwriter's constant-memory mode (each row goes to a temporary
+/// file as it is written), the workbook is saved to a temporary file, and
+/// that file is streamed: memory stays flat for a million rows.
+async fn stream_workbook<R, F>(
+    db: &Db,
+    caller: &Caller,
+    fingerprint: String,
+    fetch: F,
+    turn: Option<tokio::sync::OwnedSemaphorePermit>,
+) -> Result<HttpResponse, ApiError>
+where
+    R: Served,
+    F: Fn(&mut DbConnection, &PageRequest) -> Result<Page<R>, ApiError> + Clone + Send + 'static,
+{
+    let mut sheet = RecordSheet::new::<R>().map_err(ApiError::internal)?;
+    let mut token: Option<String> = None;
+    loop {
+        let (fetch, fingerprint, caller) = (fetch.clone(), fingerprint.clone(), caller.clone());
+        let (written, next) = db
+            .run(move |conn| {
+                let page = PageRequest::new(Some(MAX_PAGE_SIZE), token.as_deref(), &fingerprint)?;
+                let page = fetch(conn, &page)?;
+                let rows: Result<Vec<Value>, _> = page
+                    .items
+                    .into_iter()
+                    .map(|row| serde_json::to_value(row.present(&caller)))
+                    .collect();
+                let mut sheet = sheet;
+                sheet.write::<R>(&rows.map_err(ApiError::internal)?)?;
+                Ok((sheet, page.next_page_token))
+            })
+            .await?;
+        sheet = written;
+        token = next;
+        if token.is_none() {
+            break;
+        }
+    }
+    let file = web::block(move || sheet.save()).await??;
+    // The turn is held until the last chunk is sent.
+    let chunks = futures_util::stream::unfold(Some((file, turn)), |state| async move {
+        let (mut file, turn) = state?;
+        let read = web::block(move || {
+            use std::io::Read;
+            let mut chunk = vec![0; 64 * 1024];
+            let n = file.read(&mut chunk)?;
+            chunk.truncate(n);
+            Ok::<_, std::io::Error>((chunk, file))
         })
-        .streaming(body))
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|read| read.map_err(|e| e.to_string()));
+        match read {
+            Ok((chunk, _)) if chunk.is_empty() => None,
+            Ok((chunk, file)) => Some((Ok(Bytes::from(chunk)), Some((file, turn)))),
+            // The 200 is on its way: end the transfer unfinished, so the
+            // client sees a broken download, not a short file.
+            Err(error) => {
+                log::warn!("an export stopped: {error}");
+                Some((Err(actix_web::error::ErrorServiceUnavailable(error)), None))
+            }
+        }
+    });
+    Ok(file_response::<R>(Form::Xlsx).streaming(chunks))
+}
+
+/// The sheet of a workbook export: a bold, frozen heading row of the
+/// record's members, then a row per record, cells typed from the JSON
+/// (numbers, booleans, dates and times, text; an array or object as its
+/// JSON text; never a formula).
+struct RecordSheet {
+    workbook: rust_xlsxwriter::Workbook,
+    next_row: u32,
+}
+
+impl RecordSheet {
+    fn new<R: Served>() -> Result<Self, rust_xlsxwriter::XlsxError> {
+        use rust_xlsxwriter::Format;
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet_with_constant_memory();
+        let heading = Format::new().set_bold();
+        for (col, name) in R::COLUMNS.iter().enumerate() {
+            sheet.write_string_with_format(0, col as u16, *name, &heading)?;
+            sheet.set_column_width(col as u16, (name.len() + 4).clamp(10, 40) as f64)?;
+        }
+        sheet.set_freeze_panes(1, 0)?;
+        Ok(RecordSheet {
+            workbook,
+            next_row: 1,
+        })
+    }
+
+    fn write<R: Served>(&mut self, rows: &[Value]) -> Result<(), ApiError> {
+        self.write_rows::<R>(rows).map_err(ApiError::internal)
+    }
+
+    fn write_rows<R: Served>(&mut self, rows: &[Value]) -> Result<(), rust_xlsxwriter::XlsxError> {
+        use rust_xlsxwriter::{ExcelDateTime, Format};
+        let date = Format::new().set_num_format("yyyy-mm-dd");
+        let time = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
+        let sheet = self.workbook.worksheet_from_index(0)?;
+        for json in rows {
+            let row = self.next_row;
+            for (col, name) in R::COLUMNS.iter().enumerate() {
+                let col = col as u16;
+                match json.get(*name) {
+                    None | Some(Value::Null) => {}
+                    Some(Value::Number(n)) => {
+                        sheet.write_number(row, col, n.as_f64().unwrap_or_default())?;
+                    }
+                    Some(Value::Bool(b)) => {
+                        sheet.write_boolean(row, col, *b)?;
+                    }
+                    Some(Value::String(text)) => {
+                        let format = if name.ends_with("_on") {
+                            Some(&date)
+                        } else if name.ends_with("_at") {
+                            Some(&time)
+                        } else {
+                            None
+                        };
+                        match format.zip(ExcelDateTime::parse_from_str(text).ok()) {
+                            Some((format, when)) => {
+                                sheet.write_datetime_with_format(row, col, &when, format)?
+                            }
+                            None => sheet.write_string(row, col, text)?,
+                        };
+                    }
+                    Some(other) => {
+                        sheet.write_string(row, col, other.to_string())?;
+                    }
+                }
+            }
+            self.next_row += 1;
+        }
+        Ok(())
+    }
+
+    /// The workbook, saved to a temporary file (gone when dropped), at its start.
+    fn save(mut self) -> Result<std::fs::File, ApiError> {
+        use std::io::Seek;
+        let mut file = tempfile::tempfile().map_err(ApiError::internal)?;
+        self.workbook
+            .save_to_writer(&mut file)
+            .map_err(ApiError::internal)?;
+        file.rewind().map_err(ApiError::internal)?;
+        Ok(file)
+    }
 }
 
 /// Writes every row `fetch` pages through to `out` in `form`, on one
@@ -204,6 +373,7 @@ fn encode<R: Served>(
             }
             Ok(out)
         }
+        Form::Xlsx => Err(fault("a workbook is written whole, not in batches")),
         Form::Csv => {
             let mut out = Vec::new();
             if first {

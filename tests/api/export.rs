@@ -258,7 +258,11 @@ async fn each_list_has_an_export_of_its_own_and_states_json_alone() {
         );
         assert_eq!(
             content(&format!("/api/v1/exports/{list}")),
-            ["application/x-ndjson", "text/csv"],
+            [
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "application/x-ndjson",
+                "text/csv"
+            ],
             "{list}"
         );
     }
@@ -276,4 +280,87 @@ async fn each_list_has_an_export_of_its_own_and_states_json_alone() {
             );
         }
     }
+}
+
+/// A list exported as a workbook holds the CSV export's rows, each cell in
+/// its type: numbers as numbers, booleans as booleans, dates as dates, text
+/// as text (a formula-looking name too).
+#[actix_web::test]
+async fn a_list_exports_as_a_workbook_of_typed_cells() {
+    use calamine::{Data, Reader};
+    let app = spawn_app().await;
+    let district = app
+        .create_association("08170", "Huyện Trấn Yên", "district", None)
+        .await;
+    for (code, name, staff) in [
+        ("THPT-TY", "Trường THPT Trấn Yên", 85),
+        ("UB-TY", "=HYPERLINK(\"http://x\")", 40),
+        ("0123", "Trường Tiểu học Minh Quân", 31),
+    ] {
+        let body = json!({"code": code, "name": name, "kind": "school", "staff_count": staff,
+                          "association_id": district["id"]});
+        let response = app.post_json("/api/v1/units", &body).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+    let path = format!(
+        "/api/v1/exports/units?association_id={}",
+        district["id"].as_str().unwrap()
+    );
+    let response = app
+        .request(Method::GET, &path)
+        .header(
+            "Accept",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("units.xlsx"));
+    let bytes = response.bytes().await.unwrap().to_vec();
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = book.sheet_names()[0].clone();
+    let rows: Vec<Vec<Data>> = book
+        .worksheet_range(&sheet)
+        .unwrap()
+        .rows()
+        .map(<[Data]>::to_vec)
+        .collect();
+    let (header, lines) = csv_records(&export(&app, &path, "text/csv").await);
+    assert_eq!(rows.len(), lines.len() + 1);
+    let headings: Vec<String> = rows[0].iter().map(|h| h.to_string()).collect();
+    assert_eq!(headings, header);
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    for (line, row) in lines.iter().zip(&rows[1..]) {
+        for (at, (csv, cell)) in line.iter().zip(row).enumerate() {
+            match cell {
+                Data::Empty => assert!(csv.is_empty(), "{}", header[at]),
+                Data::Float(n) => assert_eq!(*n, csv.parse::<f64>().unwrap(), "{}", header[at]),
+                Data::Bool(b) => assert_eq!(b.to_string(), *csv),
+                Data::String(text) => {
+                    assert_eq!(
+                        text,
+                        csv.strip_prefix('\'').unwrap_or(csv),
+                        "{}",
+                        header[at]
+                    )
+                }
+                Data::DateTime(_) => {
+                    assert!(header[at].ends_with("_at") || header[at].ends_with("_on"))
+                }
+                other => panic!("{}: {other:?}", header[at]),
+            }
+        }
+        assert!(matches!(row[column("staff_count")], Data::Float(_)));
+        assert!(
+            matches!(row[column("code")], Data::String(_)),
+            "a code of digits stays text"
+        );
+        assert!(matches!(row[column("created_at")], Data::DateTime(_)));
+    }
+    let names: Vec<String> = rows.iter().map(|r| r[column("name")].to_string()).collect();
+    assert!(names.contains(&"=HYPERLINK(\"http://x\")".to_owned()));
 }
