@@ -381,7 +381,7 @@ pub async fn list_associations(
     tag = "associations",
     params(ListAssociationsParams),
     responses(
-        (status = 200, description = "Every one that matches the filters, streamed: CSV (UTF-8 with a byte-order mark, the default), with `Accept: application/x-ndjson` one JSON object per line, or with `Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet` a workbook (a bold, frozen heading row of the members; numbers, booleans, dates and times in their types; written in constant memory, sent when complete); page parameters are ignored",
+        (status = 200, description = "Every one that matches the filters, streamed: CSV (UTF-8 with a byte-order mark, the default), with `Accept: application/x-ndjson` one JSON object per line, or with `Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet` a workbook (a bold, frozen heading row of the members; numbers, booleans, dates and times in their types; written in constant memory, sent when complete); page parameters are checked as the list checks them, then ignored",
          content((String = "text/csv"), (String = "application/x-ndjson"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
          headers(("Content-Disposition" = String, description = "`attachment` with the file's name"))),
         crate::openapi::refusals::ExportRefusals,
@@ -407,6 +407,12 @@ async fn associations(
 ) -> Result<HttpResponse, ApiError> {
     let mut filter = params.filter()?;
     filter.scope = caller.scope_path().map(str::to_owned);
+    // Page parameters are checked whatever the form, though a file ignores them.
+    let page = PageRequest::new(
+        params.page_size,
+        params.page_token.as_deref(),
+        &filter.fingerprint(),
+    )?;
     if let Some(form) = export::negotiate(req, listing)? {
         let fingerprint = filter.fingerprint();
         let fetch = move |conn: &mut DbConnection, page: &PageRequest| {
@@ -414,11 +420,6 @@ async fn associations(
         };
         return export::stream(req, db, caller, form, fingerprint, fetch).await;
     }
-    let page = PageRequest::new(
-        params.page_size,
-        params.page_token.as_deref(),
-        &filter.fingerprint(),
-    )?;
     let with_total = params.include_total.unwrap_or(false);
     let rows = db
         .run(move |conn| model::list(conn, &filter, &page, with_total))

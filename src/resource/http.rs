@@ -113,10 +113,11 @@ where
     R: Served,
     F: Fn(&mut DbConnection, &PageRequest) -> Result<Page<R>, ApiError> + Clone + Send + 'static,
 {
+    // Page parameters are checked whatever the form, though a file ignores them.
+    let page = PageRequest::new(page_size, page_token, &fingerprint)?;
     if let Some(form) = export::negotiate(req, listing)? {
         return export::stream(req, db, caller, form, fingerprint, fetch).await;
     }
-    let page = PageRequest::new(page_size, page_token, &fingerprint)?;
     let rows = db.run(move |conn| fetch(conn, &page)).await?;
     let caller = caller.clone();
     Ok(paging::page_response(
