@@ -191,16 +191,20 @@ fn add_text_patterns(doc: &mut Value) {
     walk(doc);
 }
 
-/// Ids in paths are UUIDs (`http::ids`), and so are the `…_id` filters of lists.
-fn parameters_are_uuids(doc: &mut Value) {
-    let Some(paths) = doc["paths"].as_object_mut() else {
-        return;
-    };
-    for operation in paths
-        .values_mut()
+/// Every operation of the document (and a path item's other members, which
+/// the rules pass over), to change in place.
+fn operations_mut(doc: &mut Value) -> impl Iterator<Item = &mut Value> {
+    doc["paths"]
+        .as_object_mut()
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
         .filter_map(Value::as_object_mut)
         .flat_map(|item| item.values_mut())
-    {
+}
+
+/// Ids in paths are UUIDs (`http::ids`), and so are the `…_id` filters of lists.
+fn parameters_are_uuids(doc: &mut Value) {
+    for operation in operations_mut(doc) {
         let Some(parameters) = operation["parameters"].as_array_mut() else {
             continue;
         };
@@ -282,14 +286,7 @@ fn idempotent_posts(doc: &mut Value) {
 /// A file for people (a workbook; later images and printable pages) is
 /// binary: generated clients read it as bytes (a `Blob`), not as text.
 fn binary_files(doc: &mut Value) {
-    let Some(paths) = doc["paths"].as_object_mut() else {
-        return;
-    };
-    for operation in paths
-        .values_mut()
-        .filter_map(Value::as_object_mut)
-        .flat_map(|item| item.values_mut())
-    {
+    for operation in operations_mut(doc) {
         let Some(responses) = operation
             .get_mut("responses")
             .and_then(Value::as_object_mut)

@@ -5,7 +5,7 @@ use khuyenhoc::auth::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, spawn_app, TestApp};
+use crate::helpers::{assert_problem, csv_records, spawn_app, TestApp};
 
 /// The response to a list asked for in `accept`, after checking its headers.
 async fn export(app: &TestApp, path: &str, accept: &str) -> String {
@@ -26,22 +26,6 @@ async fn export(app: &TestApp, path: &str, accept: &str) -> String {
         .unwrap()
         .starts_with("attachment"));
     response.text().await.unwrap()
-}
-
-fn csv_records(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
-    let body = text.strip_prefix('\u{feff}').expect("a byte-order mark");
-    let mut reader = csv::Reader::from_reader(body.as_bytes());
-    let header = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(str::to_owned)
-        .collect();
-    let rows = reader
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
-        .collect();
-    (header, rows)
 }
 
 fn ndjson(text: &str) -> Vec<Value> {

@@ -422,6 +422,23 @@ pub async fn assert_invalid(response: Response, expected: &[(&str, &str)]) -> Va
     problem
 }
 
+/// A CSV file the service wrote: its header and lines, after its byte-order mark.
+pub fn csv_records(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let body = text.strip_prefix('\u{feff}').expect("a byte-order mark");
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let header = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    (header, rows)
+}
+
 /// The pointers and codes of a problem's field errors.
 pub fn field_errors(problem: &Value) -> Vec<(String, String)> {
     problem["errors"]

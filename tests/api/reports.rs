@@ -5,7 +5,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, spawn_app, TestApp};
+use crate::helpers::{assert_problem, csv_records, spawn_app, TestApp};
 use khuyenhoc::auth::Role;
 
 struct Fixture {
@@ -882,19 +882,7 @@ async fn csv_lines(app: &TestApp, path: &str) -> (Vec<String>, Vec<Vec<String>>)
         .send()
         .await
         .unwrap();
-    let bytes = response.bytes().await.unwrap();
-    let mut reader = csv::Reader::from_reader(&bytes[3..]);
-    let header = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(str::to_owned)
-        .collect();
-    let lines = reader
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
-        .collect();
-    (header, lines)
+    csv_records(&response.text().await.unwrap())
 }
 
 /// Every cell of the workbook holds the CSV form's value of the same report,
