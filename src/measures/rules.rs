@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use crate::criteria_sets::measure::Measure;
 use crate::criteria_sets::rules::SubjectKind;
+use crate::messages::Message;
 
 /// Where the denominator of a measured share came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -60,6 +61,17 @@ pub enum ThresholdSource {
     /// The criterion asks for the target and the subject has none for the
     /// year or later: the criterion is not met.
     NoTarget,
+}
+
+impl ThresholdSource {
+    /// Where the threshold came from, as a printed report says it.
+    pub fn noun(self) -> Message {
+        Message::new(match self {
+            ThresholdSource::Fixed => "threshold-source-fixed",
+            ThresholdSource::Target => "threshold-source-target",
+            ThresholdSource::NoTarget => "threshold-source-no-target",
+        })
+    }
 }
 
 /// What the service measured for a criterion, stored with its result.

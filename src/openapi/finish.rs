@@ -283,8 +283,8 @@ fn idempotent_posts(doc: &mut Value) {
     }
 }
 
-/// A file for people (a workbook; later images and printable pages) is
-/// binary: generated clients read it as bytes (a `Blob`), not as text.
+/// A file for people (a workbook, a PNG chart, a printable PDF) is binary:
+/// generated clients read it as bytes (a `Blob`), not as text.
 fn binary_files(doc: &mut Value) {
     for operation in operations_mut(doc) {
         let Some(responses) = operation
@@ -298,7 +298,9 @@ fn binary_files(doc: &mut Value) {
             .filter_map(|response| response.get_mut("content").and_then(Value::as_object_mut))
         {
             for (media_type, body) in content.iter_mut() {
-                if media_type.starts_with("application/vnd.") {
+                if media_type.starts_with("application/vnd.")
+                    || ["image/png", "application/pdf"].contains(&media_type.as_str())
+                {
                     body["schema"] = json!({"type": "string", "format": "binary"});
                 }
             }

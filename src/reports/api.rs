@@ -24,12 +24,15 @@ pub fn configure(config: &mut ServiceConfig) {
     config
         .service(membership_report)
         .service(membership_report_file)
+        .service(membership_report_chart)
         .service(assessments_report)
         .service(assessments_report_file)
+        .service(assessments_report_chart)
         .service(learning_district_report)
         .service(learning_district_report_file)
         .service(trend_report)
-        .service(trend_report_file);
+        .service(trend_report_file)
+        .service(trend_report_chart);
 }
 
 /// A year parameter: 400 unless from 1996 to 2100.
@@ -57,7 +60,7 @@ pub struct MembershipParams {
     tag = "reports",
     params(MembershipParams),
     responses(
-        (status = 200, description = "The report. The same report as a workbook or CSV file: `/api/v1/reports/membership/file`", body = MembershipReport),
+        (status = 200, description = "The report. The same report as a workbook or CSV file: `/api/v1/reports/membership/file`; printed: the same with `Accept: application/pdf`; drawn: `/api/v1/reports/membership/chart`", body = MembershipReport),
         (status = 400, response = crate::openapi::BadRequest),
         crate::openapi::refusals::ReadRefusals,
         (status = 406, response = crate::openapi::NotAcceptable),
@@ -87,15 +90,17 @@ async fn membership(
     .await
 }
 
-/// The membership report as a file for people: a workbook (the default) or
-/// CSV, its headings in the language `Accept-Language` asks for
-/// (Vietnamese by default).
+/// The membership report as a file for people: a workbook (the default),
+/// CSV, or a printable A4 PDF (a line per child, the total, and places to
+/// sign), its words in the language `Accept-Language` asks for (Vietnamese
+/// by default).
 #[utoipa::path(
     tag = "reports",
     params(MembershipParams),
     responses(
-        (status = 200, description = "The report as a workbook (one sheet: the association's own line, a line per child, the total; ratios as percentages) or, with `Accept: text/csv`, as UTF-8 CSV with a byte-order mark",
+        (status = 200, description = "The report as a workbook (one sheet: the association's own line, a line per child, the total; ratios as percentages); with `Accept: text/csv`, as UTF-8 CSV with a byte-order mark; with `Accept: application/pdf`, as a printable A4 PDF",
          content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                 (Vec<u8> = "application/pdf"),
                  (String = "text/csv", example = "\u{feff}row,association_id,association_code,association_name,level,year,reporting_count,association_count,member_count,population,households,branch_count,fund_raised_vnd,scholarship_count,scholarship_value_vnd,membership_ratio,target_year,target_min_value,target_max_value,target_gap_to_min,target_status\ntotal,0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b,HKH-TY,Hội Khuyến học huyện Trấn Yên,district,2020,22,22,23793,91161,,,,,,0.261,2025,0.35,0.4,0.089,below\n")),
          headers(("Content-Disposition" = String, description = "`attachment; filename=\"membership-2020.xlsx\"`"),
                  ("Content-Language" = String, description = "The language of the headings"))),
@@ -112,6 +117,34 @@ pub async fn membership_report_file(
     Query(params): Query<MembershipParams>,
 ) -> Result<HttpResponse, ApiError> {
     membership(&req, &db, &caller, params, Operation::File).await
+}
+
+/// The membership report as a chart: a bar per child association (members ÷ population), each against its own target, and the association's target drawn as a line. SVG by default (Vietnamese
+/// names and all, fonts named with fallbacks that cover Vietnamese; a long
+/// name is shortened on the axis and kept whole in its bar's `<title>`), or
+/// PNG drawn from it with the embedded font (`Accept: image/png`), its words
+/// in the language `Accept-Language` asks for (Vietnamese by default).
+#[utoipa::path(
+    tag = "reports",
+    params(MembershipParams),
+    responses(
+        (status = 200, description = "The chart: what it shows, for which association and year, and its unit in its heading",
+         content((String = "image/svg+xml"), (Vec<u8> = "image/png")),
+         headers(("Content-Disposition" = String, description = "`inline; filename=\"membership-2020.svg\"`"),
+                 ("Content-Language" = String, description = "The language of the chart's words"))),
+        (status = 400, response = crate::openapi::BadRequest),
+        crate::openapi::refusals::ReadRefusals,
+        (status = 406, response = crate::openapi::NotAcceptable),
+    )
+)]
+#[get("/reports/membership/chart")]
+pub async fn membership_report_chart(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    Query(params): Query<MembershipParams>,
+) -> Result<HttpResponse, ApiError> {
+    membership(&req, &db, &caller, params, Operation::Chart).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -135,7 +168,7 @@ pub struct AssessmentsParams {
     tag = "reports",
     params(AssessmentsParams),
     responses(
-        (status = 200, description = "The report. The same report as a workbook or CSV file: `/api/v1/reports/assessments/file`", body = AssessmentsReport),
+        (status = 200, description = "The report. The same report as a workbook or CSV file: `/api/v1/reports/assessments/file`; drawn: `/api/v1/reports/assessments/chart`", body = AssessmentsReport),
         (status = 400, response = crate::openapi::BadRequest),
         crate::openapi::refusals::ReadRefusals,
         (status = 406, response = crate::openapi::NotAcceptable),
@@ -192,6 +225,34 @@ pub async fn assessments_report_file(
     assessment_results(&req, &db, &caller, params, Operation::File).await
 }
 
+/// The assessments report as a chart: a bar per child association, its approved results stacked by rating (Tốt, Khá, Trung bình, Chưa đạt). SVG by default (Vietnamese
+/// names and all, fonts named with fallbacks that cover Vietnamese; a long
+/// name is shortened on the axis and kept whole in its bar's `<title>`), or
+/// PNG drawn from it with the embedded font (`Accept: image/png`), its words
+/// in the language `Accept-Language` asks for (Vietnamese by default).
+#[utoipa::path(
+    tag = "reports",
+    params(AssessmentsParams),
+    responses(
+        (status = 200, description = "The chart: what it shows, for which association and year, and its unit in its heading",
+         content((String = "image/svg+xml"), (Vec<u8> = "image/png")),
+         headers(("Content-Disposition" = String, description = "`inline; filename=\"assessments-2020.svg\"`"),
+                 ("Content-Language" = String, description = "The language of the chart's words"))),
+        (status = 400, response = crate::openapi::BadRequest),
+        crate::openapi::refusals::ReadRefusals,
+        (status = 406, response = crate::openapi::NotAcceptable),
+    )
+)]
+#[get("/reports/assessments/chart")]
+pub async fn assessments_report_chart(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    Query(params): Query<AssessmentsParams>,
+) -> Result<HttpResponse, ApiError> {
+    assessment_results(&req, &db, &caller, params, Operation::Chart).await
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -212,7 +273,7 @@ pub struct LearningDistrictParams {
     tag = "reports",
     params(LearningDistrictParams),
     responses(
-        (status = 200, description = "The report. The same report as a workbook or CSV file: `/api/v1/reports/learning-district/file`", body = LearningDistrictReport),
+        (status = 200, description = "The report. The same report as a workbook or CSV file: `/api/v1/reports/learning-district/file`; printed: the same with `Accept: application/pdf`", body = LearningDistrictReport),
         (status = 400, response = crate::openapi::BadRequest),
         crate::openapi::refusals::ReadRefusals,
         (status = 406, response = crate::openapi::NotAcceptable),
@@ -244,14 +305,16 @@ async fn learning_district(
 }
 
 /// The learning-district report as a file for people: a workbook (the
-/// default) or CSV, one line per criterion, its headings in the language
+/// default; a summary sheet, then a line per criterion), CSV, or the
+/// printable A4 form a district sends up (a row per criterion, the total
+/// score and rating, places to sign), its words in the language
 /// `Accept-Language` asks for (Vietnamese by default).
 #[utoipa::path(
     tag = "reports",
     params(LearningDistrictParams),
     responses(
-        (status = 200, description = "The report as a workbook (a line per criterion: met, score and maximum, measured value, threshold and its source) or, with `Accept: text/csv`, as UTF-8 CSV with a byte-order mark",
-         content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (String = "text/csv")),
+        (status = 200, description = "The report as a workbook (a summary sheet, then a line per criterion: met, score and maximum, measured value, threshold and its source); with `Accept: text/csv`, as UTF-8 CSV with a byte-order mark; with `Accept: application/pdf`, as a printable A4 PDF",
+         content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (String = "text/csv"), (Vec<u8> = "application/pdf")),
          headers(("Content-Disposition" = String, description = "`attachment; filename=\"learning-district-2021.xlsx\"`"),
                  ("Content-Language" = String, description = "The language of the headings"))),
         (status = 400, response = crate::openapi::BadRequest),
@@ -290,7 +353,7 @@ pub struct TrendParams {
     tag = "reports",
     params(TrendParams),
     responses(
-        (status = 200, description = "The report. The same report as a workbook or CSV file: `/api/v1/reports/trend/file`", body = TrendReport),
+        (status = 200, description = "The report. The same report as a workbook or CSV file: `/api/v1/reports/trend/file`; drawn: `/api/v1/reports/trend/chart`", body = TrendReport),
         (status = 400, response = crate::openapi::BadRequest),
         crate::openapi::refusals::ReadRefusals,
         (status = 406, response = crate::openapi::NotAcceptable),
@@ -353,4 +416,32 @@ pub async fn trend_report_file(
     Query(params): Query<TrendParams>,
 ) -> Result<HttpResponse, ApiError> {
     trend(&req, &db, &caller, params, Operation::File).await
+}
+
+/// The trend as a chart: a point per year joined by a line, against the target due each year (dashed). SVG by default (Vietnamese
+/// names and all, fonts named with fallbacks that cover Vietnamese; a long
+/// name is shortened on the axis and kept whole in its bar's `<title>`), or
+/// PNG drawn from it with the embedded font (`Accept: image/png`), its words
+/// in the language `Accept-Language` asks for (Vietnamese by default).
+#[utoipa::path(
+    tag = "reports",
+    params(TrendParams),
+    responses(
+        (status = 200, description = "The chart: what it shows, for which association and year, and its unit in its heading",
+         content((String = "image/svg+xml"), (Vec<u8> = "image/png")),
+         headers(("Content-Disposition" = String, description = "`inline; filename=\"trend-membership_ratio-2020-2025.svg\"`"),
+                 ("Content-Language" = String, description = "The language of the chart's words"))),
+        (status = 400, response = crate::openapi::BadRequest),
+        crate::openapi::refusals::ReadRefusals,
+        (status = 406, response = crate::openapi::NotAcceptable),
+    )
+)]
+#[get("/reports/trend/chart")]
+pub async fn trend_report_chart(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    caller: Caller,
+    Query(params): Query<TrendParams>,
+) -> Result<HttpResponse, ApiError> {
+    trend(&req, &db, &caller, params, Operation::Chart).await
 }

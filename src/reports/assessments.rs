@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::chart::{Chart, Plot, Stack, Unit};
 use super::output::{Report, TargetColumns};
 use super::{AssociationRef, Subtree, TargetComparison};
 use crate::criteria_sets::model as sets_model;
@@ -19,6 +20,7 @@ use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::measures::model as measures_model;
 use crate::measures::rules::Denominator;
+use crate::msg;
 use crate::targets::model as targets_model;
 use crate::targets::rules::Metric;
 use crate::tree::ids_in_subtree;
@@ -474,5 +476,42 @@ impl Report for AssessmentsReport {
 
     fn file_stem(&self) -> String {
         format!("assessments-{}", self.period)
+    }
+
+    const CHARTED: bool = true;
+
+    /// A bar per child, its approved results stacked by rating, best first.
+    fn chart(&self) -> Option<Chart> {
+        let ratings = [
+            Rating::Excellent,
+            Rating::Good,
+            Rating::Fair,
+            Rating::NotMet,
+        ];
+        let stacks = self
+            .children
+            .iter()
+            .map(|child| {
+                let r = &child.counts.by_rating;
+                Stack {
+                    label: child.association.name.clone(),
+                    counts: vec![r.excellent, r.good, r.fair, r.not_met],
+                }
+            })
+            .collect();
+        Some(Chart {
+            title: msg!("chart-assessments", set = &self.criteria_set.name),
+            about: msg!(
+                "chart-about-year",
+                association = &self.association.name,
+                year = self.period,
+                unit = msg!("unit-assessments")
+            ),
+            unit: Unit::Count,
+            plot: Plot::Stacked {
+                series: ratings.map(Rating::noun).to_vec(),
+                stacks,
+            },
+        })
     }
 }

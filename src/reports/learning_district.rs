@@ -6,7 +6,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::assessments::SetRef;
+use super::figures::{decimal, percent};
 use super::output::Report;
+use super::print::{made_on, Align, Column, Printout};
 use super::workbook::Cell;
 use super::{AssociationRef, TargetComparison};
 use crate::assessments::model::AssessmentRow;
@@ -19,7 +21,7 @@ use crate::db::schema::assessments::{self, dsl};
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::measures::rules::{Denominator, Measurement, ThresholdSource};
-use crate::messages::Message;
+use crate::messages::{Language, Message};
 use crate::msg;
 use crate::targets::model as targets_model;
 use crate::targets::rules::Metric;
@@ -323,5 +325,112 @@ impl Report for LearningDistrictReport {
             ),
         ]);
         rows
+    }
+
+    const PRINTABLE: bool = true;
+
+    /// The form a district sends up: a row per criterion (code, text, score
+    /// and maximum, evidence, measured value, threshold and its source,
+    /// met), then the totals and the rating, and the signatures.
+    fn printout(&self, language: Language) -> Option<Printout> {
+        let say = |id| Message::new(id).render(language);
+        let column = |id, share, align| Column {
+            heading: say(id),
+            share,
+            align,
+        };
+        let rows = self
+            .criteria
+            .iter()
+            .map(|c| {
+                let measured = c.measured.as_ref();
+                vec![
+                    c.code.clone(),
+                    c.title.clone(),
+                    format!("{}/{}", c.score, c.max_score),
+                    c.note.clone().unwrap_or_default(),
+                    measured
+                        .and_then(|m| m.value)
+                        .map_or_else(String::new, |v| percent(v, language)),
+                    measured.map_or_else(String::new, |m| {
+                        let source = m.threshold_source.noun().render(language);
+                        match m.threshold {
+                            Some(t) => format!("{} ({source})", percent(t, language)),
+                            None => source,
+                        }
+                    }),
+                    if c.met { "✓" } else { "✗" }.to_owned(),
+                ]
+            })
+            .collect();
+        let mut facts = vec![
+            (
+                say("column-association-name"),
+                self.association.name.clone(),
+            ),
+            (
+                say("column-association-code"),
+                self.association.code.clone(),
+            ),
+            (say("column-period"), self.period.to_string()),
+        ];
+        if let Some(set) = &self.criteria_set {
+            facts.push((
+                say("print-criteria-set"),
+                format!("{} ({})", set.name, set.edition),
+            ));
+        }
+        if let Some(status) = self.status {
+            facts.push((say("column-status"), status.noun().render(language)));
+        }
+        facts.push((say("summary-made-on"), made_on()));
+        let closing = if self.criteria.is_empty() {
+            vec![(say("column-status"), say("print-no-assessment"))]
+        } else {
+            let score: i32 = self.criteria.iter().map(|c| c.score).sum();
+            let max_score: i32 = self.criteria.iter().map(|c| c.max_score).sum();
+            let mut closing = vec![
+                (
+                    say("print-score-total"),
+                    format!(
+                        "{}/{}",
+                        decimal(score.into(), 2, language),
+                        decimal(max_score.into(), 2, language)
+                    ),
+                ),
+                (
+                    say("summary-criteria-met"),
+                    format!("{}/{}", self.met_count, self.criteria_count),
+                ),
+            ];
+            if let Some(rating) = self.rating {
+                closing.push((say("column-rating"), rating.noun().render(language)));
+            }
+            if !self.missing_required.is_empty() {
+                let codes: Vec<&str> = self
+                    .missing_required
+                    .iter()
+                    .map(|c| c.code.as_str())
+                    .collect();
+                closing.push((say("print-missing-required"), codes.join(", ")));
+            }
+            closing
+        };
+        Some(Printout {
+            title: msg!("print-learning-district", year = self.period).render(language),
+            facts,
+            columns: vec![
+                column("column-criterion-code", 0.8, Align::Centre),
+                column("column-criterion-title", 3.6, Align::Left),
+                column("column-score", 0.8, Align::Centre),
+                column("column-note", 2.0, Align::Left),
+                column("column-measured-value", 1.1, Align::Right),
+                column("column-threshold", 1.5, Align::Left),
+                column("column-met", 0.6, Align::Centre),
+            ],
+            rows,
+            total: None,
+            closing,
+        })
     }
 }

@@ -10,12 +10,17 @@ use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::chart::{Bar, Chart, Plot, Unit};
+use super::figures::{percent, whole};
 use super::output::{Report, TargetColumns};
+use super::print::{made_on, Align, Column, Printout};
 use super::{AssociationRef, Subtree, TargetComparison};
 use crate::db::schema::associations::{self, dsl as adsl};
 use crate::db::schema::yearly_stats;
 use crate::db::DbConnection;
 use crate::error::ApiError;
+use crate::messages::{Language, Message};
+use crate::msg;
 use crate::targets::model as targets_model;
 use crate::targets::rules::Metric;
 use crate::yearly_stats::rules::ratio;
@@ -338,5 +343,120 @@ impl Report for MembershipReport {
 
     fn file_stem(&self) -> String {
         format!("membership-{}", self.year)
+    }
+
+    const CHARTED: bool = true;
+
+    /// A bar per child (members ÷ population), each against its own target,
+    /// and the association's own target across them.
+    fn chart(&self) -> Option<Chart> {
+        let bars = self
+            .children
+            .iter()
+            .map(|child| Bar {
+                label: child.association.name.clone(),
+                value: child.figures.membership_ratio,
+                target: child.target.as_ref().map(|t| t.min_value),
+            })
+            .collect();
+        let target = self
+            .total
+            .target
+            .as_ref()
+            .map(|t| (msg!("chart-target-year", year = t.year), t.min_value));
+        Some(Chart {
+            title: msg!("chart-membership"),
+            about: msg!(
+                "chart-about-year",
+                association = &self.association.name,
+                year = self.year,
+                unit = msg!("unit-percent-population")
+            ),
+            unit: Unit::Percent,
+            plot: Plot::Bars { bars, target },
+        })
+    }
+
+    const PRINTABLE: bool = true;
+
+    /// A line per child, numbered, then the association's own figures and
+    /// the total; ratios and targets as percentages.
+    fn printout(&self, language: Language) -> Option<Printout> {
+        let heading = |id| Message::new(id).render(language);
+        let column = |id, share, align| Column {
+            heading: heading(id),
+            share,
+            align,
+        };
+        let line = |number: String, row: &MembershipRow| {
+            let f = &row.figures;
+            let target = row.target.as_ref();
+            vec![
+                number,
+                row.association.name.clone(),
+                whole(f.member_count, language),
+                f.population
+                    .map_or_else(String::new, |p| whole(p, language)),
+                f.membership_ratio
+                    .map_or_else(String::new, |r| percent(r, language)),
+                target.map_or_else(String::new, |t| match t.max_value {
+                    Some(max) => format!(
+                        "{} – {}",
+                        percent(t.min_value, language),
+                        percent(max, language)
+                    ),
+                    None => format!("≥ {}", percent(t.min_value, language)),
+                }),
+                target
+                    .and_then(|t| t.gap_to_min)
+                    .filter(|gap| *gap > 0.0)
+                    .map_or_else(String::new, |gap| percent(gap, language)),
+            ]
+        };
+        let mut rows: Vec<Vec<String>> = self
+            .children
+            .iter()
+            .enumerate()
+            .map(|(i, child)| line((i + 1).to_string(), child))
+            .collect();
+        if self.own.reporting_count > 0 {
+            rows.push(line(
+                String::new(),
+                &MembershipRow {
+                    association: self.association.clone(),
+                    figures: self.own.clone(),
+                    target: None,
+                },
+            ));
+        }
+        let mut total = line(String::new(), &self.total);
+        total[1] = heading("print-total");
+        Some(Printout {
+            title: msg!("print-membership", year = self.year).render(language),
+            facts: vec![
+                (
+                    heading("column-association-name"),
+                    self.association.name.clone(),
+                ),
+                (
+                    heading("column-association-code"),
+                    self.association.code.clone(),
+                ),
+                (heading("column-year"), self.year.to_string()),
+                (heading("summary-made-on"), made_on()),
+            ],
+            columns: vec![
+                column("print-number", 0.5, Align::Centre),
+                column("column-association-name", 3.4, Align::Left),
+                column("column-member-count", 1.2, Align::Right),
+                column("column-population", 1.3, Align::Right),
+                column("column-membership-ratio", 1.2, Align::Right),
+                column("column-target-min-value", 1.4, Align::Right),
+                column("column-target-gap-to-min", 1.2, Align::Right),
+            ],
+            rows,
+            total: Some(total),
+            closing: Vec::new(),
+        })
     }
 }

@@ -9,9 +9,13 @@
 pub mod api;
 pub mod assessments;
 pub mod cache;
+pub mod chart;
+pub mod figures;
+pub mod fonts;
 pub mod learning_district;
 pub mod membership;
 pub mod output;
+pub mod print;
 pub mod trend;
 pub mod workbook;
 

@@ -10,6 +10,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use super::cache::{ReportCache, ReportKey};
+use super::chart::{self, Chart, PNG, SVG};
+use super::print::{self, Printout, PDF};
 use super::workbook::{workbook, Cell, XLSX};
 use super::TargetComparison;
 use crate::auth::Caller;
@@ -42,6 +44,22 @@ pub trait Report: Serialize {
     fn summary(&self) -> Vec<(Message, Cell)> {
         Vec::new()
     }
+
+    /// The report draws a chart (`chart` gives it).
+    const CHARTED: bool = false;
+
+    /// The chart of the report, for one that draws one.
+    fn chart(&self) -> Option<Chart> {
+        None
+    }
+
+    /// The report prints (`printout` gives its pages).
+    const PRINTABLE: bool = false;
+
+    /// The report ready to print in `language`, for one that prints.
+    fn printout(&self, _language: Language) -> Option<Printout> {
+        None
+    }
 }
 
 /// Builds a report with `build` off the event loop, on one snapshot of the
@@ -60,7 +78,7 @@ where
     R: Report + Send + 'static,
     F: FnOnce(&mut DbConnection, Option<&str>) -> Result<R, ApiError> + Send + 'static,
 {
-    let format = negotiate(req, operation)?;
+    let format = negotiate(req, &operation.forms::<R>())?;
     // A file is for people, who read Vietnamese unless they ask otherwise.
     let language = Language::negotiate(
         req.headers()
@@ -104,6 +122,8 @@ pub struct Rendered {
     content_type: &'static str,
     /// The file's name, for a file form.
     file_name: Option<String>,
+    /// Shown where it lands (an image, a printable page) rather than saved.
+    inline: bool,
     /// The language of a workbook's headings.
     language: Option<Language>,
 }
@@ -114,6 +134,7 @@ impl Rendered {
             body: body.into(),
             content_type: "application/json",
             file_name: None,
+            inline: false,
             language: None,
         }
     }
@@ -128,7 +149,11 @@ impl Rendered {
         }
         if let Some(name) = self.file_name {
             response.insert_header(ContentDisposition {
-                disposition: header::DispositionType::Attachment,
+                disposition: if self.inline {
+                    header::DispositionType::Inline
+                } else {
+                    header::DispositionType::Attachment
+                },
                 parameters: vec![DispositionParam::Filename(name)],
             });
         }
@@ -140,52 +165,104 @@ impl Rendered {
 pub const BOM: &str = "\u{feff}";
 pub const TEXT_CSV: &str = "text/csv; charset=utf-8";
 
+/// A form a report is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Json,
     Csv,
     Xlsx,
+    Svg,
+    Png,
+    Pdf,
+}
+
+impl Format {
+    /// The media type without parameters, as `Accept` names it.
+    pub fn essence(self) -> &'static str {
+        match self {
+            Format::Json => "application/json",
+            Format::Csv => "text/csv",
+            Format::Xlsx => XLSX,
+            Format::Svg => SVG,
+            Format::Png => PNG,
+            Format::Pdf => PDF,
+        }
+    }
+
+    fn extension(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+            Format::Svg => "svg",
+            Format::Png => "png",
+            Format::Pdf => "pdf",
+        }
+    }
 }
 
 /// Which operation of a report answers: the JSON one (whose document
 /// states JSON, the typed default of generated clients; `curl` may still
-/// ask it for a file with `Accept`), or its `/file` twin (a workbook by
-/// default, or CSV).
+/// ask it for any form of the report with `Accept`), its `/file` twin (a
+/// workbook by default, CSV, or a printable PDF for a report that has one),
+/// or its `/chart` twin (SVG by default, or PNG).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {
     Json,
     File,
+    Chart,
 }
 
-/// The form the client prefers: the first acceptable media range by
-/// quality; the operation's own form for no `Accept` or `*/*`; 406 when none
-/// of its forms is acceptable.
-pub fn negotiate(req: &HttpRequest, operation: Operation) -> Result<Format, ApiError> {
-    let default = match operation {
-        Operation::Json => Format::Json,
-        Operation::File => Format::Xlsx,
-    };
+impl Operation {
+    /// The forms the operation answers for a report of type `R`, its default first.
+    pub fn forms<R: Report>(self) -> Vec<Format> {
+        let print = R::PRINTABLE.then_some(Format::Pdf);
+        let chart = R::CHARTED.then_some([Format::Svg, Format::Png]);
+        match self {
+            Operation::Json => [Format::Json, Format::Csv, Format::Xlsx]
+                .into_iter()
+                .chain(print)
+                .chain(chart.into_iter().flatten())
+                .collect(),
+            Operation::File => [Format::Xlsx, Format::Csv]
+                .into_iter()
+                .chain(print)
+                .collect(),
+            Operation::Chart => vec![Format::Svg, Format::Png],
+        }
+    }
+}
+
+/// The form the client prefers among `forms`: the first acceptable media
+/// range by quality (`type/*` takes the first form of that type); the
+/// operation's default (the first) for no `Accept` or `*/*`; 406 naming the
+/// forms when none is acceptable.
+pub fn negotiate(req: &HttpRequest, forms: &[Format]) -> Result<Format, ApiError> {
+    let default = forms[0];
     let accept = match Accept::parse(req) {
         Ok(accept) if !accept.is_empty() => accept,
         _ => return Ok(default),
     };
     for mime in accept.ranked() {
-        match (mime.type_().as_str(), mime.subtype().as_str()) {
-            ("text", "csv") | ("text", "*") => return Ok(Format::Csv),
-            ("application", XLSX_SUBTYPE) => return Ok(Format::Xlsx),
-            ("application", "json") if operation == Operation::Json => return Ok(Format::Json),
-            ("application", "*") | ("*", "*") => return Ok(default),
-            _ => {}
+        let (kind, subtype) = (mime.type_().as_str(), mime.subtype().as_str());
+        let found = match (kind, subtype) {
+            ("*", "*") => Some(default),
+            (kind, "*") => forms
+                .iter()
+                .copied()
+                .find(|f| f.essence().split('/').next() == Some(kind)),
+            _ => forms
+                .iter()
+                .copied()
+                .find(|f| mime.essence_str().eq_ignore_ascii_case(f.essence())),
+        };
+        if let Some(format) = found {
+            return Ok(format);
         }
     }
-    Err(ApiError::not_acceptable(match operation {
-        Operation::Json => "application/json, text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        Operation::File => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, text/csv",
-    }))
+    let offered: Vec<&str> = forms.iter().map(|f| f.essence()).collect();
+    Err(ApiError::not_acceptable(&offered.join(", ")))
 }
-
-/// The subtype of a workbook's media type.
-const XLSX_SUBTYPE: &str = "vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// The target columns that end a CSV line: a line is serialised as the
 /// tuple `(row, TargetColumns)`, which the csv crate writes flat.
@@ -210,38 +287,54 @@ impl From<Option<&TargetComparison>> for TargetColumns {
     }
 }
 
-/// The report in the negotiated form; a workbook's headings in `language`.
+/// The report in the negotiated form; a file's words in `language`.
 pub fn render<R: Report>(
     format: Format,
     language: Language,
     report: &R,
 ) -> Result<Rendered, ApiError> {
-    match format {
-        Format::Json => Ok(Rendered::json(
-            serde_json::to_vec(report).map_err(ApiError::internal)?,
-        )),
+    let body: Vec<u8> = match format {
+        Format::Json => {
+            return Ok(Rendered::json(
+                serde_json::to_vec(report).map_err(ApiError::internal)?,
+            ))
+        }
         Format::Csv => {
             let lines = csv_lines(report).map_err(ApiError::internal)?;
-            Ok(Rendered {
-                body: csv_cells::write_safe(&lines, BOM.as_bytes().to_vec())
-                    .map_err(ApiError::internal)?
-                    .into(),
-                content_type: TEXT_CSV,
-                file_name: Some(format!("{}.csv", report.file_stem())),
-                language: None,
-            })
+            csv_cells::write_safe(&lines, BOM.as_bytes().to_vec()).map_err(ApiError::internal)?
         }
         Format::Xlsx => {
             let lines = csv_lines(report).map_err(ApiError::internal)?;
-            let sheet = Message::new(R::SHEET);
-            Ok(Rendered {
-                body: workbook(&report.summary(), &sheet, &lines, language)?.into(),
-                content_type: XLSX,
-                file_name: Some(format!("{}.xlsx", report.file_stem())),
-                language: Some(language),
-            })
+            workbook(&report.summary(), &Message::new(R::SHEET), &lines, language)?
         }
-    }
+        Format::Svg | Format::Png => {
+            let chart = report
+                .chart()
+                .ok_or_else(|| ApiError::internal("no chart"))?;
+            let svg = chart::svg(&chart, language);
+            match format {
+                Format::Png => chart::png(&svg)?,
+                _ => svg.into_bytes(),
+            }
+        }
+        Format::Pdf => {
+            let printout = report
+                .printout(language)
+                .ok_or_else(|| ApiError::internal("no printout"))?;
+            print::pdf(&printout, language)?
+        }
+    };
+    Ok(Rendered {
+        body: body.into(),
+        content_type: match format {
+            Format::Csv => TEXT_CSV,
+            other => other.essence(),
+        },
+        file_name: Some(format!("{}.{}", report.file_stem(), format.extension())),
+        inline: matches!(format, Format::Svg | Format::Png | Format::Pdf),
+        // CSV says its column names, which are the same in every language.
+        language: (format != Format::Csv).then_some(language),
+    })
 }
 
 /// The header line and a line per row, as the csv crate writes them.
@@ -273,49 +366,60 @@ mod tests {
     use super::*;
     use actix_web::test::TestRequest;
 
-    fn format(accept: Option<&str>) -> Result<Format, ApiError> {
+    fn format(forms: &[Format], accept: Option<&str>) -> Result<Format, ApiError> {
         let mut req = TestRequest::default();
         if let Some(accept) = accept {
             req = req.insert_header((header::ACCEPT, accept));
         }
-        negotiate(&req.to_http_request(), Operation::Json)
+        negotiate(&req.to_http_request(), forms)
     }
 
-    fn file_format(accept: Option<&str>) -> Result<Format, ApiError> {
-        let mut req = TestRequest::default();
-        if let Some(accept) = accept {
-            req = req.insert_header((header::ACCEPT, accept));
-        }
-        negotiate(&req.to_http_request(), Operation::File)
+    const JSON: [Format; 3] = [Format::Json, Format::Csv, Format::Xlsx];
+    const FILE: [Format; 3] = [Format::Xlsx, Format::Csv, Format::Pdf];
+    const CHART: [Format; 2] = [Format::Svg, Format::Png];
+
+    #[test]
+    fn a_file_is_a_workbook_unless_csv_or_pdf_is_preferred() {
+        assert_eq!(format(&FILE, None).unwrap(), Format::Xlsx);
+        assert_eq!(format(&FILE, Some("*/*")).unwrap(), Format::Xlsx);
+        assert_eq!(format(&FILE, Some("text/csv")).unwrap(), Format::Csv);
+        assert_eq!(format(&FILE, Some("application/pdf")).unwrap(), Format::Pdf);
+        assert_eq!(format(&JSON, Some(XLSX)).unwrap(), Format::Xlsx);
+        let refused = format(&FILE[..2], Some("application/json")).unwrap_err();
+        assert_eq!(refused.code(), "NOT_ACCEPTABLE");
     }
 
     #[test]
-    fn a_file_is_a_workbook_unless_csv_is_preferred() {
-        assert_eq!(file_format(None).unwrap(), Format::Xlsx);
-        assert_eq!(file_format(Some("*/*")).unwrap(), Format::Xlsx);
-        assert_eq!(file_format(Some("text/csv")).unwrap(), Format::Csv);
-        assert_eq!(format(Some(XLSX)).unwrap(), Format::Xlsx);
+    fn json_unless_csv_is_preferred() {
+        assert_eq!(format(&JSON, None).unwrap(), Format::Json);
+        assert_eq!(format(&JSON, Some("*/*")).unwrap(), Format::Json);
+        assert_eq!(format(&JSON, Some("application/*")).unwrap(), Format::Json);
+        assert_eq!(format(&JSON, Some("text/csv")).unwrap(), Format::Csv);
         assert_eq!(
-            file_format(Some("application/json")).unwrap_err().code(),
+            format(&JSON, Some("application/json;q=0.5, text/csv")).unwrap(),
+            Format::Csv
+        );
+        assert_eq!(
+            format(&JSON, Some("text/csv;q=0.2, application/json")).unwrap(),
+            Format::Json
+        );
+        assert_eq!(
+            format(&JSON, Some("image/png")).unwrap_err().code(),
             "NOT_ACCEPTABLE"
         );
     }
 
     #[test]
-    fn json_unless_csv_is_preferred() {
-        assert_eq!(format(None).unwrap(), Format::Json);
-        assert_eq!(format(Some("*/*")).unwrap(), Format::Json);
-        assert_eq!(format(Some("text/csv")).unwrap(), Format::Csv);
+    fn a_chart_is_svg_unless_png_is_preferred() {
+        assert_eq!(format(&CHART, None).unwrap(), Format::Svg);
+        assert_eq!(format(&CHART, Some("image/*")).unwrap(), Format::Svg);
+        assert_eq!(format(&CHART, Some("image/png")).unwrap(), Format::Png);
         assert_eq!(
-            format(Some("application/json;q=0.5, text/csv")).unwrap(),
-            Format::Csv
+            format(&CHART, Some("image/svg+xml;q=0.5, image/png")).unwrap(),
+            Format::Png
         );
         assert_eq!(
-            format(Some("text/csv;q=0.2, application/json")).unwrap(),
-            Format::Json
-        );
-        assert_eq!(
-            format(Some("image/png")).unwrap_err().code(),
+            format(&CHART, Some("application/json")).unwrap_err().code(),
             "NOT_ACCEPTABLE"
         );
     }

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::chart::{Chart, Plot, Point, Unit};
 use super::output::{Report, TargetColumns};
 use super::{AssociationRef, Subtree, TargetComparison};
 use crate::criteria_sets::measure::Measure;
@@ -16,6 +17,7 @@ use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::measures::model::{self as measures_model, subtree_shares};
 use crate::measures::rules::Denominator;
+use crate::msg;
 use crate::targets::model as targets_model;
 use crate::targets::rules::Metric;
 use crate::yearly_stats::rules::ratio;
@@ -197,5 +199,37 @@ impl Report for TrendReport {
 
     fn file_stem(&self) -> String {
         format!("trend-{}-{}-{}", self.metric.as_str(), self.from, self.to)
+    }
+
+    const CHARTED: bool = true;
+
+    /// A point per year, joined, and the target due each year as a dashed line.
+    fn chart(&self) -> Option<Chart> {
+        let points = self
+            .points
+            .iter()
+            .map(|p| Point {
+                year: p.year,
+                value: p.value,
+                target: p.target.as_ref().map(|t| t.min_value),
+            })
+            .collect();
+        let (unit, unit_name) = match self.metric {
+            Metric::LearningDistrictCriteriaMet => (Unit::Count, msg!("unit-criteria")),
+            Metric::MembershipRatio => (Unit::Percent, msg!("unit-percent-population")),
+            _ => (Unit::Percent, msg!("unit-percent")),
+        };
+        Some(Chart {
+            title: msg!("chart-trend", metric = self.metric.noun()),
+            about: msg!(
+                "chart-about-years",
+                association = &self.association.name,
+                from = self.from,
+                to = self.to,
+                unit = unit_name
+            ),
+            unit,
+            plot: Plot::Line(points),
+        })
     }
 }

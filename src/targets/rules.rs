@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, FieldError};
+use crate::messages::Message;
 use crate::msg;
 use crate::text;
 use crate::yearly_stats::rules::{check_year, round6, NOTE_MAX};
@@ -33,6 +34,25 @@ pub enum Metric {
 }
 
 impl Metric {
+    /// What the metric measures, as a chart names it.
+    pub fn noun(self) -> Message {
+        Message::new(match self {
+            Metric::MembershipRatio => "metric-membership-ratio",
+            Metric::RecognisedCitizenRatio => "metric-recognised-citizen-ratio",
+            Metric::RecognisedUnitRatio => "metric-recognised-unit-ratio",
+            Metric::CommunesGoodOrAboveRatio => "metric-communes-good-or-above-ratio",
+            Metric::LearningDistrictCriteriaMet => "metric-learning-district-criteria-met",
+            Metric::RecognisedFamilyRatio => "metric-recognised-family-ratio",
+            Metric::RecognisedClanRatio => "metric-recognised-clan-ratio",
+            Metric::RecognisedCommunityRatio => "metric-recognised-community-ratio",
+        })
+    }
+
+    /// A count (the criteria met), not a fraction.
+    pub fn is_count(self) -> bool {
+        self == Metric::LearningDistrictCriteriaMet
+    }
+
     pub const ALL: [Metric; 8] = [
         Metric::MembershipRatio,
         Metric::RecognisedCitizenRatio,

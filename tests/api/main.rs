@@ -7,6 +7,7 @@ mod assessments;
 mod associations;
 mod associations_tree;
 mod changes;
+mod charts_and_prints;
 mod citizens;
 mod communities;
 mod contract;
