@@ -29,6 +29,7 @@ mod node;
 mod oidc_provider;
 mod operations;
 mod paging;
+mod python;
 mod reports;
 mod running;
 mod sign_in;
