@@ -7,6 +7,7 @@
 #   bash bench/run.sh reports [--assessments 1000000] [--repeat 20]
 #   bash bench/run.sh writers [--clients 64] [--seconds 20]
 #   bash bench/run.sh soak [--rate 700] [--minutes 10]   (not for CI: 20 minutes)
+#   bash bench/run.sh forms [--citizens 1000000] [--repeat 10]
 #   bash bench/run.sh throughput [--associations 10001] [--citizens 100000] [--seconds 10] [--runs 3]
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -72,8 +72,9 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
     },
-    /// Write every row of a resource to standard output (CSV or NDJSON), in
-    /// the form `khuyenhoc import` and the import endpoint take back.
+    /// Write every row of a resource to standard output: CSV or NDJSON, in
+    /// the form `khuyenhoc import` and the import endpoint take back, or a
+    /// workbook (`--format xlsx > citizens.xlsx`).
     Export {
         #[arg(long, value_enum)]
         resource: DataResource,
@@ -144,6 +145,8 @@ enum UserCommand {
 enum ExportFormat {
     Csv,
     Ndjson,
+    /// A workbook (.xlsx): redirect it to a file.
+    Xlsx,
 }
 
 #[derive(Subcommand)]
@@ -604,6 +607,7 @@ async fn main() -> anyhow::Result<()> {
             let form = match format {
                 ExportFormat::Csv => Form::Csv,
                 ExportFormat::Ndjson => Form::Ndjson,
+                ExportFormat::Xlsx => Form::Xlsx,
             };
             let db = Db::open(
                 &database_url(&database)?,

@@ -364,6 +364,28 @@ impl<'a> Drawing<'a> {
         self.svg.end_element();
     }
 
+    /// Opens the group of one bar or point, titled with its full name, its
+    /// value and its own target; returns the value as shown.
+    fn open_group(
+        &mut self,
+        class: &str,
+        name: &str,
+        value: Option<f64>,
+        target: Option<f64>,
+    ) -> String {
+        self.svg.start_element("g");
+        self.svg.write_attribute("class", class);
+        let shown = value.map_or_else(|| self.no_data(), |v| self.value_text(v));
+        let mut tip = format!("{name}: {shown}");
+        if let Some(target) = target {
+            let target = self.value_text(target);
+            let said = msg!("chart-own-target", value = target).render(self.language);
+            tip = format!("{tip} ({said})");
+        }
+        self.tooltip(&tip);
+        shown
+    }
+
     fn no_data(&self) -> String {
         msg!("chart-no-data").render(self.language)
     }
@@ -386,18 +408,7 @@ impl<'a> Drawing<'a> {
             let x = LEFT + slot * i as f32;
             let centre = x + slot / 2.0;
             let width = (slot * 0.7).min(64.0);
-            self.svg.start_element("g");
-            self.svg.write_attribute("class", "bar");
-            let shown = bar
-                .value
-                .map_or_else(|| self.no_data(), |v| self.value_text(v));
-            let mut tip = format!("{}: {shown}", bar.label);
-            if let Some(target) = bar.target {
-                let target = self.value_text(target);
-                let said = msg!("chart-own-target", value = target).render(self.language);
-                tip = format!("{tip} ({said})");
-            }
-            self.tooltip(&tip);
+            let shown = self.open_group("bar", &bar.label, bar.value, bar.target);
             let top = self.y(bar.value.unwrap_or(0.0));
             self.rect(
                 "value",
@@ -470,18 +481,8 @@ impl<'a> Drawing<'a> {
         }
         for (i, point) in points.iter().enumerate() {
             let x = centre(i);
-            self.svg.start_element("g");
-            self.svg.write_attribute("class", "point");
-            let shown = point
-                .value
-                .map_or_else(|| self.no_data(), |v| self.value_text(v));
-            let mut tip = format!("{}: {shown}", point.year);
-            if let Some(target) = point.target {
-                let target = self.value_text(target);
-                let said = msg!("chart-own-target", value = target).render(self.language);
-                tip = format!("{tip} ({said})");
-            }
-            self.tooltip(&tip);
+            let year = point.year.to_string();
+            let shown = self.open_group("point", &year, point.value, point.target);
             let y = self.y(point.value.unwrap_or(0.0));
             self.svg.start_element("circle");
             self.svg.write_attribute("cx", &x);

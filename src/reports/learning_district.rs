@@ -334,11 +334,7 @@ impl Report for LearningDistrictReport {
     /// met), then the totals and the rating, and the signatures.
     fn printout(&self, language: Language) -> Option<Printout> {
         let say = |id| Message::new(id).render(language);
-        let column = |id, share, align| Column {
-            heading: say(id),
-            share,
-            align,
-        };
+        let column = |id, share, align| Column::named(id, share, align, language);
         let rows = self
             .criteria
             .iter()

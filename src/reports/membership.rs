@@ -383,11 +383,7 @@ impl Report for MembershipReport {
     /// the total; ratios and targets as percentages.
     fn printout(&self, language: Language) -> Option<Printout> {
         let heading = |id| Message::new(id).render(language);
-        let column = |id, share, align| Column {
-            heading: heading(id),
-            share,
-            align,
-        };
+        let column = |id, share, align| Column::named(id, share, align, language);
         let line = |number: String, row: &MembershipRow| {
             let f = &row.figures;
             let target = row.target.as_ref();

@@ -17,7 +17,7 @@ use krilla::Document;
 
 use super::fonts;
 use crate::error::ApiError;
-use crate::messages::Language;
+use crate::messages::{Language, Message};
 use crate::msg;
 
 pub const PDF: &str = "application/pdf";
@@ -47,6 +47,17 @@ pub struct Column {
     pub heading: String,
     pub share: f32,
     pub align: Align,
+}
+
+impl Column {
+    /// A column headed by the catalogue's message `heading`, said in `language`.
+    pub fn named(heading: &'static str, share: f32, align: Align, language: Language) -> Column {
+        Column {
+            heading: Message::new(heading).render(language),
+            share,
+            align,
+        }
+    }
 }
 
 /// A report ready to print, in the reader's language.

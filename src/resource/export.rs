@@ -329,18 +329,37 @@ where
     F: Fn(&mut DbConnection, &PageRequest) -> Result<Page<R>, ApiError>,
 {
     let (mut token, mut first, mut rows) = (None::<String>, true, 0u64);
+    // A workbook is written as the HTTP export writes it: into a
+    // constant-memory sheet, saved to a temporary file, then copied out.
+    let mut sheet = match form {
+        Form::Xlsx => Some(RecordSheet::new::<R>().map_err(ApiError::internal)?),
+        _ => None,
+    };
     loop {
         let page = PageRequest::new(Some(MAX_PAGE_SIZE), token.as_deref(), "command line")?;
         let page = fetch(conn, &page)?;
         rows += page.items.len() as u64;
-        let bytes = encode(form, first, page.items, caller).map_err(ApiError::internal)?;
-        out.write_all(&bytes).map_err(ApiError::internal)?;
+        if let Some(sheet) = sheet.as_mut() {
+            let items: Result<Vec<Value>, _> = page
+                .items
+                .into_iter()
+                .map(|row| serde_json::to_value(row.present(caller)))
+                .collect();
+            sheet.write::<R>(&items.map_err(ApiError::internal)?)?;
+        } else {
+            let bytes = encode(form, first, page.items, caller).map_err(ApiError::internal)?;
+            out.write_all(&bytes).map_err(ApiError::internal)?;
+        }
         first = false;
         token = page.next_page_token;
         if token.is_none() {
-            return Ok(rows);
+            break;
         }
     }
+    if let Some(sheet) = sheet {
+        std::io::copy(&mut sheet.save()?, out).map_err(ApiError::internal)?;
+    }
+    Ok(rows)
 }
 
 /// Where an export is: the next page token, and the turn it holds.

@@ -154,6 +154,10 @@ fn start(settings: &Settings, database: Arc<TestDatabase>) -> TestApp {
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .default_headers(walk_language())
+            // The server closes a connection idle for 5 s (actix's keep-alive):
+            // the client lets go of it first, rather than race the close with
+            // its next request (which then fails as an incomplete message).
+            .pool_idle_timeout(std::time::Duration::from_secs(3))
             .build()
             .expect("an HTTP client"),
         token: String::new(),

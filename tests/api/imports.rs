@@ -550,6 +550,17 @@ async fn the_command_line_exports_and_imports_without_a_server() {
     assert!(exported.status.success());
     let csv = String::from_utf8(exported.stdout).unwrap();
     assert_eq!(csv.lines().count(), 4);
+    // The same rows as a workbook: a heading row and a row per unit.
+    let workbook = cli(&["export", "--resource", "units", "--format", "xlsx"]);
+    assert!(workbook.status.success());
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(workbook.stdout)).unwrap();
+    let sheet = calamine::Reader::worksheet_range_at(&mut book, 0)
+        .unwrap()
+        .unwrap();
+    assert_eq!(sheet.height(), 4);
+    let names: Vec<String> = sheet.rows().skip(1).map(|row| row[2].to_string()).collect();
+    assert!(names.contains(&"Trường B".to_owned()), "{names:?}");
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("units.csv");
     std::fs::write(&file, csv.replace("Trường B", "Trường B mới")).unwrap();
