@@ -8,6 +8,10 @@
 //! problem's `code`, a field error's `code`) are not messages: they are the
 //! stable keys programs branch on and never change with the language.
 
+mod columns;
+
+pub use columns::column_heading;
+
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use std::sync::OnceLock;

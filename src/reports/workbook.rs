@@ -7,7 +7,7 @@
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 use crate::error::ApiError;
-use crate::messages::{Language, Message};
+use crate::messages::{column_heading, Language, Message};
 
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -28,113 +28,80 @@ enum Kind {
     Level,
 }
 
-/// Every column of the reports' lines: its name in the CSV form, the
-/// catalogue's message heading it in a workbook, and the kind of its values.
-const COLUMNS: [(&str, &str, Kind); 61] = [
-    ("row", "column-row", Kind::Text),
-    ("association_id", "column-association-id", Kind::Text),
-    ("association_code", "column-association-code", Kind::Text),
-    ("association_name", "column-association-name", Kind::Text),
-    ("level", "column-level", Kind::Level),
-    ("year", "column-year", Kind::Year),
-    ("period", "column-period", Kind::Year),
-    ("reporting_count", "column-reporting-count", Kind::Count),
-    ("association_count", "column-association-count", Kind::Count),
-    ("member_count", "column-member-count", Kind::Count),
-    ("population", "column-population", Kind::Count),
-    ("households", "column-households", Kind::Count),
-    ("branch_count", "column-branch-count", Kind::Count),
-    ("fund_raised_vnd", "column-fund-raised-vnd", Kind::Count),
-    ("scholarship_count", "column-scholarship-count", Kind::Count),
-    (
-        "scholarship_value_vnd",
-        "column-scholarship-value-vnd",
-        Kind::Count,
-    ),
-    ("membership_ratio", "column-membership-ratio", Kind::Ratio),
-    ("target_metric", "column-target-metric", Kind::Text),
-    ("target_year", "column-target-year", Kind::Year),
-    ("target_min_value", "column-target-min-value", Kind::Number),
-    ("target_max_value", "column-target-max-value", Kind::Number),
-    (
-        "target_gap_to_min",
-        "column-target-gap-to-min",
-        Kind::Number,
-    ),
-    ("target_status", "column-target-status", Kind::Text),
-    ("criteria_set_code", "column-criteria-set-code", Kind::Text),
-    (
-        "criteria_set_edition",
-        "column-criteria-set-edition",
-        Kind::Text,
-    ),
-    ("assessment_count", "column-assessment-count", Kind::Count),
-    ("draft", "column-draft", Kind::Count),
-    ("submitted", "column-submitted", Kind::Count),
-    ("approved", "column-approved", Kind::Count),
-    ("excellent", "column-excellent", Kind::Count),
-    ("good", "column-good", Kind::Count),
-    ("fair", "column-fair", Kind::Count),
-    ("not_met", "column-not-met", Kind::Count),
-    ("assessed_count", "column-assessed-count", Kind::Count),
-    ("recognised_count", "column-recognised-count", Kind::Count),
-    ("recognised_ratio", "column-recognised-ratio", Kind::Ratio),
-    (
-        "good_or_above_ratio",
-        "column-good-or-above-ratio",
-        Kind::Ratio,
-    ),
-    ("subject_count", "column-subject-count", Kind::Count),
-    (
-        "subject_count_source",
-        "column-subject-count-source",
-        Kind::Text,
-    ),
-    ("registered_count", "column-registered-count", Kind::Count),
-    (
-        "recognised_of_registered_ratio",
-        "column-recognised-of-registered-ratio",
-        Kind::Ratio,
-    ),
-    (
-        "recognised_of_all_ratio",
-        "column-recognised-of-all-ratio",
-        Kind::Ratio,
-    ),
-    ("criterion_code", "column-criterion-code", Kind::Text),
-    ("criterion_title", "column-criterion-title", Kind::Text),
-    ("group_name", "column-group-name", Kind::Text),
-    ("required", "column-required", Kind::Boolean),
-    ("score", "column-score", Kind::Number),
-    ("max_score", "column-max-score", Kind::Number),
-    ("met", "column-met", Kind::Boolean),
-    ("note", "column-note", Kind::Text),
-    ("measure", "column-measure", Kind::Text),
-    ("measured_value", "column-measured-value", Kind::Number),
-    ("threshold", "column-threshold", Kind::Number),
-    ("threshold_source", "column-threshold-source", Kind::Text),
-    ("numerator", "column-numerator", Kind::Number),
-    ("denominator", "column-denominator", Kind::Number),
-    (
-        "denominator_source",
-        "column-denominator-source",
-        Kind::Text,
-    ),
-    ("rating", "column-rating", Kind::Text),
-    ("status", "column-status", Kind::Text),
-    ("metric", "column-metric", Kind::Text),
-    ("value", "column-value", Kind::Number),
+/// The kind of each column of the reports' lines, by its name in the CSV
+/// form (its heading is the catalogue's, `messages::column_heading`).
+const KINDS: [(&str, Kind); 61] = [
+    ("row", Kind::Text),
+    ("association_id", Kind::Text),
+    ("association_code", Kind::Text),
+    ("association_name", Kind::Text),
+    ("level", Kind::Level),
+    ("year", Kind::Year),
+    ("period", Kind::Year),
+    ("reporting_count", Kind::Count),
+    ("association_count", Kind::Count),
+    ("member_count", Kind::Count),
+    ("population", Kind::Count),
+    ("households", Kind::Count),
+    ("branch_count", Kind::Count),
+    ("fund_raised_vnd", Kind::Count),
+    ("scholarship_count", Kind::Count),
+    ("scholarship_value_vnd", Kind::Count),
+    ("membership_ratio", Kind::Ratio),
+    ("target_metric", Kind::Text),
+    ("target_year", Kind::Year),
+    ("target_min_value", Kind::Number),
+    ("target_max_value", Kind::Number),
+    ("target_gap_to_min", Kind::Number),
+    ("target_status", Kind::Text),
+    ("criteria_set_code", Kind::Text),
+    ("criteria_set_edition", Kind::Text),
+    ("assessment_count", Kind::Count),
+    ("draft", Kind::Count),
+    ("submitted", Kind::Count),
+    ("approved", Kind::Count),
+    ("excellent", Kind::Count),
+    ("good", Kind::Count),
+    ("fair", Kind::Count),
+    ("not_met", Kind::Count),
+    ("assessed_count", Kind::Count),
+    ("recognised_count", Kind::Count),
+    ("recognised_ratio", Kind::Ratio),
+    ("good_or_above_ratio", Kind::Ratio),
+    ("subject_count", Kind::Count),
+    ("subject_count_source", Kind::Text),
+    ("registered_count", Kind::Count),
+    ("recognised_of_registered_ratio", Kind::Ratio),
+    ("recognised_of_all_ratio", Kind::Ratio),
+    ("criterion_code", Kind::Text),
+    ("criterion_title", Kind::Text),
+    ("group_name", Kind::Text),
+    ("required", Kind::Boolean),
+    ("score", Kind::Number),
+    ("max_score", Kind::Number),
+    ("met", Kind::Boolean),
+    ("note", Kind::Text),
+    ("measure", Kind::Text),
+    ("measured_value", Kind::Number),
+    ("threshold", Kind::Number),
+    ("threshold_source", Kind::Text),
+    ("numerator", Kind::Number),
+    ("denominator", Kind::Number),
+    ("denominator_source", Kind::Text),
+    ("rating", Kind::Text),
+    ("status", Kind::Text),
+    ("metric", Kind::Text),
+    ("value", Kind::Number),
 ];
 
 /// The heading and kind of the column `name` (text under its own name for
 /// one the table does not know).
 fn column(name: &str) -> (Option<Message>, Kind) {
-    COLUMNS
+    let kind = KINDS
         .iter()
-        .find(|(known, _, _)| *known == name)
-        .map_or((None, Kind::Text), |(_, heading, kind)| {
-            (Some(Message::new(heading)), *kind)
-        })
+        .find(|(known, _)| *known == name)
+        .map_or(Kind::Text, |(_, kind)| *kind);
+    (column_heading(name), kind)
 }
 
 /// A value of a report's summary sheet.

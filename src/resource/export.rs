@@ -17,6 +17,7 @@ use crate::error::ApiError;
 use crate::http::csv_cells::neutralise;
 use crate::http::limits::ExpensiveWork;
 use crate::http::paging::{Page, PageRequest, MAX_PAGE_SIZE};
+use crate::messages::{column_heading, Language};
 
 pub const TEXT_CSV: &str = "text/csv; charset=utf-8";
 pub const NDJSON: &str = "application/x-ndjson";
@@ -93,7 +94,14 @@ where
         None => None,
     };
     if form == Form::Xlsx {
-        return stream_workbook(db, caller, fingerprint, fetch, turn).await;
+        // A workbook is for people, who read Vietnamese unless they ask otherwise.
+        let language = Language::negotiate(
+            req.headers()
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
+            Language::Vi,
+        );
+        return stream_workbook(db, caller, fingerprint, fetch, turn, language).await;
     }
     let start = Batch {
         token: None,
@@ -174,12 +182,13 @@ async fn stream_workbook<R, F>(
     fingerprint: String,
     fetch: F,
     turn: Option<tokio::sync::OwnedSemaphorePermit>,
+    language: Language,
 ) -> Result<HttpResponse, ApiError>
 where
     R: Served,
     F: Fn(&mut DbConnection, &PageRequest) -> Result<Page<R>, ApiError> + Clone + Send + 'static,
 {
-    let mut sheet = RecordSheet::new::<R>().map_err(ApiError::internal)?;
+    let mut sheet = RecordSheet::new::<R>(language).map_err(ApiError::internal)?;
     let mut token: Option<String> = None;
     loop {
         let (fetch, fingerprint, caller) = (fetch.clone(), fingerprint.clone(), caller.clone());
@@ -228,11 +237,15 @@ where
             }
         }
     });
-    Ok(file_response::<R>(Form::Xlsx).streaming(chunks))
+    Ok(file_response::<R>(Form::Xlsx)
+        .insert_header((header::CONTENT_LANGUAGE, language.tag()))
+        .insert_header((header::VARY, "Accept, Accept-Language"))
+        .streaming(chunks))
 }
 
-/// The sheet of a workbook export: a bold, frozen heading row of the
-/// record's members, then a row per record, cells typed from the JSON
+/// The sheet of a workbook export: a bold, frozen heading row naming the
+/// record's members as people read them (in the language asked for), then
+/// a row per record, cells typed from the JSON
 /// (numbers, booleans, dates and times, text; an array or object as its
 /// JSON text; never a formula).
 struct RecordSheet {
@@ -241,14 +254,17 @@ struct RecordSheet {
 }
 
 impl RecordSheet {
-    fn new<R: Served>() -> Result<Self, rust_xlsxwriter::XlsxError> {
+    fn new<R: Served>(language: Language) -> Result<Self, rust_xlsxwriter::XlsxError> {
         use rust_xlsxwriter::Format;
         let mut workbook = rust_xlsxwriter::Workbook::new();
         let sheet = workbook.add_worksheet_with_constant_memory();
-        let heading = Format::new().set_bold();
+        let heading = Format::new().set_bold().set_text_wrap();
         for (col, name) in R::COLUMNS.iter().enumerate() {
-            sheet.write_string_with_format(0, col as u16, *name, &heading)?;
-            sheet.set_column_width(col as u16, (name.len() + 4).clamp(10, 40) as f64)?;
+            let text =
+                column_heading(name).map_or_else(|| (*name).to_owned(), |h| h.render(language));
+            let width = text.chars().count() + 4;
+            sheet.write_string_with_format(0, col as u16, &text, &heading)?;
+            sheet.set_column_width(col as u16, width.clamp(12, 40) as f64)?;
         }
         sheet.set_freeze_panes(1, 0)?;
         Ok(RecordSheet {
@@ -332,7 +348,7 @@ where
     // A workbook is written as the HTTP export writes it: into a
     // constant-memory sheet, saved to a temporary file, then copied out.
     let mut sheet = match form {
-        Form::Xlsx => Some(RecordSheet::new::<R>().map_err(ApiError::internal)?),
+        Form::Xlsx => Some(RecordSheet::new::<R>(Language::Vi).map_err(ApiError::internal)?),
         _ => None,
     };
     loop {

@@ -315,8 +315,16 @@ async fn a_list_exports_as_a_workbook_of_typed_cells() {
         .collect();
     let (header, lines) = csv_records(&export(&app, &path, "text/csv").await);
     assert_eq!(rows.len(), lines.len() + 1);
+    // The headings are for people, in Vietnamese unless asked otherwise.
     let headings: Vec<String> = rows[0].iter().map(|h| h.to_string()).collect();
-    assert_eq!(headings, header);
+    assert_eq!(headings.len(), header.len());
+    assert_eq!(
+        [&headings[0], &headings[1], &headings[2]],
+        ["Id", "Mã", "Tên"],
+        "{headings:?}"
+    );
+    let staff = header.iter().position(|h| h == "staff_count").unwrap();
+    assert_eq!(headings[staff], "Số cán bộ, nhân viên");
     let column = |name: &str| header.iter().position(|h| h == name).unwrap();
     for (line, row) in lines.iter().zip(&rows[1..]) {
         for (at, (csv, cell)) in line.iter().zip(row).enumerate() {
@@ -347,4 +355,54 @@ async fn a_list_exports_as_a_workbook_of_typed_cells() {
     }
     let names: Vec<String> = rows.iter().map(|r| r[column("name")].to_string()).collect();
     assert!(names.contains(&"=HYPERLINK(\"http://x\")".to_owned()));
+}
+
+/// Every list's workbook names each column as people read it, in the
+/// language asked for: no member name (`full_name`) left as a heading.
+#[actix_web::test]
+async fn every_list_workbook_has_readable_headings() {
+    use calamine::Reader;
+    let app = spawn_app().await;
+    for list in [
+        "associations",
+        "units",
+        "citizens",
+        "communities",
+        "households",
+        "clans",
+        "yearly-stats",
+        "targets",
+        "assessments",
+    ] {
+        for (language, sample) in [("vi", "Thời điểm tạo"), ("en", "Created at")] {
+            let response = app
+                .request(Method::GET, &format!("/api/v1/exports/{list}"))
+                .header(
+                    "Accept",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                )
+                .header("Accept-Language", language)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            assert_eq!(response.headers()["content-language"], language);
+            let bytes = response.bytes().await.unwrap().to_vec();
+            let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+            let sheet = book.sheet_names()[0].clone();
+            let range = book.worksheet_range(&sheet).unwrap();
+            let headings: Vec<String> = range
+                .rows()
+                .next()
+                .unwrap()
+                .iter()
+                .map(|h| h.to_string())
+                .collect();
+            assert!(
+                headings.iter().all(|h| !h.contains('_')),
+                "{list} ({language}): {headings:?}"
+            );
+            assert!(headings.iter().any(|h| h == sample), "{list}: {headings:?}");
+        }
+    }
 }
