@@ -1,8 +1,10 @@
 //! The forms of a report: JSON, CSV (UTF-8 with a byte-order mark, so that
-//! Excel shows Vietnamese intact) and a workbook (`workbook`). The JSON
-//! operation answers JSON unless `Accept` asks for a file; its `/file` twin
-//! answers a workbook unless `Accept` asks for CSV. One report is built,
-//! then rendered into the form asked for.
+//! Excel shows Vietnamese intact), a workbook (`workbook`), a chart as SVG
+//! or PNG (`chart`) and a printable PDF (`print`). The JSON operation
+//! answers JSON unless `Accept` asks for another form; its `/file` twin
+//! answers a workbook unless `Accept` asks for CSV or PDF, its `/chart` twin
+//! SVG unless PNG. One report is built, then rendered into the form asked
+//! for.
 
 use actix_web::http::header::{self, Accept, ContentDisposition, DispositionParam, Header};
 use actix_web::web::Bytes;
@@ -124,7 +126,7 @@ pub struct Rendered {
     file_name: Option<String>,
     /// Shown where it lands (an image, a printable page) rather than saved.
     inline: bool,
-    /// The language of a workbook's headings.
+    /// The language of a file's words (headings, titles, labels).
     language: Option<Language>,
 }
 
