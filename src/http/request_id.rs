@@ -59,6 +59,17 @@ async fn as_problem(
     ServiceResponse::new(request, refusal(status, reason).error_response())
 }
 
+/// The language of a file made for people (a workbook, a chart, a printed
+/// page): what `Accept-Language` asks for, Vietnamese when it asks for
+/// nothing the service speaks (the sentences of problems default to English).
+pub fn file_language(req: &actix_web::HttpRequest) -> Language {
+    let asked = req
+        .headers()
+        .get(ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    Language::negotiate(asked, Language::Vi)
+}
+
 /// Wraps everything but logging: an error that a middleware inside raises
 /// instead of answering (a refused CORS preflight) becomes a problem
 /// document too, with the request id like any other.

@@ -22,6 +22,7 @@ use crate::db::{read_snapshot, Db, DbConnection};
 use crate::error::ApiError;
 use crate::http::csv_cells;
 use crate::http::limits::ExpensiveWork;
+use crate::http::request_id::file_language;
 use crate::messages::{Language, Message};
 
 /// What every report gives besides its JSON body: the lines of its CSV
@@ -81,13 +82,7 @@ where
     F: FnOnce(&mut DbConnection, Option<&str>) -> Result<R, ApiError> + Send + 'static,
 {
     let format = negotiate(req, &operation.forms::<R>())?;
-    // A file is for people, who read Vietnamese unless they ask otherwise.
-    let language = Language::negotiate(
-        req.headers()
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-        Language::Vi,
-    );
+    let language = file_language(req);
     let limits = req.app_data::<web::Data<ExpensiveWork>>().cloned();
     let _turn = match &limits {
         Some(limits) => Some(limits.turn().await?),

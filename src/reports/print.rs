@@ -152,7 +152,7 @@ pub fn pdf(printout: &Printout, language: Language) -> Result<Vec<u8>, ApiError>
             y = pen.row(row, &widths, &aligns, y);
         }
         if number + 1 == count {
-            y = pen.closing(&printout.closing, y + 10.0);
+            y = pen.labelled(&printout.closing, y + 10.0);
             pen.signatures(language, y + 16.0);
         }
         let foot = msg!("print-page", page = number + 1, pages = count).render(language);
@@ -269,14 +269,7 @@ impl Pen<'_> {
             y += line_height(14.0);
             self.text(x, y, 14.0, true, &line);
         }
-        y += 6.0;
-        for (label, value) in &printout.facts {
-            y += line_height(10.0);
-            self.text(MARGIN, y, 10.0, true, &format!("{label}:"));
-            let x = MARGIN + fonts::width(&format!("{label}: "), 10.0, true);
-            self.text(x, y, 10.0, false, value);
-        }
-        y + 10.0
+        self.labelled(&printout.facts, y + 6.0) + 10.0
     }
 
     /// One row of the table at `y`; returns the y under it.
@@ -305,9 +298,9 @@ impl Pen<'_> {
         y + row.height
     }
 
-    /// The lines after the table; returns the y under them.
-    fn closing(&mut self, closing: &[(String, String)], mut y: f32) -> f32 {
-        for (label, value) in closing {
+    /// Lines of a bold label and its value from `y`; returns the y under them.
+    fn labelled(&mut self, lines: &[(String, String)], mut y: f32) -> f32 {
+        for (label, value) in lines {
             y += line_height(10.0);
             self.text(MARGIN, y, 10.0, true, &format!("{label}:"));
             let x = MARGIN + fonts::width(&format!("{label}: "), 10.0, true);

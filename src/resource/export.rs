@@ -17,6 +17,7 @@ use crate::error::ApiError;
 use crate::http::csv_cells::neutralise;
 use crate::http::limits::ExpensiveWork;
 use crate::http::paging::{Page, PageRequest, MAX_PAGE_SIZE};
+use crate::http::request_id::file_language;
 use crate::messages::{column_heading, Language};
 
 pub const TEXT_CSV: &str = "text/csv; charset=utf-8";
@@ -94,13 +95,7 @@ where
         None => None,
     };
     if form == Form::Xlsx {
-        // A workbook is for people, who read Vietnamese unless they ask otherwise.
-        let language = Language::negotiate(
-            req.headers()
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok()),
-            Language::Vi,
-        );
+        let language = file_language(req);
         return stream_workbook(db, caller, fingerprint, fetch, turn, language).await;
     }
     let start = Batch {

@@ -7,6 +7,19 @@ use serde_json::{json, Value};
 
 use crate::helpers::{assert_problem, csv_records, spawn_app, TestApp};
 
+/// Every list that exports, by its path under `/api/v1/exports/`.
+const LISTS: [&str; 9] = [
+    "associations",
+    "units",
+    "citizens",
+    "communities",
+    "households",
+    "clans",
+    "yearly-stats",
+    "targets",
+    "assessments",
+];
+
 /// The response to a list asked for in `accept`, after checking its headers.
 async fn export(app: &TestApp, path: &str, accept: &str) -> String {
     let response = app
@@ -224,17 +237,7 @@ async fn each_list_has_an_export_of_its_own_and_states_json_alone() {
             .cloned()
             .collect::<Vec<_>>()
     };
-    for list in [
-        "associations",
-        "units",
-        "citizens",
-        "communities",
-        "households",
-        "clans",
-        "yearly-stats",
-        "targets",
-        "assessments",
-    ] {
+    for list in LISTS {
         assert_eq!(
             content(&format!("/api/v1/{list}")),
             ["application/json"],
@@ -363,17 +366,7 @@ async fn a_list_exports_as_a_workbook_of_typed_cells() {
 async fn every_list_workbook_has_readable_headings() {
     use calamine::Reader;
     let app = spawn_app().await;
-    for list in [
-        "associations",
-        "units",
-        "citizens",
-        "communities",
-        "households",
-        "clans",
-        "yearly-stats",
-        "targets",
-        "assessments",
-    ] {
+    for list in LISTS {
         for (language, sample) in [("vi", "Thời điểm tạo"), ("en", "Created at")] {
             let response = app
                 .request(Method::GET, &format!("/api/v1/exports/{list}"))
