@@ -9,6 +9,7 @@
 #   bash bench/run.sh soak [--rate 700] [--minutes 10]   (not for CI: 20 minutes)
 #   bash bench/run.sh forms [--citizens 1000000] [--repeat 10]
 #   bash bench/run.sh throughput [--associations 10001] [--citizens 100000] [--seconds 10] [--runs 3]
+#   bash bench/run.sh webhooks [--events 5000] [--rate 100] [--seconds 10]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 script="bench/${1:?name a benchmark: associations, assessments or reports}.py"
@@ -36,7 +37,10 @@ for backend in sqlite postgresql; do
         postgresql) url="postgres://postgres@127.0.0.1:5432/$pg_db" ;;
     esac
     token=$(DATABASE_URL="$url" RUST_LOG=off "$bin" token create --role admin --name bench)
-    DATABASE_URL="$url" BIND=127.0.0.1:$port RUST_LOG=warn "$bin" serve &
+    # The webhooks benchmark delivers to a receiver on loopback.
+    allow_private=false
+    [ "$script" = bench/webhooks.py ] && allow_private=true
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS=$allow_private DATABASE_URL="$url" BIND=127.0.0.1:$port RUST_LOG=warn "$bin" serve &
     pid=$!
     until curl -fs http://127.0.0.1:$port/readyz >/dev/null; do
         kill -0 "$pid" 2>/dev/null || { echo "the server exited before it was ready" >&2; exit 1; }

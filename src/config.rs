@@ -188,6 +188,41 @@ pub struct Settings {
     pub auth_failures_per_minute: u32,
     /// Proxies whose `X-Forwarded-For` names the client address.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// How webhooks are delivered.
+    pub webhooks: WebhookSettings,
+}
+
+/// How webhooks are delivered: where to, how long to wait, how long to retry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookSettings {
+    /// Whether receivers on loopback, private and link-local addresses, and
+    /// `http://` URLs, are allowed (tests, closed networks); never by default.
+    pub allow_private_networks: bool,
+    /// How long a receiver has to answer a delivery.
+    pub timeout: std::time::Duration,
+    /// The wait after the first failed attempt; each next wait doubles it
+    /// (with jitter) up to `longest_wait`.
+    pub first_wait: std::time::Duration,
+    pub longest_wait: std::time::Duration,
+    /// How long an event is retried before the subscription is disabled.
+    pub give_up_after: std::time::Duration,
+    /// How often the dispatcher looks for work when no write of this
+    /// instance woke it (a write of another instance, a retry falling due).
+    pub poll_every: std::time::Duration,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        use std::time::Duration;
+        WebhookSettings {
+            allow_private_networks: false,
+            timeout: Duration::from_secs(10),
+            first_wait: Duration::from_secs(10),
+            longest_wait: Duration::from_secs(3600),
+            give_up_after: Duration::from_secs(24 * 3600),
+            poll_every: Duration::from_secs(1),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -33,4 +33,8 @@ impl Journal for WriteJournal {
     fn flush(&self, conn: &mut DbConnection) -> Result<(), ApiError> {
         changes::model::flush(conn)
     }
+
+    fn committed(&self) {
+        changes::model::committed();
+    }
 }

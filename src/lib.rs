@@ -44,3 +44,4 @@ pub mod check;
 pub mod imports;
 pub mod reports;
 pub mod startup;
+pub mod webhooks;

@@ -5,7 +5,7 @@ use std::time::Duration;
 use chrono::TimeDelta;
 use clap::{Args, Parser, Subcommand};
 use khuyenhoc::auth::{Actor, Caller, Role};
-use khuyenhoc::config::{DatabaseUrl, OidcSettings, Settings};
+use khuyenhoc::config::{DatabaseUrl, OidcSettings, Settings, WebhookSettings};
 use khuyenhoc::db::{write_transaction, Db};
 use khuyenhoc::error::ApiError;
 use khuyenhoc::http::paging::PageRequest;
@@ -265,7 +265,48 @@ struct ServeArgs {
     #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
     trusted_proxies: Vec<std::net::IpAddr>,
     #[command(flatten)]
+    webhooks: WebhookArgs,
+    #[command(flatten)]
     database: DatabaseArgs,
+}
+
+/// How webhooks are delivered.
+#[derive(Args, Clone, Debug)]
+struct WebhookArgs {
+    /// Deliver to loopback, private and link-local addresses and to http://
+    /// URLs (tests, closed networks). Off by default: receivers are https://
+    /// on public addresses only.
+    #[arg(long, env = "WEBHOOK_ALLOW_PRIVATE_NETWORKS", default_value_t = false)]
+    webhook_allow_private_networks: bool,
+    /// Seconds a receiver has to answer a delivery (2xx in time: delivered).
+    #[arg(long, env = "WEBHOOK_TIMEOUT_SECS", default_value_t = 10)]
+    webhook_timeout_secs: u64,
+    /// Milliseconds to wait after a failed attempt; each next wait doubles, with jitter.
+    #[arg(long, env = "WEBHOOK_RETRY_FIRST_MS", default_value_t = 10_000)]
+    webhook_retry_first_ms: u64,
+    /// The longest wait between two attempts, in seconds.
+    #[arg(long, env = "WEBHOOK_RETRY_LONGEST_SECS", default_value_t = 3600)]
+    webhook_retry_longest_secs: u64,
+    /// Seconds an event is retried before its subscription is disabled.
+    #[arg(long, env = "WEBHOOK_GIVE_UP_AFTER_SECS", default_value_t = 86_400)]
+    webhook_give_up_after_secs: u64,
+    /// Milliseconds between two looks for deliveries due (a write of this
+    /// instance wakes the dispatcher at once).
+    #[arg(long, env = "WEBHOOK_POLL_MS", default_value_t = 1000)]
+    webhook_poll_ms: u64,
+}
+
+impl WebhookArgs {
+    fn settings(&self) -> WebhookSettings {
+        WebhookSettings {
+            allow_private_networks: self.webhook_allow_private_networks,
+            timeout: Duration::from_secs(self.webhook_timeout_secs.clamp(1, 60)),
+            first_wait: Duration::from_millis(self.webhook_retry_first_ms.max(10)),
+            longest_wait: Duration::from_secs(self.webhook_retry_longest_secs.max(1)),
+            give_up_after: Duration::from_secs(self.webhook_give_up_after_secs.max(1)),
+            poll_every: Duration::from_millis(self.webhook_poll_ms.max(10)),
+        }
+    }
 }
 
 /// The database a command names, migrated.
@@ -522,6 +563,7 @@ async fn main() -> anyhow::Result<()> {
                 docs_oidc_client_id: args.docs_oidc_client_id,
                 auth_failures_per_minute: args.auth_failures_per_minute,
                 trusted_proxies: args.trusted_proxies,
+                webhooks: args.webhooks.settings(),
                 import_body_limit: args.import_body_limit_mb.max(1) << 20,
             };
             log::info!("using the {}", settings.database_url);

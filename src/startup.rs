@@ -31,7 +31,7 @@ use crate::openapi::ApiDoc;
 use crate::reports::cache::ReportCache;
 use crate::{
     assessments, associations, audit, changes, citizens, clans, communities, criteria_sets, health,
-    households, imports, reports, targets, tokens, units, users, yearly_stats,
+    households, imports, reports, targets, tokens, units, users, webhooks, yearly_stats,
 };
 
 /// Every documented route; the OpenAPI document is collected from them.
@@ -39,33 +39,38 @@ fn mount<T>(app: UtoipaApp<T>) -> UtoipaApp<T>
 where
     T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
 {
-    app.openapi(ApiDoc::openapi().merge_from(imports::api::ImportSchemas::openapi()))
-        .service(health::healthz)
-        .service(health::readyz)
-        .service(
-            // Authentication wraps the scope, so it applies to whatever the
-            // router sends here, however the path was spelt (`/%61pi/v1/…`).
-            // Idempotency keys are the caller's: that middleware runs inside.
-            scope("/api/v1")
-                .wrap(from_fn(idempotency::middleware))
-                .wrap(from_fn(authenticate))
-                .configure(associations::api::configure)
-                .configure(tokens::api::configure)
-                .configure(users::api::configure)
-                .configure(criteria_sets::api::configure)
-                .configure(units::api::configure)
-                .configure(citizens::api::configure)
-                .configure(communities::api::configure)
-                .configure(clans::api::configure)
-                .configure(households::api::configure)
-                .configure(assessments::api::configure)
-                .configure(yearly_stats::api::configure)
-                .configure(targets::api::configure)
-                .configure(reports::api::configure)
-                .configure(audit::api::configure)
-                .configure(changes::api::configure)
-                .configure(imports::api::configure),
-        )
+    app.openapi(
+        ApiDoc::openapi()
+            .merge_from(imports::api::ImportSchemas::openapi())
+            .merge_from(webhooks::api::WebhookSchemas::openapi()),
+    )
+    .service(health::healthz)
+    .service(health::readyz)
+    .service(
+        // Authentication wraps the scope, so it applies to whatever the
+        // router sends here, however the path was spelt (`/%61pi/v1/…`).
+        // Idempotency keys are the caller's: that middleware runs inside.
+        scope("/api/v1")
+            .wrap(from_fn(idempotency::middleware))
+            .wrap(from_fn(authenticate))
+            .configure(associations::api::configure)
+            .configure(tokens::api::configure)
+            .configure(users::api::configure)
+            .configure(criteria_sets::api::configure)
+            .configure(units::api::configure)
+            .configure(citizens::api::configure)
+            .configure(communities::api::configure)
+            .configure(clans::api::configure)
+            .configure(households::api::configure)
+            .configure(assessments::api::configure)
+            .configure(yearly_stats::api::configure)
+            .configure(targets::api::configure)
+            .configure(reports::api::configure)
+            .configure(audit::api::configure)
+            .configure(changes::api::configure)
+            .configure(webhooks::api::configure)
+            .configure(imports::api::configure),
+    )
 }
 
 /// Where the OpenAPI document is served.
@@ -134,7 +139,9 @@ async fn serve_document(req: HttpRequest, document: web::Data<OpenApiJson>) -> H
 
 /// The OpenAPI document, as served at `/api-docs/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    crate::openapi::finish(mount(App::new().into_utoipa_app()).split_for_parts().1)
+    let mut document = mount(App::new().into_utoipa_app()).split_for_parts().1;
+    webhooks::api::describe_delivery(&mut document);
+    crate::openapi::finish(document)
 }
 
 /// The methods each documented path answers, so that an unsupported method
@@ -322,6 +329,8 @@ impl Application {
         first_start_hint(&db);
         db.keep_wal_bounded(Duration::from_secs(10));
         idempotency::purge_periodically(&db);
+        webhooks::dispatcher::start(db.get_ref().clone(), settings.webhooks.clone())?;
+        let webhook_settings = web::Data::new(settings.webhooks.clone());
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
         let app_db = db.clone();
@@ -344,6 +353,7 @@ impl Application {
                 .app_data(ImportLimit(import_body_limit))
                 .app_data(expensive.clone())
                 .app_data(reports.clone())
+                .app_data(webhook_settings.clone())
                 .app_data(tokens.clone())
                 .app_data(authentication.clone())
                 .default_service(web::to(no_such_route))

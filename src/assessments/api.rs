@@ -690,3 +690,13 @@ pub async fn return_assessment(
     )
     .await
 }
+
+inventory::submit! {
+    crate::resource::readers::Reader {
+        resource_type: "assessment",
+        read: |conn, caller, id| {
+            let row = crate::resource::readers::found(model::get_visible(conn, caller.scope_path(), id))?;
+            row.map(|(row, _)| crate::resource::readers::json(&row.present(caller))).transpose()
+        },
+    }
+}

@@ -600,3 +600,13 @@ pub async fn list_association_ancestors(
     };
     Ok(paging::page_response(&req, page))
 }
+
+inventory::submit! {
+    crate::resource::readers::Reader {
+        resource_type: "association",
+        read: |conn, caller, id| {
+            let row = crate::resource::readers::found(model::get_visible(conn, caller.scope_path(), id))?;
+            row.map(|row| crate::resource::readers::json(&row.present(caller))).transpose()
+        },
+    }
+}

@@ -40,10 +40,15 @@ fn bearer_token(req: &ServiceRequest) -> Result<String, ApiError> {
     }
 }
 
-/// Integration tokens read everything in their scope and may import into
-/// it. (A path spelled otherwise is refused here, never let through.)
-fn may_import(caller: &Caller, req: &ServiceRequest) -> bool {
-    caller.role == Role::Integration && req.path().starts_with("/api/v1/imports/")
+/// Integration tokens read everything in their scope, may import into it
+/// and manage their webhook subscriptions. (A path spelled otherwise is
+/// refused here, never let through.)
+fn integration_may_write(caller: &Caller, req: &ServiceRequest) -> bool {
+    let path = req.path();
+    caller.role == Role::Integration
+        && (path.starts_with("/api/v1/imports/")
+            || path == "/api/v1/webhooks"
+            || path.starts_with("/api/v1/webhooks/"))
 }
 
 /// What authentication needs besides the database (app data).
@@ -80,7 +85,7 @@ pub async fn authenticate(
     // A caller that may not write is refused before its body is read, so it
     // cannot hold a connection open by sending one slowly.
     let permitted = verified.and_then(|caller| {
-        if !(req.method().is_safe() || may_import(&caller, &req)) {
+        if !(req.method().is_safe() || integration_may_write(&caller, &req)) {
             caller.require_editor()?;
         }
         Ok(caller)

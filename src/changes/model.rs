@@ -1,7 +1,7 @@
 //! Change events: staged by the audit record of each write, written at the
 //! end of the write's transaction, read in `seq` order.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
@@ -14,7 +14,7 @@ use crate::tree::subtree_end;
 
 /// Resources that are not data to keep in sync: tokens hold credentials,
 /// users personal data.
-const NOT_IN_THE_FEED: [&str; 2] = ["token", "user"];
+const NOT_IN_THE_FEED: [&str; 3] = ["token", "user", "webhook"];
 
 /// The PostgreSQL advisory lock that writers hold from writing their events
 /// to their commit ("khch"), so that `seq` order is commit order.
@@ -61,7 +61,12 @@ thread_local! {
     /// The events of the write transaction running on this thread. A write
     /// runs on one blocking thread from begin to commit (`db::write_transaction`).
     static STAGED: RefCell<Vec<NewChange>> = const { RefCell::new(Vec::new()) };
+    /// Whether the transaction running on this thread wrote events.
+    static FLUSHED: Cell<bool> = const { Cell::new(false) };
 }
+
+/// Told when a transaction that wrote events commits.
+static COMMITS: tokio::sync::Notify = tokio::sync::Notify::const_new();
 
 /// Stages the event of an audited change; `flush` writes it before commit.
 pub fn stage(change: &Change<'_>) {
@@ -100,6 +105,22 @@ pub fn forget_since(mark: usize) {
 /// Forgets the staged events (a transaction begins, or is rolled back).
 pub fn discard() {
     STAGED.with_borrow_mut(Vec::clear);
+    FLUSHED.set(false);
+}
+
+/// The transaction of this thread committed: if it wrote events, whoever
+/// waits in [`next_commit`] wakes.
+pub fn committed() {
+    if FLUSHED.replace(false) {
+        COMMITS.notify_one();
+    }
+}
+
+/// Resolves after a transaction of this process that wrote events has
+/// committed (at once if one did since the last wait). One waiter: the
+/// webhooks' dispatcher.
+pub async fn next_commit() {
+    COMMITS.notified().await;
 }
 
 /// Writes the staged events: the last statements of a write transaction.
@@ -114,6 +135,7 @@ pub fn flush(conn: &mut DbConnection) -> Result<(), ApiError> {
         c.batch_execute(&format!("SELECT pg_advisory_xact_lock({FEED_LOCK})"))?;
     }
     crate::db::insert_many!(conn, changes::table, &staged);
+    FLUSHED.set(true);
     Ok(())
 }
 
@@ -145,6 +167,11 @@ pub fn list(
             .filter(dsl::scope_path.lt(subtree_end(scope)));
     }
     Ok(query.order(dsl::seq.asc()).limit(limit).load(conn)?)
+}
+
+/// The event `seq`, if it is kept.
+pub fn find(conn: &mut DbConnection, seq: i64) -> Result<Option<ChangeRow>, ApiError> {
+    Ok(changes::table.find(seq).first(conn).optional()?)
 }
 
 /// The `seq` of the latest event; 0 when there is none.

@@ -465,3 +465,10 @@ pub async fn delete_citizen(
 ) -> Result<HttpResponse, ApiError> {
     resource::http::delete_one::<CitizenRow>(&db, &caller, id.into_inner(), if_match).await
 }
+
+inventory::submit! {
+    crate::resource::readers::Reader {
+        resource_type: <CitizenRow as crate::resource::Resource>::TYPE,
+        read: crate::resource::readers::read_as::<CitizenRow>,
+    }
+}

@@ -341,3 +341,10 @@ pub async fn delete_clan(
 ) -> Result<HttpResponse, ApiError> {
     resource::http::delete_one::<ClanRow>(&db, &caller, id.into_inner(), if_match).await
 }
+
+inventory::submit! {
+    crate::resource::readers::Reader {
+        resource_type: <ClanRow as crate::resource::Resource>::TYPE,
+        read: crate::resource::readers::read_as::<ClanRow>,
+    }
+}

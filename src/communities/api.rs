@@ -377,3 +377,10 @@ pub async fn delete_community(
 ) -> Result<HttpResponse, ApiError> {
     resource::http::delete_one::<CommunityRow>(&db, &caller, id.into_inner(), if_match).await
 }
+
+inventory::submit! {
+    crate::resource::readers::Reader {
+        resource_type: <CommunityRow as crate::resource::Resource>::TYPE,
+        read: crate::resource::readers::read_as::<CommunityRow>,
+    }
+}

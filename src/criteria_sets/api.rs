@@ -563,3 +563,13 @@ pub async fn create_criteria_set_edition(
         .await?;
     created(&req, row)
 }
+
+inventory::submit! {
+    crate::resource::readers::Reader {
+        resource_type: "criteria_set",
+        read: |conn, _caller, id| {
+            let row = crate::resource::readers::found(model::get_set(conn, id))?;
+            row.map(|row| crate::resource::readers::json(&CriteriaSet::from(row))).transpose()
+        },
+    }
+}

@@ -413,3 +413,13 @@ pub async fn delete_criterion(
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+inventory::submit! {
+    crate::resource::readers::Reader {
+        resource_type: "criterion",
+        read: |conn, _caller, id| {
+            let row = model::find_criterion(conn, id)?;
+            row.map(|row| crate::resource::readers::json(&Criterion::from(row))).transpose()
+        },
+    }
+}

@@ -582,6 +582,14 @@ pub fn list_criteria(conn: &mut DbConnection, set_id: &str) -> Result<Vec<Criter
         .load(conn)?)
 }
 
+/// A criterion by its id alone, whatever its set.
+pub fn find_criterion(conn: &mut DbConnection, id: &str) -> Result<Option<CriterionRow>, ApiError> {
+    Ok(criteria::table
+        .filter(cdsl::id.eq(id))
+        .first(conn)
+        .optional()?)
+}
+
 pub fn get_criterion(
     conn: &mut DbConnection,
     set_id: &str,

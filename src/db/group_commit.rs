@@ -192,7 +192,9 @@ fn commit(conn: &mut DbConnection, mut group: Vec<Box<dyn Grouped>>) {
             .flush(conn)
             .and_then(|()| Manager::commit_transaction(conn).map_err(ApiError::from)),
     };
-    if committed.is_err() {
+    if committed.is_ok() {
+        journal::get().committed();
+    } else {
         journal::get().discard();
         if let Err(rollback) = Manager::rollback_transaction(conn) {
             log::error!("rollback of a group of writes failed: {rollback}");

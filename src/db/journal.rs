@@ -24,6 +24,9 @@ pub trait Journal: Send + Sync {
     fn write_done(&self, conn: &mut DbConnection) -> Result<(), ApiError>;
     /// The outermost transaction is about to commit: what was staged is written.
     fn flush(&self, conn: &mut DbConnection) -> Result<(), ApiError>;
+    /// The outermost transaction committed: whoever waits for what it wrote
+    /// may be told.
+    fn committed(&self) {}
 }
 
 static JOURNAL: OnceLock<&'static dyn Journal> = OnceLock::new();

@@ -578,6 +578,9 @@ where
                 return Err(error);
             }
             Manager::commit_transaction(conn)?;
+            if !nested {
+                journal.committed();
+            }
             Ok(value)
         }
         Ok((value, false)) => {

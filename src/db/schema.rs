@@ -307,8 +307,57 @@ diesel::allow_tables_to_appear_in_same_query!(
     yearly_stats,
     targets,
     users,
-    user_identities
+    user_identities,
+    webhooks,
+    webhook_deliveries
 );
+
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        url -> Text,
+        description -> Nullable<Text>,
+        event_types -> Text,
+        association_id -> Nullable<Text>,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamp>,
+        status -> Text,
+        disabled_reason -> Nullable<Text>,
+        cursor_seq -> BigInt,
+        failures -> Integer,
+        failing_since -> Nullable<Timestamp>,
+        next_attempt_at -> Nullable<Timestamp>,
+        redelivery_due -> Bool,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(webhooks -> associations (association_id));
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        webhook_id -> Text,
+        seq -> BigInt,
+        event_type -> Text,
+        message_id -> Text,
+        attempt -> Integer,
+        outcome -> Text,
+        status_code -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        duration_ms -> Nullable<Integer>,
+        attempted_at -> Nullable<Timestamp>,
+        next_attempt_at -> Nullable<Timestamp>,
+        redelivery -> Bool,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 
 diesel::table! {
     users (id) {

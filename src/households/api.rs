@@ -418,3 +418,10 @@ pub async fn delete_household(
 ) -> Result<HttpResponse, ApiError> {
     resource::http::delete_one::<HouseholdRow>(&db, &caller, id.into_inner(), if_match).await
 }
+
+inventory::submit! {
+    crate::resource::readers::Reader {
+        resource_type: <HouseholdRow as crate::resource::Resource>::TYPE,
+        read: crate::resource::readers::read_as::<HouseholdRow>,
+    }
+}

@@ -541,3 +541,22 @@ column-clan-id = Clan id
 column-min-value = Minimum
 column-max-value = Maximum
 column-staff-count = Staff
+
+## Webhooks
+noun-webhook = the webhook subscription
+noun-delivery = the delivery
+webhook-role = a { $role } caller may not manage webhooks: ask for an admin's or an integration access
+webhook-whole-tree = a subscription to the whole tree needs a caller of the whole tree: name the association it covers
+webhook-not-active = the subscription is { $status }: resume it first
+webhook-events-empty = name at least one event type, or "*" for all
+webhook-event-unknown = "{ $sent }" is not an event type: use "*", "<type>.*" or "<type>.upsert" / "<type>.delete" with a type of the change feed
+too-many-items = at most { $max } items
+webhook-url-invalid = must be an absolute https:// URL
+webhook-url-not-https = must be https://: events carry the association's data
+webhook-url-credentials = must not carry a user name or password: the signature authenticates the sender
+webhook-url-not-public = { $address } is not a public address: webhooks are delivered to the internet only
+webhook-url-local-name = { $host } names this machine or its own network: webhooks are delivered to the internet only
+association-has-webhooks = { $count ->
+    [one] a webhook subscription covers this association: delete it, or move it to another association, first
+   *[other] { $count } webhook subscriptions cover this association: delete them, or move them to another association, first
+}

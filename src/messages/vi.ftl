@@ -498,3 +498,19 @@ column-clan-id = Id dòng họ
 column-min-value = Mức thấp
 column-max-value = Mức cao
 column-staff-count = Số cán bộ, nhân viên
+
+## Webhooks
+noun-webhook = đăng ký webhook
+noun-delivery = lần gửi
+webhook-role = Vai trò { $role } không được quản lý webhook: hãy đề nghị quyền quản trị hoặc quyền tích hợp
+webhook-whole-tree = Chỉ người có quyền trên toàn cây tổ chức mới đăng ký được toàn cây: hãy nêu hội mà đăng ký bao quát
+webhook-not-active = Đăng ký đang ở trạng thái { $status }: hãy tiếp tục (resume) trước
+webhook-events-empty = Hãy nêu ít nhất một loại sự kiện, hoặc "*" cho tất cả
+webhook-event-unknown = "{ $sent }" không phải loại sự kiện: dùng "*", "<loại>.*" hoặc "<loại>.upsert" / "<loại>.delete" với một loại của luồng thay đổi
+too-many-items = Tối đa { $max } mục
+webhook-url-invalid = Phải là một URL https:// đầy đủ
+webhook-url-not-https = Phải là https://: sự kiện mang dữ liệu của hội
+webhook-url-credentials = Không được chứa tên người dùng hay mật khẩu: chữ ký đã xác thực bên gửi
+webhook-url-not-public = { $address } không phải địa chỉ công khai: webhook chỉ được gửi ra Internet
+webhook-url-local-name = { $host } chỉ máy này hoặc mạng nội bộ của nó: webhook chỉ được gửi ra Internet
+association-has-webhooks = Có { $count } đăng ký webhook đang bao quát hội này: hãy xóa hoặc chuyển chúng sang hội khác trước

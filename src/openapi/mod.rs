@@ -104,6 +104,7 @@ measured by the service from its data (see `Criterion.measure` and `ResultEntry.
         (name = "audit", description = "The audit trail of every write"),
         (name = "imports", description = "Bulk import from NDJSON, JSON or CSV files, with a report of every row"),
         (name = "changes", description = "The change feed: every create, update and delete in commit order, for keeping a copy in sync"),
+        (name = "webhooks", description = "The change feed pushed to a receiver: each event POSTed as a `WebhookEvent`, signed as Standard Webhooks says (`webhook-id`, `webhook-timestamp`, `webhook-signature`), in `seq` order, at least once, retried with growing waits for up to a day"),
         (name = "operations", description = "Liveness and readiness probes")
     ),
     components(

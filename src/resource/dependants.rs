@@ -87,8 +87,9 @@ mod tests {
     fn every_record_that_hangs_from_another_is_registered_in_its_order() {
         let orders = |on: &str| of(on).iter().map(|d| d.order).collect::<Vec<_>>();
         // Assessments, units, households, clans, village communities,
-        // citizens, yearly history, users: in the order their refusals are given.
-        assert_eq!(orders("association"), [10, 20, 30, 40, 50, 60, 70, 80]);
+        // citizens, yearly history, users, webhook subscriptions: in the order
+        // their refusals are given.
+        assert_eq!(orders("association"), [10, 20, 30, 40, 50, 60, 70, 80, 90]);
         // Households, clans, then the village's own assessments.
         assert_eq!(orders("community"), [10, 20, 90]);
         assert_eq!(orders("clan"), [10, 90]);

@@ -11,6 +11,7 @@ pub mod dependants;
 pub mod export;
 pub mod http;
 mod import;
+pub mod readers;
 
 pub use import::Importable;
 

@@ -375,3 +375,10 @@ pub async fn delete_target(
 ) -> Result<HttpResponse, ApiError> {
     resource::http::delete_one::<TargetRow>(&db, &caller, id.into_inner(), if_match).await
 }
+
+inventory::submit! {
+    crate::resource::readers::Reader {
+        resource_type: <TargetRow as crate::resource::Resource>::TYPE,
+        read: crate::resource::readers::read_as::<TargetRow>,
+    }
+}

@@ -384,3 +384,10 @@ pub async fn delete_unit(
 ) -> Result<HttpResponse, ApiError> {
     resource::http::delete_one::<UnitRow>(&db, &caller, id.into_inner(), if_match).await
 }
+
+inventory::submit! {
+    crate::resource::readers::Reader {
+        resource_type: <UnitRow as crate::resource::Resource>::TYPE,
+        read: crate::resource::readers::read_as::<UnitRow>,
+    }
+}

@@ -530,3 +530,10 @@ pub async fn delete_yearly_stats(
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+inventory::submit! {
+    crate::resource::readers::Reader {
+        resource_type: <StatsRow as crate::resource::Resource>::TYPE,
+        read: crate::resource::readers::read_as::<StatsRow>,
+    }
+}

@@ -140,6 +140,10 @@ fn test_settings(database_url: DatabaseUrl) -> Settings {
         docs_oidc_client_id: None,
         auth_failures_per_minute: 0,
         trusted_proxies: Vec::new(),
+        webhooks: khuyenhoc::config::WebhookSettings {
+            allow_private_networks: true,
+            ..Default::default()
+        },
     }
 }
 
