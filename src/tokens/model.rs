@@ -20,7 +20,7 @@ use crate::http::paging::{Page, PageRequest};
 use crate::http::preconditions::IfMatch;
 use crate::msg;
 use crate::text;
-use crate::tree::subtree_end;
+use crate::tree;
 
 /// Tokens start with this, so that a leaked one is easy to recognise.
 pub const TOKEN_PREFIX: &str = "khk_";
@@ -154,10 +154,7 @@ pub fn issue(
 fn visible(scope: Option<&str>) -> api_tokens::BoxedQuery<'static, MultiBackend> {
     let mut query = api_tokens::table.into_boxed::<MultiBackend>();
     if let Some(scope) = scope {
-        let in_scope = associations::table
-            .filter(associations::path.ge(scope.to_owned()))
-            .filter(associations::path.lt(subtree_end(scope)))
-            .select(associations::id.nullable());
+        let in_scope = tree::ids_in_subtree(scope).select(associations::id.nullable());
         query = query.filter(dsl::association_id.eq_any(in_scope));
     }
     query

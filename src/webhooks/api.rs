@@ -539,6 +539,7 @@ async fn change_status(
             model::set_status(conn, &actor, scope.as_deref(), &id, &if_match, change)
         })
         .await?;
+    super::dispatcher::wake();
     Ok(resource_response(
         req,
         StatusCode::OK,
@@ -799,6 +800,7 @@ pub async fn redeliver(
     let row = db
         .write(move |conn| model::redeliver(conn, scope.as_deref(), &id, &delivery_id))
         .await?;
+    super::dispatcher::wake();
     Ok(HttpResponse::Accepted().json(Delivery::from(row)))
 }
 

@@ -36,6 +36,15 @@ const BATCH: i64 = 100;
 /// The most of a receiver's answer that is read (then the answer is dropped).
 const ANSWER_READ: usize = 4096;
 
+/// Told when a subscription has work that no commit of events announced
+/// (it was resumed, a redelivery was asked for).
+static WAKE: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
+/// Wakes this instance's dispatcher now rather than at its next poll.
+pub fn wake() {
+    WAKE.notify_one();
+}
+
 /// Starts the dispatcher of this instance on the running system.
 pub fn start(db: Db, settings: WebhookSettings) -> anyhow::Result<()> {
     let client = reqwest::Client::builder()
@@ -102,6 +111,7 @@ impl Dispatcher {
             }
             tokio::select! {
                 () = changes::next_commit() => {}
+                () = WAKE.notified() => {}
                 () = tokio::time::sleep(self.settings.poll_every) => {}
             }
         }
@@ -206,15 +216,18 @@ impl Dispatcher {
                 }
             }
             let cursor = if complete { cursor.max(head) } else { cursor };
-            if cursor == row.cursor_seq {
-                return Ok(());
+            if cursor > row.cursor_seq {
+                // Events passed over (not wanted), or up to the head.
+                match self
+                    .record(&row, None, Progress::Advanced { cursor })
+                    .await?
+                {
+                    Some(current) if still_the_same(&row, &current) => row = current,
+                    _ => return Ok(()),
+                }
             }
-            match self
-                .record(&row, None, Progress::Advanced { cursor })
-                .await?
-            {
-                Some(current) if still_the_same(&row, &current) && !complete => row = current,
-                _ => return Ok(()),
+            if complete {
+                return Ok(());
             }
         }
     }

@@ -18,7 +18,7 @@ use crate::error::{ApiError, FieldError};
 use crate::http::paging::{Page, PageRequest};
 use crate::http::preconditions::IfMatch;
 use crate::msg;
-use crate::tree::subtree_end;
+use crate::tree;
 
 /// How long the previous secret still signs after a rotation.
 pub const ROTATION_OVERLAP: TimeDelta = TimeDelta::days(1);
@@ -197,10 +197,7 @@ pub fn create(
 fn visible(scope: Option<&str>) -> webhooks::BoxedQuery<'static, MultiBackend> {
     let mut query = webhooks::table.into_boxed::<MultiBackend>();
     if let Some(scope) = scope {
-        let in_scope = associations::table
-            .filter(associations::path.ge(scope.to_owned()))
-            .filter(associations::path.lt(subtree_end(scope)))
-            .select(associations::id.nullable());
+        let in_scope = tree::ids_in_subtree(scope).select(associations::id.nullable());
         query = query.filter(dsl::association_id.eq_any(in_scope));
     }
     query
