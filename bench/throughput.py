@@ -6,7 +6,9 @@ province with 3,330 below it, another with 217, the rest spread over 32 more; 10
 citizens in the big province's communes, a third of them named Nguyễn), then drives each
 case with wrk (a warm-up and RUNS runs) and prints requests per second, p50 and p99,
 and the ratio to `GET /healthz` and to the database's own point query measured in the
-same run (pgbench on PostgreSQL; two processes looping on SQLite). The reports (G, G')
+same run (pgbench on PostgreSQL; two processes looping on SQLite); creates (E) against the
+commits of exactly the statements of one create (the row, its audit event, its change-feed
+event; pgbench at 16 clients on PostgreSQL, one process on SQLite). The reports (G, G')
 are also timed built anew: one client asks each right after a write.
 
     python3 bench/throughput.py --base-url URL --token TOKEN --database-url URL
@@ -205,6 +207,60 @@ def database_point_queries(database_url, association_id, seconds):
     return sum(int(p.communicate()[0]) for p in loops) / seconds
 
 
+# The statements of one create (POST /associations) as the service writes them: the row, its
+# audit event, and its change-feed event after the feed's lock (PostgreSQL), in one
+# transaction. The database's own floor for case E: what it commits of exactly these.
+CREATE_STATEMENTS = [
+    "INSERT INTO associations (id, code, name, search_text, level, parent_id, path, depth, address, phone,"
+    " email, chair_name, founded_on, dissolved_on, successor_id, version, created_at, updated_at)"
+    " VALUES ({id}, {code}, 'Chi hội sàn', 'chi hoi san', 'branch', {parent}, {path}, 4, NULL, NULL,"
+    " NULL, NULL, NULL, NULL, NULL, 1, {now}, {now})",
+    "INSERT INTO audit_events (id, occurred_at, actor_token_id, actor_name, action, resource_type,"
+    " resource_id, version_before, version_after, request_id, scope_path, detail, actor_user_id)"
+    " VALUES ({audit_id}, {now}, NULL, 'bench', 'create', 'association', {id}, NULL, 1, NULL, {path}, NULL, NULL)",
+    "{lock}",
+    "INSERT INTO changes (resource_type, resource_id, op, version, scope_path)"
+    " VALUES ('association', {id}, 'upsert', 1, {path})",
+]
+FEED_LOCK = 0x6B68_6368
+
+
+def database_create_floor(database_url, parent_id, parent_path, seconds, clients):
+    """Creates per second the database commits of the statements of one create, measured now:
+    pgbench with `clients` clients on PostgreSQL; one process, a transaction each, on SQLite."""
+    if database_url.startswith("postgres"):
+        key = "'f' || :client_id || '-' || :a || '-' || :b"
+        values = {"id": key, "code": f"'F' || {key}", "audit_id": f"'a' || {key}",
+                  "parent": f"'{parent_id}'", "path": f"'{parent_path}' || {key} || '/'",
+                  "now": "now()", "lock": f"SELECT pg_advisory_xact_lock({FEED_LOCK})"}
+        script = ("\\set a random(0, 2000000000)\n\\set b random(0, 2000000000)\nBEGIN;\n"
+                  + "".join(s.format(**values) + ";\n" for s in CREATE_STATEMENTS) + "COMMIT;\n")
+        with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
+            f.write(script)
+        out = subprocess.run(["pgbench", "-n", f"-c{clients}", "-j2", f"-T{seconds}", "-f", f.name, database_url],
+                             capture_output=True, text=True, check=True).stdout
+        os.unlink(f.name)
+        return float(re.search(r"tps = ([\d.]+)", out).group(1))
+    values = {"id": "?1", "code": "'F' || ?1", "audit_id": "'a' || ?1", "parent": "?2", "path": "?3 || ?1 || '/'",
+              "now": "strftime('%Y-%m-%d %H:%M:%f', 'now')", "lock": ""}
+    statements = [s.format(**values) for s in CREATE_STATEMENTS if s != "{lock}"]
+    code = ("import sqlite3, sys, time, uuid\n"
+            "db = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+            "db.executescript('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; "
+            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;')\n"
+            "statements = " + repr(statements) + "\n"
+            "n = 0; end = time.monotonic() + float(sys.argv[4])\n"
+            "while time.monotonic() < end:\n"
+            "    key = uuid.uuid4().hex\n"
+            "    db.execute('BEGIN IMMEDIATE')\n"
+            "    for s in statements: db.execute(s, (key, sys.argv[2], sys.argv[3]))\n"
+            "    db.execute('COMMIT'); n += 1\n"
+            "print(n)\n")
+    out = subprocess.run(["python3", "-c", code, database_url, parent_id, parent_path, str(seconds)],
+                         capture_output=True, text=True, check=True).stdout
+    return int(out) / seconds
+
+
 def main():
     global TOKEN
     parser = argparse.ArgumentParser()
@@ -244,7 +300,11 @@ def main():
          "&period=2025", 4, None),
     ]
     point = database_point_queries(args.database_url, ids["commune"], args.seconds)
-    print(f"database point query by id: {point:,.0f}/s\n")
+    print(f"database point query by id: {point:,.0f}/s")
+    parent = get(base, f"/api/v1/associations/{ids['elsewhere']}")
+    parent_path = "/" + "".join(f"{a}/" for a in parent["ancestor_ids"] + [parent["id"]])
+    floor = database_create_floor(args.database_url, ids["elsewhere"], parent_path, args.seconds, 16)
+    print(f"database commits of one create's statements (E's floor, 16 clients): {floor:,.0f}/s\n")
     print(f"| case | rps (median of {args.runs}) | p50 ms | p99 ms | ÷ A | ÷ database | non-2xx |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     healthz = None
@@ -264,7 +324,9 @@ def main():
         if errors:
             failed.append(name)
         healthz = healthz or rps
-        print(f"| {name} | {rps:,.0f} | {p50:.2f} | {p99:.2f} | {rps / healthz:.3f} | {rps / point:.3f} | {errors} |",
+        # A read against the point query; a create against the commits of its statements.
+        database = floor if name.startswith("E ") else point
+        print(f"| {name} | {rps:,.0f} | {p50:.2f} | {p99:.2f} | {rps / healthz:.3f} | {rps / database:.3f} | {errors} |",
               flush=True)
     reports = [(name, path) for name, path, *_ in cases if name.split(" ")[0] in ("G", "G'", "G''")]
     for name, path in reports:
