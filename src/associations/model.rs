@@ -168,24 +168,11 @@ pub fn hold(
     let read = |conn: &mut DbConnection| -> Result<Vec<Option<AssociationRow>>, ApiError> {
         targets.iter().map(|(id, _)| find(conn, id)).collect()
     };
+    let mut rows = read(conn)?;
+    if !matches!(conn, DbConnection::Postgres(_)) {
+        return Ok(rows);
+    }
     let mut locked: BTreeMap<String, Hold> = BTreeMap::new();
-    // Whether `rows` were read with every row of their paths locked.
-    let mut read_locked = false;
-    let mut rows = match conn {
-        // A write under parents (a create): each target and its ancestors
-        // locked and read in one statement.
-        DbConnection::Postgres(pg) if targets.iter().all(|(_, how)| *how == Hold::Position) => {
-            let ids: Vec<&str> = targets.iter().map(|(id, _)| *id).collect();
-            let held = share_with_ancestors(pg, &ids)?;
-            locked.extend(held.iter().map(|row| (row.id.clone(), Hold::Position)));
-            read_locked = true;
-            ids.iter()
-                .map(|id| held.iter().find(|row| row.id == *id).cloned())
-                .collect()
-        }
-        DbConnection::Postgres(_) => read(conn)?,
-        DbConnection::Sqlite(_) => return read(conn),
-    };
     for _ in 0..HOLD_ROUNDS {
         let mut wanted: BTreeMap<String, Hold> = BTreeMap::new();
         for ((_, how), row) in targets.iter().zip(&rows) {
@@ -197,11 +184,6 @@ pub fn hold(
             *entry = (*entry).max(*how);
         }
         wanted.retain(|id, how| locked.get(id).is_none_or(|held| held < how));
-        if wanted.is_empty() && read_locked {
-            // Every row of their paths was locked when they were read: a
-            // move can no longer change them.
-            return Ok(rows);
-        }
         lock_rows(conn, &wanted)?;
         locked.extend(wanted);
         let again = read(conn)?;
@@ -214,29 +196,8 @@ pub fn hold(
             return Ok(again);
         }
         rows = again;
-        read_locked = true;
     }
     Err(ApiError::unavailable(msg!("tree-kept-changing")))
-}
-
-/// The associations `ids` and all their ancestors (the ids of their paths),
-/// locked FOR SHARE in id order and read, in one statement. A row updated
-/// while the statement waited for its lock is returned as it is now.
-fn share_with_ancestors(
-    pg: &mut diesel::PgConnection,
-    ids: &[&str],
-) -> Result<Vec<AssociationRow>, ApiError> {
-    let on_their_paths = sql::<Bool>(
-        "associations.id IN (SELECT unnest(string_to_array(trim(both '/' from p.path), '/')) \
-         FROM associations p WHERE p.id = ANY(",
-    )
-    .bind::<diesel::sql_types::Array<Text>, _>(ids)
-    .sql("))");
-    Ok(associations::table
-        .filter(on_their_paths)
-        .order(dsl::id)
-        .for_share()
-        .load(pg)?)
 }
 
 /// Locks the rows in id order (PostgreSQL only): each run of rows held the
