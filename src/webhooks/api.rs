@@ -1,7 +1,7 @@
 //! `/api/v1/webhooks`: subscriptions, their secrets and delivery logs
 //! (admins and integration callers, within their scope).
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -20,7 +20,7 @@ use crate::http::extract::{JsonBody, Query};
 use crate::http::ids::{self, Id};
 use crate::http::merge_patch;
 use crate::http::paging::{self, Page, PageRequest};
-use crate::http::preconditions::{resource_response, IfMatch};
+use crate::http::preconditions::{created_response, resource_response, IfMatch};
 use crate::msg;
 use crate::text;
 
@@ -274,20 +274,16 @@ fn require_subscriber(caller: &Caller) -> Result<(), ApiError> {
     }
 }
 
-fn with_secret(row: WebhookRow) -> HttpResponse {
-    let version = row.version;
+/// The subscription with its secret, shown this once.
+fn with_secret(row: WebhookRow) -> (i64, String, WebhookWithSecret) {
     let location = format!("/api/v1/webhooks/{}", row.id);
     let secret = row.secret.clone();
-    HttpResponse::build(StatusCode::OK)
-        .insert_header((
-            header::ETAG,
-            crate::http::preconditions::etag(version).to_string(),
-        ))
-        .insert_header((header::LOCATION, location))
-        .json(WebhookWithSecret {
-            record: Webhook::from(row),
-            secret,
-        })
+    let version = row.version;
+    let body = WebhookWithSecret {
+        record: Webhook::from(row),
+        secret,
+    };
+    (version, location, body)
 }
 
 /// Paging of the subscriptions and of a delivery log.
@@ -355,6 +351,7 @@ pub async fn list_webhooks(
 )]
 #[post("/webhooks")]
 pub async fn create_webhook(
+    req: HttpRequest,
     db: web::Data<Db>,
     settings: web::Data<WebhookSettings>,
     caller: Caller,
@@ -386,9 +383,8 @@ pub async fn create_webhook(
             )
         })
         .await?;
-    let mut response = with_secret(row);
-    *response.status_mut() = StatusCode::CREATED;
-    Ok(response)
+    let (version, location, body) = with_secret(row);
+    Ok(created_response(&req, &location, version, &body))
 }
 
 /// Get a webhook subscription.
@@ -637,6 +633,7 @@ pub async fn resume_webhook(
 )]
 #[post("/webhooks/{id}/rotate-secret")]
 pub async fn rotate_webhook_secret(
+    req: HttpRequest,
     db: web::Data<Db>,
     caller: Caller,
     id: web::Path<Id>,
@@ -657,7 +654,8 @@ pub async fn rotate_webhook_secret(
             )
         })
         .await?;
-    Ok(with_secret(row))
+    let (version, _, body) = with_secret(row);
+    Ok(resource_response(&req, StatusCode::OK, version, &body))
 }
 
 /// What became of an attempt.
