@@ -1,7 +1,9 @@
 """Concurrent writers: N clients creating associations under one province as
 fast as they can for a fixed time; reports creates/s, latency percentiles,
-errors by status and, on SQLite, the size of the write-ahead log after the
-run. Run through bench/run.sh (release build, both backends):
+errors by status, the server's resident memory idle before and at its peak
+(`SERVER_PID`, given by bench/run.sh) and, on SQLite, the size of the
+write-ahead log after the run. Run through bench/run.sh (release build, both
+backends):
 
     bash bench/run.sh writers [--clients 64] [--seconds 20]
 """
@@ -27,6 +29,7 @@ def main():
     host = args.base_url.split("//")[1]
     headers = {"Authorization": f"Bearer {args.token}", "Content-Type": "application/json"}
 
+    idle_mib = memory("VmRSS")
     conn = http.client.HTTPConnection(host)
     conn.request("POST", "/api/v1/associations", json.dumps(
         {"code": f"P{uuid.uuid4().hex[:8]}", "name": "Tỉnh", "level": "province"}), headers)
@@ -77,7 +80,20 @@ def main():
         "p50_ms": round(pct(0.50), 1), "p99_ms": round(pct(0.99), 1), "max_ms": round(pct(1.0), 1),
         "statuses": {str(k): v for k, v in sorted(statuses.items(), key=str)},
         "wal_bytes": wal_size,
+        "rss_idle_mib": idle_mib, "rss_peak_mib": memory("VmHWM"),
     }))
+
+
+def memory(field):
+    """The server's resident memory now (`VmRSS`) or at its peak (`VmHWM`), MiB."""
+    pid = os.environ.get("SERVER_PID")
+    if not pid:
+        return None
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return None
 
 
 if __name__ == "__main__":
