@@ -626,14 +626,19 @@ mod tests {
     }
 
     #[test]
-    fn the_bundled_sqlite_keeps_no_memory_statistics() {
-        // Set by .cargo/config.toml: without it every allocation takes a global mutex.
+    fn the_bundled_sqlite_is_built_for_many_threads_and_stable_plans() {
+        // Set by .cargo/config.toml: without them every allocation or page
+        // read takes a global mutex, and statements with a bound LIMIT are
+        // prepared again at each execution.
         let mut conn = SqliteConnection::establish(":memory:").unwrap();
-        let options: Vec<CompileOption> = diesel::sql_query("PRAGMA compile_options")
-            .load(&mut conn)
-            .unwrap();
-        assert!(options
-            .iter()
-            .any(|o| o.compile_options == "DEFAULT_MEMSTATUS=0"));
+        let options: Vec<String> = diesel::sql_query("PRAGMA compile_options")
+            .load::<CompileOption>(&mut conn)
+            .unwrap()
+            .into_iter()
+            .map(|o| o.compile_options)
+            .collect();
+        assert!(options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"));
+        assert!(options.iter().any(|o| o == "ENABLE_QPSG"));
+        assert!(!options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"));
     }
 }
