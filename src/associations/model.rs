@@ -17,7 +17,7 @@ use crate::audit::model::record;
 use crate::auth::Actor;
 use crate::changes::model::Change;
 use crate::db::schema::associations::{self, dsl};
-use crate::db::{now, DbConnection, MultiBackend};
+use crate::db::{now, on_backend, DbConnection, MultiBackend};
 use crate::error::ApiError;
 use crate::error::UniqueKey;
 use crate::http::paging::{Page, PageRequest, SortKey};
@@ -115,7 +115,8 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<AssociationRow>,
     if uuid::Uuid::try_parse(id).is_err() {
         return Ok(None);
     }
-    Ok(associations::table.find(id).first(conn).optional()?)
+    let query = associations::table.find(id);
+    Ok(on_backend!(conn, |c| query.first(c)).optional()?)
 }
 
 pub fn get(conn: &mut DbConnection, id: &str) -> Result<AssociationRow, ApiError> {
@@ -698,18 +699,19 @@ enum Plan {
 }
 
 /// The rows whose path lies in the subtree at `path` (the root itself only
-/// when `with_root`). For [`Plan::SortIndex`] written `+path`, the unary
-/// plus with which SQLite is told not to use an index for a term.
+/// when `with_root`). For [`Plan::SortIndex`] compared as `path || ''`, an
+/// expression, which SQLite cannot look up in an index (a typed expression,
+/// unlike SQL text, keeps the statement in the prepared statements' cache).
 fn path_within(path: &str, with_root: bool, plan: Plan) -> Condition {
     let end = subtree_end(path);
     match plan {
         Plan::Chosen if with_root => Box::new(dsl::path.ge(path.to_owned()).and(dsl::path.lt(end))),
         Plan::Chosen => Box::new(dsl::path.gt(path.to_owned()).and(dsl::path.lt(end))),
+        Plan::SortIndex if with_root => Box::new(
+            dsl::path.concat("").ge(path.to_owned()).and(dsl::path.concat("").lt(end)),
+        ),
         Plan::SortIndex => Box::new(
-            sql::<Bool>(if with_root { "+path >= " } else { "+path > " })
-                .bind::<Text, _>(path.to_owned())
-                .sql(" AND +path < ")
-                .bind::<Text, _>(end),
+            dsl::path.concat("").gt(path.to_owned()).and(dsl::path.concat("").lt(end)),
         ),
     }
 }
@@ -719,8 +721,9 @@ fn path_within(path: &str, with_root: bool, plan: Plan) -> Condition {
 /// reading it in order is the cheaper — the subtree holds `n` of the
 /// table's `total` rows, so a page of `fetch` reads about `fetch × total / n`
 /// rows in index order against `n` read and sorted, the former smaller when
-/// `n² > fetch × total`. Both counts are cheap: the first from the `path`
-/// index alone, the second the table's largest rowid.
+/// `n² > fetch × total`. Both counts are cheap: the table's largest rowid,
+/// and the subtree's rows counted in the `path` index only up to where the
+/// answer is known (√(fetch × total) + 1 of them).
 fn plan_for(
     conn: &mut DbConnection,
     filter: &ListFilter,
@@ -737,14 +740,25 @@ fn plan_for(
     {
         return Ok(Plan::Chosen);
     }
-    let n: i64 = associations::table
-        .filter(path_within(path, false, Plan::Chosen))
-        .count()
-        .get_result(conn)?;
     let total: Option<i64> = associations::table
         .select(sql::<diesel::sql_types::Nullable<BigInt>>("max(rowid)"))
         .get_result(conn)?;
-    Ok(if n * n > fetch * total.unwrap_or(0) {
+    let threshold = fetch * total.unwrap_or(0);
+    #[derive(QueryableByName)]
+    struct Counted {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let counted: Counted = diesel::sql_query(
+        "SELECT count(*) AS n FROM \
+         (SELECT 1 FROM associations WHERE path > ? AND path < ? LIMIT ?)",
+    )
+    .bind::<Text, _>(path)
+    .bind::<Text, _>(subtree_end(path))
+    .bind::<BigInt, _>(threshold.isqrt() + 1)
+    .get_result(conn)?;
+    let n = counted.n;
+    Ok(if n * n > threshold {
         Plan::SortIndex
     } else {
         Plan::Chosen
