@@ -14,6 +14,7 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
 
 use crate::config::DatabaseUrl;
 use crate::context;
@@ -183,6 +184,13 @@ pub struct Db {
     /// those that wait together are committed together. PostgreSQL (row
     /// locks) has none.
     writer: Option<Arc<group_commit::Writer>>,
+    /// Turns at the pool, taken in order of arrival on the event loop before
+    /// a blocking thread is asked for: as many as the pool has connections
+    /// (one fewer on SQLite, kept for the writer). Without them every request
+    /// took a blocking thread that slept on the pool, where a connection
+    /// given back goes to whichever thread wakes first, not the one waiting
+    /// longest: more threads than cores to schedule, and a long tail.
+    turns: Arc<Semaphore>,
     /// The SQLite database file, whose file system `/readyz` watches.
     sqlite_file: Option<std::path::PathBuf>,
 }
@@ -222,10 +230,15 @@ impl Db {
             DatabaseUrl::Sqlite(path) => Some(path.into()),
             DatabaseUrl::Postgres(_) => None,
         };
+        let kept_for_writer = u32::from(writer.is_some());
+        let turns = Arc::new(Semaphore::new(
+            pool_size.saturating_sub(kept_for_writer).max(1) as usize,
+        ));
         Ok(Self {
             pool,
             seed: setup.seed,
             writer,
+            turns,
             sqlite_file,
         })
     }
@@ -336,10 +349,24 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
     {
         let pool = self.pool.clone();
+        let waited = Instant::now();
+        let turn = tokio::time::timeout(pool.connection_timeout(), self.turns.clone().acquire_owned())
+            .await
+            .map_err(|_| {
+                log::warn!(
+                    "database pool (request {}): no turn within {:?}",
+                    context::log_id(),
+                    pool.connection_timeout()
+                );
+                ApiError::unavailable(msg!("db-no-free-connection"))
+            })?
+            .map_err(ApiError::internal)?;
+        let left = pool.connection_timeout().saturating_sub(waited.elapsed());
         let context = context::current();
         web::block(move || {
+            let _turn = turn;
             context::within(context, || {
-                let mut conn = checkout(&pool, pool.connection_timeout())?;
+                let mut conn = checkout(&pool, left)?;
                 f(&mut conn)
             })
         })

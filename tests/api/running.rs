@@ -563,3 +563,71 @@ async fn a_postgresql_database_restored_from_pg_dump_passes_the_check() {
     let ready = restored.ready().await;
     assert!(ready.is_ok(), "{ready:?}");
 }
+
+/// Queries beyond the pool's connections wait for their turn in the order
+/// they came, and one that waits longer than the pool's timeout is answered
+/// 503 (not left hanging, nor let through to wait on the pool again).
+#[actix_web::test]
+async fn queries_beyond_the_pool_wait_in_order_and_give_up_after_the_timeout() {
+    use actix_web::ResponseError;
+    use std::sync::{Arc, Mutex};
+
+    let (_database, url) = TestDatabase::create();
+    // One turn on either backend: SQLite keeps a connection for its writer.
+    let pool_size = if matches!(url, DatabaseUrl::Sqlite(_)) { 2 } else { 1 };
+    let db = Db::open(&url, pool_size, Duration::from_millis(400), DB_SETUP).unwrap();
+    let (holding, held) = tokio::sync::oneshot::channel();
+    let holder = {
+        let db = db.clone();
+        actix_web::rt::spawn(async move {
+            db.run(move |_| {
+                let _ = holding.send(());
+                std::thread::sleep(Duration::from_millis(300));
+                Ok(())
+            })
+            .await
+        })
+    };
+    held.await.unwrap();
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let mut waiting = Vec::new();
+    for i in 0..5 {
+        let (db, order) = (db.clone(), order.clone());
+        waiting.push(actix_web::rt::spawn(async move {
+            db.run(move |_| {
+                order.lock().unwrap().push(i);
+                Ok(())
+            })
+            .await
+        }));
+        // Each asks before the next does.
+        actix_web::rt::time::sleep(Duration::from_millis(10)).await;
+    }
+    holder.await.unwrap().unwrap();
+    for query in waiting {
+        query.await.unwrap().unwrap();
+    }
+    assert_eq!(*order.lock().unwrap(), vec![0, 1, 2, 3, 4]);
+
+    // Held longer than the timeout: the next query gives up after it.
+    let slow = {
+        let db = db.clone();
+        actix_web::rt::spawn(async move {
+            db.run(|_| {
+                std::thread::sleep(Duration::from_millis(1500));
+                Ok(())
+            })
+            .await
+        })
+    };
+    actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    let started = Instant::now();
+    let refused = db.run(|_| Ok(())).await.unwrap_err();
+    let waited = started.elapsed();
+    assert_eq!(refused.status_code().as_u16(), 503);
+    assert!(
+        waited >= Duration::from_millis(350) && waited < Duration::from_millis(1200),
+        "{waited:?}"
+    );
+    slow.await.unwrap().unwrap();
+}
