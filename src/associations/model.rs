@@ -708,10 +708,16 @@ fn path_within(path: &str, with_root: bool, plan: Plan) -> Condition {
         Plan::Chosen if with_root => Box::new(dsl::path.ge(path.to_owned()).and(dsl::path.lt(end))),
         Plan::Chosen => Box::new(dsl::path.gt(path.to_owned()).and(dsl::path.lt(end))),
         Plan::SortIndex if with_root => Box::new(
-            dsl::path.concat("").ge(path.to_owned()).and(dsl::path.concat("").lt(end)),
+            dsl::path
+                .concat("")
+                .ge(path.to_owned())
+                .and(dsl::path.concat("").lt(end)),
         ),
         Plan::SortIndex => Box::new(
-            dsl::path.concat("").gt(path.to_owned()).and(dsl::path.concat("").lt(end)),
+            dsl::path
+                .concat("")
+                .gt(path.to_owned())
+                .and(dsl::path.concat("").lt(end)),
         ),
     }
 }

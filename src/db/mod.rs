@@ -350,17 +350,20 @@ impl Db {
     {
         let pool = self.pool.clone();
         let waited = Instant::now();
-        let turn = tokio::time::timeout(pool.connection_timeout(), self.turns.clone().acquire_owned())
-            .await
-            .map_err(|_| {
-                log::warn!(
-                    "database pool (request {}): no turn within {:?}",
-                    context::log_id(),
-                    pool.connection_timeout()
-                );
-                ApiError::unavailable(msg!("db-no-free-connection"))
-            })?
-            .map_err(ApiError::internal)?;
+        let turn = tokio::time::timeout(
+            pool.connection_timeout(),
+            self.turns.clone().acquire_owned(),
+        )
+        .await
+        .map_err(|_| {
+            log::warn!(
+                "database pool (request {}): no turn within {:?}",
+                context::log_id(),
+                pool.connection_timeout()
+            );
+            ApiError::unavailable(msg!("db-no-free-connection"))
+        })?
+        .map_err(ApiError::internal)?;
         let left = pool.connection_timeout().saturating_sub(waited.elapsed());
         let context = context::current();
         web::block(move || {

@@ -574,7 +574,11 @@ async fn queries_beyond_the_pool_wait_in_order_and_give_up_after_the_timeout() {
 
     let (_database, url) = TestDatabase::create();
     // One turn on either backend: SQLite keeps a connection for its writer.
-    let pool_size = if matches!(url, DatabaseUrl::Sqlite(_)) { 2 } else { 1 };
+    let pool_size = if matches!(url, DatabaseUrl::Sqlite(_)) {
+        2
+    } else {
+        1
+    };
     let db = Db::open(&url, pool_size, Duration::from_millis(400), DB_SETUP).unwrap();
     let (holding, held) = tokio::sync::oneshot::channel();
     let holder = {
