@@ -211,8 +211,12 @@ struct DatabaseArgs {
 /// waits longer behind them (bench/RESULTS.md: on 2 cores, 10 connections held a
 /// p99 of 24–90 ms for a read whose p50 is 1 ms; 4 held 3 ms, at the same rate).
 fn default_pool_size() -> u32 {
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
-    (2 * cores).max(4)
+    u32::try_from(2 * cores()).unwrap_or(u32::MAX).max(4)
+}
+
+/// The cores this process may use (its cgroup's share in a container).
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
 impl DatabaseArgs {
@@ -701,8 +705,7 @@ async fn main() -> anyhow::Result<()> {
 fn limit_allocator_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let arenas = libc::c_int::try_from(2 * cores).unwrap_or(libc::c_int::MAX);
+        let arenas = libc::c_int::try_from(2 * cores()).unwrap_or(libc::c_int::MAX);
         // SAFETY: mallopt sets a tunable of the allocator; it is called
         // before any other thread of the program has started.
         unsafe {
